@@ -1,0 +1,34 @@
+# The two entry points of the README. Both set up everything they need on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MJML_NODE_DIR := tests/fidelity
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test setup test-setup lint bench
+
+$(BIN)/hub: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/hub
+
+setup: $(BIN)/hub
+
+demo: setup
+	$(BIN)/hub demo
+
+# Debian's chromium for the browser tests, the official MJML (npm, pinned) for the fidelity test.
+test-setup: setup
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+	@[ -x $(MJML_NODE_DIR)/node_modules/.bin/mjml ] || \
+		npm ci --silent --no-audit --no-fund --prefix $(MJML_NODE_DIR) >/dev/null
+
+test: test-setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+bench: test-setup
+	$(BIN)/python bench/render.py
+	$(BIN)/python bench/feeds.py

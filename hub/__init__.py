@@ -1,0 +1,1 @@
+"""The FCPTS hub: one asyncio process for newsletters, subscriptions, events and Discord bots."""

@@ -1,0 +1,108 @@
+"""`hub`: the staff's command line. Commands are thin: they parse, call a service, print.
+
+Every user mistake (bad configuration, malformed date, invalid draft…) ends with one French
+message on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from hub.config import Config, ConfigError, load_config
+from hub.db import Database, StorageError
+from hub.logs import setup_logging
+from hub.timeutil import DateInputError
+
+T = TypeVar("T")
+
+
+class UserError(Exception):
+    """A mistake the person at the keyboard can fix; its message says how."""
+
+
+USER_ERRORS: tuple[type[Exception], ...] = (UserError, ConfigError, StorageError, DateInputError)
+
+
+class HubContext:
+    """What every command shares: the configuration, loaded once and only when needed."""
+
+    def __init__(self, config_path: Path | None) -> None:
+        self._config_path = config_path
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self._config_path)
+        return self._config
+
+    @asynccontextmanager
+    async def database(self) -> AsyncIterator[Database]:
+        db = await Database.open(self.config.database_path)
+        try:
+            yield db
+        finally:
+            await db.close()
+
+
+pass_hub = click.make_pass_decorator(HubContext)
+
+
+def run_async(func: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
+    """Let a click command be an `async def`."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        return asyncio.run(func(*args, **kwargs))
+
+    return wrapper
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+class HubGroup(click.Group):
+    """Turns user errors raised anywhere below into a clear message and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            click.echo(f"Erreur : {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="HUB_CONFIG",
+    help="Fichier de configuration (par défaut config/hub.toml ; variable HUB_CONFIG).",
+)
+@click.option("--log-level", default="WARNING", show_default=True, help="Niveau des journaux.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, log_level: str) -> None:
+    """Le hub de la FCPTS : newsletters, abonnements, événements et bots Discord."""
+    setup_logging(log_level.upper())
+    ctx.obj = HubContext(config_path)
+
+
+def main() -> None:
+    cli(prog_name="hub")
+
+
+# The command groups register themselves on `cli`; imported last because they import it.
+from hub.cli import db, demo, feed, newsletter, run  # noqa: E402
+
+for _module in (db, feed, newsletter, run, demo):
+    _module.setup(cli)

@@ -1,0 +1,282 @@
+"""Configuration: one TOML file, validated into typed dataclasses.
+
+The file is `config/hub.toml` unless `HUB_CONFIG` names another; `HUB_DATA_DIR` overrides the
+data folder. Secrets never live here: they are read from the environment where used. A user
+mistake in the file stops with one `ConfigError` naming the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "hub.toml"
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used, with a message meant for the person editing it."""
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FeedsConfig:
+    sources: list[FeedSource] = field(default_factory=list)
+    pull_every_minutes: int = 30
+    timeout_seconds: float = 20.0
+    max_bytes: int = 10_000_000
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    categories: list[str]
+    max_items: int = 6
+    agenda: bool = False
+
+
+@dataclass(frozen=True)
+class Edition:
+    name: str
+    colour: str
+    sections: list[str]
+    list: str
+    description: str = ""
+    period_months: int = 1
+    first_number: int = 1
+    members_only: bool = False
+
+
+@dataclass(frozen=True)
+class Federation:
+    name: str = "Fédération nationale des CPTS"
+    short_name: str = "FCPTS"
+    website: str = "https://www.fcpts.org/"
+    postal_address: str = "Fédération nationale des CPTS (FCPTS), France"
+    contact_email: str = "contact@fcpts.org"
+    logo_url: str = ""
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = "http://127.0.0.1:8080"
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    backend: str = "outbox"
+    from_address: str = "lettre@fcpts.org"
+    from_name: str = "FCPTS"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    data_dir: Path
+    timezone: str
+    federation: Federation
+    web: WebConfig
+    mail: MailConfig
+    feeds: FeedsConfig
+    sections: dict[str, Section]
+    editions: dict[str, Edition]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "hub.sqlite3"
+
+    @property
+    def issues_dir(self) -> Path:
+        return self.data_dir / "issues"
+
+    def edition(self, key: str) -> Edition:
+        try:
+            return self.editions[key]
+        except KeyError:
+            known = ", ".join(sorted(self.editions))
+            raise ConfigError(f"édition inconnue {key!r} ; éditions possibles : {known}") from None
+
+
+_MAIL_BACKENDS = ("outbox", "smtp", "sendgrid")
+
+
+def _type_name(tp: object) -> str:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return f"une liste ({_type_name(typing.get_args(tp)[0])})"
+    if origin is dict:
+        return f"une table de tables ({_type_name(typing.get_args(tp)[1])})"
+    if dataclasses.is_dataclass(tp):
+        return "une table"
+    return {str: "un texte", int: "un nombre entier", float: "un nombre", bool: "true ou false"}.get(
+        tp, str(tp)
+    )
+
+
+def _build(tp: object, value: object, where: str, file: Path) -> object:
+    """Check `value` against the type `tp` and build it, naming `where` on any mismatch."""
+
+    def wrong() -> ConfigError:
+        return ConfigError(f"{file} : {where} : attendu {_type_name(tp)}, trouvé {value!r}")
+
+    origin = typing.get_origin(tp)
+    if origin is list:
+        if not isinstance(value, list):
+            raise wrong()
+        (item_tp,) = typing.get_args(tp)
+        return [_build(item_tp, v, f"{where}[{i}]", file) for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise wrong()
+        item_tp = typing.get_args(tp)[1]
+        return {k: _build(item_tp, v, f"{where}.{k}", file) for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise wrong()
+        hints = typing.get_type_hints(tp)
+        fields = {f.name: f for f in dataclasses.fields(tp)}
+        unknown = sorted(set(value) - set(fields))
+        if unknown:
+            raise ConfigError(
+                f"{file} : {where} : clé inconnue {unknown[0]!r} ; "
+                f"clés possibles ici : {', '.join(sorted(fields))}"
+            )
+        kwargs = {}
+        for name, f in fields.items():
+            if name in value:
+                kwargs[name] = _build(hints[name], value[name], f"{where}.{name}", file)
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ConfigError(f"{file} : {where} : clé {name!r} manquante ({_type_name(hints[name])})")
+        return tp(**kwargs)
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(tp, type) and isinstance(value, tp) and not (tp is int and isinstance(value, bool)):
+        return value
+    raise wrong()
+
+
+_TOP_LEVEL = {"hub", "federation", "web", "mail", "feeds", "sections", "editions"}
+
+
+@dataclass(frozen=True)
+class _HubSection:
+    timezone: str = "Europe/Paris"
+    data_dir: str = "var"
+
+
+def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None = None) -> Config:
+    """Read and validate the configuration; every problem is a `ConfigError` for humans."""
+    env = os.environ if env is None else env
+    if path is None:
+        path = Path(env["HUB_CONFIG"]) if env.get("HUB_CONFIG") else DEFAULT_CONFIG
+    path = path.expanduser().resolve()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path} : fichier de configuration introuvable (indiquez son chemin dans HUB_CONFIG)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} : lecture du fichier de configuration impossible : {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} : TOML invalide : {exc}") from None
+
+    unknown = sorted(set(raw) - _TOP_LEVEL)
+    if unknown:
+        raise ConfigError(
+            f"{path} : table [{unknown[0]}] inconnue ; tables possibles : {', '.join(sorted(_TOP_LEVEL))}"
+        )
+    hub = typing.cast(_HubSection, _build(_HubSection, raw.get("hub", {}), "[hub]", path))
+    federation = _build(Federation, raw.get("federation", {}), "[federation]", path)
+    web = _build(WebConfig, raw.get("web", {}), "[web]", path)
+    mail = typing.cast(MailConfig, _build(MailConfig, raw.get("mail", {}), "[mail]", path))
+    feeds = typing.cast(FeedsConfig, _build(FeedsConfig, raw.get("feeds", {}), "[feeds]", path))
+    sections = typing.cast(
+        dict[str, Section], _build(dict[str, Section], raw.get("sections", {}), "[sections]", path)
+    )
+    editions = typing.cast(
+        dict[str, Edition], _build(dict[str, Edition], raw.get("editions", {}), "[editions]", path)
+    )
+
+    try:
+        ZoneInfo(hub.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{path} : [hub].timezone : fuseau horaire inconnu {hub.timezone!r} "
+            "(attendu un nom IANA comme 'Europe/Paris')"
+        ) from None
+
+    backend = env.get("HUB_MAIL_BACKEND") or mail.backend
+    if backend not in _MAIL_BACKENDS:
+        raise ConfigError(
+            f"{path} : [mail].backend : mode d'envoi inconnu {backend!r} ; attendu : "
+            f"{', '.join(_MAIL_BACKENDS)}"
+        )
+    mail = dataclasses.replace(mail, backend=backend)
+
+    base_dir = path.parent
+    resolved_sources = []
+    for i, source in enumerate(feeds.sources):
+        if not source.url.strip():
+            raise ConfigError(
+                f"{path} : [feeds].sources[{i}] ({source.name!r}) : URL du flux manquante "
+                "(attendu une URL http(s) ou un chemin de fichier)"
+            )
+        resolved_sources.append(dataclasses.replace(source, url=_resolve_location(source.url, base_dir)))
+    names = [s.name for s in resolved_sources]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"{path} : [feeds].sources : le nom de flux {name!r} est utilisé deux fois")
+    feeds = dataclasses.replace(feeds, sources=resolved_sources)
+    if feeds.pull_every_minutes < 1:
+        raise ConfigError(f"{path} : [feeds].pull_every_minutes : attendu au moins 1")
+
+    for key, edition in editions.items():
+        for section_key in edition.sections:
+            if section_key not in sections:
+                raise ConfigError(
+                    f"{path} : [editions.{key}].sections : rubrique inconnue {section_key!r} ; "
+                    f"rubriques définies : {', '.join(sorted(sections))}"
+                )
+        if not (edition.colour.startswith("#") and len(edition.colour) == 7):
+            raise ConfigError(
+                f"{path} : [editions.{key}].colour : attendu une couleur comme '#1d4f91', "
+                f"trouvé {edition.colour!r}"
+            )
+
+    data_dir = Path(env.get("HUB_DATA_DIR") or hub.data_dir).expanduser()
+    if not data_dir.is_absolute():
+        data_dir = base_dir / data_dir
+    return Config(
+        path=path,
+        data_dir=data_dir.resolve(),
+        timezone=hub.timezone,
+        federation=typing.cast(Federation, federation),
+        web=typing.cast(WebConfig, web),
+        mail=mail,
+        feeds=feeds,
+        sections=sections,
+        editions=editions,
+    )
+
+
+def _resolve_location(url: str, base_dir: Path) -> str:
+    """Keep URLs as they are; make file paths absolute, relative to the config file."""
+    if "://" in url:
+        return url
+    return str((base_dir / Path(url).expanduser()).resolve())

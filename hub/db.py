@@ -1,0 +1,175 @@
+"""SQLite storage: one connection per process, migrations, and named queries kept in SQL files.
+
+Like listmonk, each domain keeps its SQL in `hub/sql/<domain>.sql`, split by `-- name: …`
+markers, so queries are read and reviewed as SQL rather than scattered through Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+_NAME_MARKER = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
+_MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+Params = Mapping[str, Any] | None
+
+
+class StorageError(Exception):
+    """The database cannot be opened or upgraded; the message says what to do."""
+
+
+def parse_queries(text: str, source: str) -> dict[str, str]:
+    """Split a SQL file into its named queries."""
+    parts = _NAME_MARKER.split(text)
+    queries: dict[str, str] = {}
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
+        if name in queries:
+            raise ValueError(f"{source}: query {name!r} is defined twice")
+        queries[name] = body.strip()
+    return queries
+
+
+def load_queries() -> dict[str, str]:
+    """Every named query of every domain file, by name (names are unique across files)."""
+    queries: dict[str, str] = {}
+    for entry in sorted(resources.files("hub").joinpath("sql").iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".sql"):
+            continue
+        for name, sql in parse_queries(entry.read_text(encoding="utf-8"), entry.name).items():
+            if name in queries:
+                raise ValueError(f"{entry.name}: query {name!r} is already defined in another file")
+            queries[name] = sql
+    return queries
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The numbered migrations shipped with the hub: (version, name, sql), in order."""
+    found = []
+    for entry in resources.files("hub").joinpath("migrations").iterdir():
+        match = _MIGRATION_FILE.match(entry.name)
+        if match:
+            found.append((int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise ValueError(f"migrations must be numbered 1, 2, 3… without gaps, found {versions}")
+    return found
+
+
+def utcnow() -> str:
+    """The current instant as stored: ISO 8601 in UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+class Database:
+    """An open hub database. Use `Database.open()`; queries are called by name."""
+
+    _queries: dict[str, str] | None = None
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        if Database._queries is None:
+            Database._queries = load_queries()
+        self.queries = Database._queries
+
+    @classmethod
+    async def open(cls, path: Path, *, migrate: bool = True) -> Database:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except Exception as exc:  # aiosqlite re-raises sqlite3 errors from its thread
+            raise StorageError(f"cannot open the database {path}: {exc}") from None
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA busy_timeout = 10000")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        db = cls(conn, path)
+        if migrate:
+            await db.upgrade()
+        return db
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def sql(self, name: str) -> str:
+        try:
+            return self.queries[name]
+        except KeyError:
+            raise KeyError(f"no SQL query named {name!r} in hub/sql/") from None
+
+    async def schema_version(self) -> int:
+        await self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        async with self.conn.execute("SELECT MAX(version) FROM schema_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0] or 0) if row else 0
+
+    async def upgrade(self) -> list[int]:
+        """Apply the migrations not yet recorded, each in its own transaction."""
+        current = await self.schema_version()
+        shipped = migrations()
+        if current > len(shipped):
+            raise StorageError(
+                f"the database {self.path} is at schema version {current}, newer than this hub "
+                f"({len(shipped)}): upgrade the hub before using it"
+            )
+        applied = []
+        for version, name, sql in shipped[current:]:
+            script = (
+                f"BEGIN IMMEDIATE;\n{sql}\n"
+                f"INSERT INTO schema_version (version, name, applied_at) "
+                f"VALUES ({version}, '{name}', '{utcnow()}');\nCOMMIT;"
+            )
+            try:
+                await self.conn.executescript(script)
+            except Exception as exc:
+                if self.conn.in_transaction:
+                    await self.conn.rollback()
+                raise StorageError(f"migration {version:04d}_{name} failed: {exc}") from None
+            applied.append(version)
+        return applied
+
+    async def fetch_all(self, name: str, params: Params = None) -> list[aiosqlite.Row]:
+        async with self.conn.execute(self.sql(name), params or {}) as cur:
+            return list(await cur.fetchall())
+
+    async def fetch_one(self, name: str, params: Params = None) -> aiosqlite.Row | None:
+        async with self.conn.execute(self.sql(name), params or {}) as cur:
+            return await cur.fetchone()
+
+    async def execute(self, name: str, params: Params = None) -> int:
+        """Run a statement; return the last inserted row id (or 0)."""
+        async with self.conn.execute(self.sql(name), params or {}) as cur:
+            return cur.lastrowid or 0
+
+    async def execute_many(self, name: str, rows: Iterable[Mapping[str, Any]]) -> None:
+        await self.conn.executemany(self.sql(name), rows)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Database]:
+        """A write transaction taken at once (`BEGIN IMMEDIATE`), committed or rolled back."""
+        await self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            await self.conn.rollback()
+            raise
+        await self.conn.commit()

@@ -1,0 +1,1 @@
+"""From the federation's content feed to rendered newsletter issues."""

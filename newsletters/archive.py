@@ -1,0 +1,80 @@
+"""The archive of rendered issues: what the web pages show and what numbering continues from."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from hub.db import Database, utcnow
+from hub.timeutil import from_utc_text, to_utc_text
+from newsletters.model import Issue
+
+
+@dataclass(frozen=True)
+class ArchivedIssue:
+    edition: str
+    number: int
+    subject: str
+    preheader: str
+    period_end: datetime
+    rendered_at: datetime
+    html: str = ""
+    text: str = ""
+    meta: dict[str, Any] | None = None
+
+
+def _from_row(row: Any, full: bool = False) -> ArchivedIssue:
+    period_end = from_utc_text(row["period_end"])
+    rendered_at = from_utc_text(row["rendered_at"])
+    assert period_end is not None and rendered_at is not None
+    return ArchivedIssue(
+        edition=row["edition"],
+        number=row["number"],
+        subject=row["subject"],
+        preheader=row["preheader"] if "preheader" in row.keys() else "",
+        period_end=period_end,
+        rendered_at=rendered_at,
+        html=row["html"] if full else "",
+        text=row["text"] if full else "",
+        meta=json.loads(row["meta"]) if full else None,
+    )
+
+
+async def save_issue(db: Database, issue: Issue, html: str, text: str, meta: dict[str, Any]) -> None:
+    """Record a rendered issue; rendering the same edition and number again replaces it."""
+    async with db.transaction():
+        await db.execute(
+            "save_issue",
+            {
+                "edition": issue.edition,
+                "number": issue.number,
+                "subject": issue.subject,
+                "preheader": issue.preheader,
+                "period_start": to_utc_text(issue.period_start) if issue.period_start else None,
+                "period_end": to_utc_text(issue.period_end),
+                "html": html,
+                "text": text,
+                "meta": json.dumps(meta, ensure_ascii=False),
+                "rendered_at": utcnow(),
+            },
+        )
+
+
+async def last_issue(db: Database, edition: str) -> ArchivedIssue | None:
+    row = await db.fetch_one("last_issue", {"edition": edition})
+    return _from_row(row) if row else None
+
+
+async def list_issues(db: Database, edition: str | None = None) -> list[ArchivedIssue]:
+    if edition is None:
+        rows = await db.fetch_all("list_issues")
+    else:
+        rows = await db.fetch_all("list_edition_issues", {"edition": edition})
+    return [_from_row(r) for r in rows]
+
+
+async def get_issue(db: Database, edition: str, number: int) -> ArchivedIssue | None:
+    row = await db.fetch_one("get_issue", {"edition": edition, "number": number})
+    return _from_row(row, full=True) if row else None
