@@ -125,9 +125,12 @@ def _type_name(tp: object) -> str:
         return f"une table de tables ({_type_name(typing.get_args(tp)[1])})"
     if dataclasses.is_dataclass(tp):
         return "une table"
-    return {str: "un texte", int: "un nombre entier", float: "un nombre", bool: "true ou false"}.get(
-        tp, str(tp)
-    )
+    return {
+        str: "un texte",
+        int: "un nombre entier",
+        float: "un nombre",
+        bool: "true ou false",
+    }.get(tp, str(tp))
 
 
 def _build(tp: object, value: object, where: str, file: Path) -> object:
@@ -163,11 +166,17 @@ def _build(tp: object, value: object, where: str, file: Path) -> object:
             if name in value:
                 kwargs[name] = _build(hints[name], value[name], f"{where}.{name}", file)
             elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ConfigError(f"{file} : {where} : clé {name!r} manquante ({_type_name(hints[name])})")
+                raise ConfigError(
+                    f"{file} : {where} : clé {name!r} manquante ({_type_name(hints[name])})"
+                )
         return tp(**kwargs)
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
-    if isinstance(tp, type) and isinstance(value, tp) and not (tp is int and isinstance(value, bool)):
+    if (
+        isinstance(tp, type)
+        and isinstance(value, tp)
+        and not (tp is int and isinstance(value, bool))
+    ):
         return value
     raise wrong()
 
@@ -190,16 +199,21 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path} : fichier de configuration introuvable (indiquez son chemin dans HUB_CONFIG)") from None
+        raise ConfigError(
+            f"{path} : fichier de configuration introuvable (indiquez son chemin dans HUB_CONFIG)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} : lecture du fichier de configuration impossible : {exc}") from None
+        raise ConfigError(
+            f"{path} : lecture du fichier de configuration impossible : {exc}"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} : TOML invalide : {exc}") from None
 
     unknown = sorted(set(raw) - _TOP_LEVEL)
     if unknown:
         raise ConfigError(
-            f"{path} : table [{unknown[0]}] inconnue ; tables possibles : {', '.join(sorted(_TOP_LEVEL))}"
+            f"{path} : table [{unknown[0]}] inconnue ; "
+            f"tables possibles : {', '.join(sorted(_TOP_LEVEL))}"
         )
     hub = typing.cast(_HubSection, _build(_HubSection, raw.get("hub", {}), "[hub]", path))
     federation = _build(Federation, raw.get("federation", {}), "[federation]", path)
@@ -237,11 +251,15 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
                 f"{path} : [feeds].sources[{i}] ({source.name!r}) : URL du flux manquante "
                 "(attendu une URL http(s) ou un chemin de fichier)"
             )
-        resolved_sources.append(dataclasses.replace(source, url=_resolve_location(source.url, base_dir)))
+        resolved_sources.append(
+            dataclasses.replace(source, url=_resolve_location(source.url, base_dir))
+        )
     names = [s.name for s in resolved_sources]
     for name in names:
         if names.count(name) > 1:
-            raise ConfigError(f"{path} : [feeds].sources : le nom de flux {name!r} est utilisé deux fois")
+            raise ConfigError(
+                f"{path} : [feeds].sources : le nom de flux {name!r} est utilisé deux fois"
+            )
     feeds = dataclasses.replace(feeds, sources=resolved_sources)
     if feeds.pull_every_minutes < 1:
         raise ConfigError(f"{path} : [feeds].pull_every_minutes : attendu au moins 1")

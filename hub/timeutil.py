@@ -18,7 +18,8 @@ def parse_date(text: str, what: str = "date") -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise DateInputError(
-            f"{what} : {text!r} n'est pas une date ; format attendu AAAA-MM-JJ, par exemple {DATE_EXAMPLE}"
+            f"{what} : {text!r} n'est pas une date ; "
+            f"format attendu AAAA-MM-JJ, par exemple {DATE_EXAMPLE}"
         ) from None
 
 
@@ -26,13 +27,15 @@ def parse_local_datetime(text: str, tz: ZoneInfo, what: str = "date") -> datetim
     """Read 'YYYY-MM-DD HH:MM' (or a bare date, taken at midnight) as local time in `tz`."""
     raw = text.strip()
     try:
-        value = datetime.fromisoformat(raw) if len(raw) > 10 else datetime.combine(
-            date.fromisoformat(raw), time()
+        value = (
+            datetime.fromisoformat(raw)
+            if len(raw) > 10
+            else datetime.combine(date.fromisoformat(raw), time())
         )
     except ValueError:
         raise DateInputError(
             f"{what} : {text!r} n'est pas une date et heure ; format attendu 'AAAA-MM-JJ HH:MM' "
-            f"(heure de {tz.key}), par exemple \"{DATETIME_EXAMPLE}\""
+            f'(heure de {tz.key}), par exemple "{DATETIME_EXAMPLE}"'
         ) from None
     return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
 
@@ -50,8 +53,18 @@ def from_utc_text(text: str | None) -> datetime | None:
 
 
 _MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
 )
 _WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 

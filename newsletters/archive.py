@@ -33,7 +33,7 @@ def _from_row(row: Any, full: bool = False) -> ArchivedIssue:
         edition=row["edition"],
         number=row["number"],
         subject=row["subject"],
-        preheader=row["preheader"] if "preheader" in row.keys() else "",
+        preheader=row["preheader"],
         period_end=period_end,
         rendered_at=rendered_at,
         html=row["html"] if full else "",
@@ -42,7 +42,9 @@ def _from_row(row: Any, full: bool = False) -> ArchivedIssue:
     )
 
 
-async def save_issue(db: Database, issue: Issue, html: str, text: str, meta: dict[str, Any]) -> None:
+async def save_issue(
+    db: Database, issue: Issue, html: str, text: str, meta: dict[str, Any]
+) -> None:
     """Record a rendered issue; rendering the same edition and number again replaces it."""
     async with db.transaction():
         await db.execute(

@@ -3,27 +3,30 @@
 CREATE TABLE feeds (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
-    url TEXT NOT NULL,
+    url TEXT NOT NULL,                 -- http(s) URL or absolute file path
     title TEXT,
-    etag TEXT,
-    last_modified TEXT,
+    etag TEXT,                         -- validators of the last read response, for a
+    last_modified TEXT,                -- conditional GET (reset when the URL changes)
     last_pulled_at TEXT,
-    last_status TEXT,
+    last_status TEXT,                  -- ok | not-modified | error
     last_error TEXT
 );
 
+-- One row per item and feed; `identity` is the guid/id, else the link, else a content hash.
+-- Rows are never deleted by a pull: an item gone from the feed stays stored.
 CREATE TABLE items (
     id INTEGER PRIMARY KEY,
     feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
     identity TEXT NOT NULL,
     title TEXT NOT NULL,
     link TEXT,
-    summary_html TEXT NOT NULL DEFAULT '',
-    content_html TEXT NOT NULL DEFAULT '',
+    summary_html TEXT NOT NULL DEFAULT '',   -- sanitized
+    content_html TEXT NOT NULL DEFAULT '',   -- sanitized
     image_url TEXT,
     image_alt TEXT,
     author TEXT,
-    categories TEXT NOT NULL DEFAULT '[]',
+    categories TEXT NOT NULL DEFAULT '[]',   -- JSON array of terms as given
+    category_keys TEXT NOT NULL DEFAULT '',  -- casefolded terms, each between U+001F marks
     published_at TEXT,
     event_start TEXT,
     event_end TEXT,
@@ -35,6 +38,7 @@ CREATE TABLE items (
 );
 
 CREATE INDEX items_by_date ON items (COALESCE(published_at, first_seen_at));
+CREATE INDEX items_by_event ON items (event_start) WHERE event_start IS NOT NULL;
 
 CREATE TABLE issues (
     id INTEGER PRIMARY KEY,

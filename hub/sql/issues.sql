@@ -16,7 +16,7 @@ ON CONFLICT (edition, number) DO UPDATE SET
     rendered_at = excluded.rendered_at;
 
 -- name: last_issue
-SELECT edition, number, subject, period_end, rendered_at
+SELECT edition, number, subject, preheader, period_end, rendered_at
 FROM issues WHERE edition = :edition ORDER BY number DESC LIMIT 1;
 
 -- name: list_issues

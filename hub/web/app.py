@@ -1,0 +1,56 @@
+"""The hub's web application: the public archive, a health check, and the process's lifecycle.
+
+One process owns everything long-running: the database is opened by the app's first cleanup
+context, and background services (scheduler, Discord bots) are started and stopped by the
+contexts passed as `background`, after the database opens and before it closes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+
+from aiohttp import web
+
+from hub.config import Config
+from hub.db import Database
+from hub.web import CONFIG_KEY, DB_KEY
+from hub.web.archive import routes as archive_routes
+from hub.web.pages import error_pages, setup_pages
+
+log = logging.getLogger("hub.web")
+
+BackgroundContext = Callable[[web.Application], AsyncIterator[None]]
+
+NAV = (("/", "Les newsletters"), ("/archives/", "Archives"))
+
+
+def create_app(config: Config, *, background: Sequence[BackgroundContext] = ()) -> web.Application:
+    app = web.Application(middlewares=[error_pages, web.normalize_path_middleware()])
+    app[CONFIG_KEY] = config
+    setup_pages(app, config, NAV)
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.extend(background)
+    app.router.add_get("/healthz", healthz)
+    app.add_routes(archive_routes)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    db = await Database.open(app[CONFIG_KEY].database_path)
+    app[DB_KEY] = db
+    try:
+        yield
+    finally:
+        await db.close()
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """For a supervisor or load balancer: 200 when a query goes through, 503 otherwise."""
+    try:
+        async with request.app[DB_KEY].conn.execute("SELECT 1") as cursor:
+            await cursor.fetchone()
+    except Exception:
+        log.exception("health check failed: the database does not answer")
+        return web.json_response({"status": "error", "database": "error"}, status=503)
+    return web.json_response({"status": "ok", "database": "ok"})

@@ -1,0 +1,64 @@
+"""The archive pages: the federation's newsletters, their issues, and each issue as published.
+
+Handlers stay thin: they read through `newsletters.archive` and hand the result to a template.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from hub.config import Config
+from hub.web import CONFIG_KEY, DB_KEY
+from hub.web.pages import document_response, for_web, render_page
+from newsletters import archive
+from newsletters.archive import ArchivedIssue
+
+routes = web.RouteTableDef()
+
+# At most nine digits: a longer number cannot be an issue and would overflow SQLite's integer.
+_ISSUE = r"/archives/{edition}/{number:\d{1,9}}"
+
+
+@routes.get("/")
+async def index(request: web.Request) -> web.Response:
+    config, db = request.app[CONFIG_KEY], request.app[DB_KEY]
+    editions = [
+        (key, edition, await archive.last_issue(db, key))
+        for key, edition in config.editions.items()
+    ]
+    return render_page(request, "index.html", editions=editions)
+
+
+@routes.get("/archives/")
+async def archives(request: web.Request) -> web.Response:
+    config, db = request.app[CONFIG_KEY], request.app[DB_KEY]
+    editions = [
+        (key, edition, await archive.list_issues(db, key))
+        for key, edition in config.editions.items()
+    ]
+    return render_page(request, "archives.html", editions=editions)
+
+
+@routes.get(_ISSUE)
+async def issue_page(request: web.Request) -> web.Response:
+    config, issue = await _find_issue(request)
+    return document_response(for_web(issue.html, config))
+
+
+@routes.get(_ISSUE + ".txt")
+async def issue_text(request: web.Request) -> web.Response:
+    config, issue = await _find_issue(request)
+    return web.Response(text=for_web(issue.text, config), content_type="text/plain")
+
+
+async def _find_issue(request: web.Request) -> tuple[Config, ArchivedIssue]:
+    """The issue the URL names, or a 404 for an edition or number the archive does not know."""
+    config = request.app[CONFIG_KEY]
+    edition = request.match_info["edition"]
+    number = int(request.match_info["number"])
+    found = None
+    if edition in config.editions:
+        found = await archive.get_issue(request.app[DB_KEY], edition, number)
+    if found is None:
+        raise web.HTTPNotFound()
+    return config, found

@@ -1,0 +1,149 @@
+"""Composition: the next issue of an edition, from the feed items published since the last one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html.parser import HTMLParser
+
+from hub.config import Config, Edition, Section
+from hub.db import Database
+from newsletters import archive, store
+from newsletters.model import Article, Issue, IssueSection
+
+SUMMARY_MAX_CHARS = 320
+PREHEADER_MAX_CHARS = 140
+
+
+class ComposeError(Exception):
+    """Nothing sensible can be composed; the message says what to do instead."""
+
+
+class _TextExtractor(HTMLParser):
+    _BLOCKS = frozenset({"p", "div", "li", "br", "h1", "h2", "h3", "h4", "blockquote", "tr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_to_summary(html: str, limit: int = SUMMARY_MAX_CHARS) -> str:
+    """Plain text of the first paragraphs of `html`, cut on a word boundary, Markdown-safe."""
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    paragraphs = [" ".join(p.split()) for p in "".join(extractor.parts).split("\n")]
+    text = "\n\n".join(p for p in paragraphs if p)
+    if len(text) > limit:
+        cut = text[:limit].rsplit(None, 1)[0].rstrip(",;:.")
+        text = cut + "…"
+    # A line starting with "#" would become a heading in the draft: keep it a paragraph.
+    return "\n".join("\\" + line if line.startswith("#") else line for line in text.splitlines())
+
+
+def _matches(section: Section, categories: Sequence[str]) -> bool:
+    wanted = {c.casefold() for c in section.categories}
+    return any(c.casefold() in wanted for c in categories)
+
+
+def _article(item: store.StoredItem, config: Config) -> Article:
+    tz = config.tz
+    return Article(
+        title=item.title,
+        link=item.link or config.federation.website,
+        summary=html_to_summary(item.summary_html or item.content_html),
+        image_url=item.image_url,
+        image_alt=item.image_alt or item.title,
+        published=item.date.astimezone(tz).date(),
+        event_start=item.event_start.astimezone(tz) if item.event_start else None,
+        event_end=item.event_end.astimezone(tz) if item.event_end else None,
+        location=item.event_location or "",
+    )
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(None, 1)[0] + "…"
+
+
+def _subject(edition: Edition, number: int, lead: Article) -> str:
+    return f"{edition.name} n°{number} : {lead.title}"
+
+
+async def compose_issue(
+    db: Database, config: Config, edition_key: str, *, now: datetime, since: datetime | None = None
+) -> Issue:
+    """The next issue of `edition_key`: numbered after the last one, with what is new since it.
+
+    Without `since`, the window starts where the edition's last issue ended, or one period
+    (`period_months`) back for an edition's first issue. Each item goes to the first section
+    of the edition whose categories it carries; agenda sections list upcoming events instead.
+    """
+    edition = config.edition(edition_key)
+    last = await archive.last_issue(db, edition_key)
+    number = last.number + 1 if last else edition.first_number
+    if since is None:
+        since = last.period_end if last else _months_before(now, edition.period_months)
+
+    items = await store.items_published_between(db, since, now)
+    used: set[int] = set()
+    sections: list[IssueSection] = []
+    for key in edition.sections:
+        section = config.sections[key]
+        candidates = (
+            await store.upcoming_events(db, now, limit=section.max_items * 4)
+            if section.agenda
+            else items
+        )
+        chosen = [i for i in candidates if i.id not in used and _matches(section, i.categories)]
+        chosen = chosen[: section.max_items]
+        used.update(i.id for i in chosen)
+        if chosen:
+            sections.append(
+                IssueSection(
+                    key=key,
+                    title=section.title,
+                    agenda=section.agenda,
+                    articles=[_article(i, config) for i in chosen],
+                )
+            )
+
+    news = [a for s in sections if not s.agenda for a in s.articles]
+    if not news:
+        local_since = since.astimezone(config.tz).strftime("%Y-%m-%d")
+        raise ComposeError(
+            f"aucun article pour « {edition.name} » publié depuis le {local_since} "
+            f"({len(items)} élément(s) du flux sur la période, aucun dans ses rubriques). "
+            "Lancez « hub feed pull » ou élargissez la période avec --since AAAA-MM-JJ."
+        )
+    preheader = _shorten(
+        " · ".join(a.title for a in news[1:4]) or news[0].title, PREHEADER_MAX_CHARS
+    )
+    return Issue(
+        edition=edition_key,
+        number=number,
+        subject=_subject(edition, number, news[0]),
+        preheader=preheader,
+        issue_date=now.astimezone(config.tz).date(),
+        period_start=since,
+        period_end=now,
+        sections=sections,
+    )
+
+
+def _months_before(moment: datetime, months: int) -> datetime:
+    """The same day `months` earlier, clamped to the month's end (31 March → 28/29 February)."""
+    month_index = moment.month - 1 - months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    for day in (moment.day, 30, 29, 28):
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise AssertionError("every month has a 28th day")

@@ -1,0 +1,306 @@
+"""Pulling the content feeds: fetch concurrently, parse in threads, store, report per feed.
+
+One aiohttp session serves every feed of a pull; at most `concurrency` feeds are fetched and
+parsed at once, so the bodies held in memory stay bounded. A conditional GET (ETag,
+Last-Modified) makes an unchanged feed cost one small request and no parsing. Parsing runs in
+a worker thread so the event loop (web server, scheduler) keeps answering meanwhile. Whatever
+goes wrong with one feed is reported for that feed; the others are pulled all the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from hub.config import FeedSource
+from hub.db import Database
+from newsletters import store
+from newsletters.parse import ParsedFeed, Problem, parse_feed
+
+log = logging.getLogger("hub.feeds")
+
+DEFAULT_CONCURRENCY = 8
+MAX_REDIRECTS = 5
+DEFAULT_TZ = ZoneInfo("Europe/Paris")  # the hub's default [hub].timezone
+_CHUNK = 64 * 1024
+_HEADERS = {
+    "User-Agent": "fcpts-hub/0.1 (+https://www.fcpts.org/)",
+    "Accept": (
+        "application/rss+xml, application/atom+xml, application/rdf+xml, "
+        "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+    ),
+}
+
+
+class FetchError(Exception):
+    """A feed that could not be read; the message is the reason shown to the staff."""
+
+
+@dataclass
+class FeedResult:
+    """What one feed's pull did. `status` is "ok", "not-modified" (304) or "error"."""
+
+    name: str
+    url: str
+    status: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "url": self.url,
+            "status": self.status,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "problems": [{"item": p.item, "reason": p.reason} for p in self.problems],
+            "error": self.error,
+        }
+
+
+@dataclass
+class PullReport:
+    feeds: list[FeedResult]
+
+    @property
+    def any_read(self) -> bool:
+        """At least one feed answered (with items or a 304): the pull was not a total failure."""
+        return any(f.status != "error" for f in self.feeds)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"any_read": self.any_read, "feeds": [f.to_json() for f in self.feeds]}
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """A feed document as received; `body` is None when the server said 304 Not Modified."""
+
+    body: bytes | None
+    content_type: str | None
+    base_url: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+def is_web_url(url: str) -> bool:
+    return urlsplit(url).scheme.lower() in ("http", "https")
+
+
+async def pull_feeds(
+    db: Database,
+    sources: list[FeedSource],
+    *,
+    timeout: float,
+    max_bytes: int,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    local_tz: tzinfo = DEFAULT_TZ,
+) -> PullReport:
+    """Pull every source and store its items; never raises for a feed's own problems.
+
+    `timeout` bounds each HTTP request (redirects and body included), `max_bytes` each
+    body; `local_tz` is how dates written without a time zone are read.
+    """
+    states = await store.feed_states(db)
+    async with aiohttp.ClientSession(headers=_HEADERS) as session:
+        puller = _Puller(db, session, timeout, max_bytes, concurrency, local_tz)
+        results = await asyncio.gather(*(puller.pull(s, states.get(s.name)) for s in sources))
+    return PullReport(list(results))
+
+
+class _Puller:
+    """One pull's shared resources: the HTTP session, the concurrency bound, the write lock."""
+
+    def __init__(
+        self,
+        db: Database,
+        session: aiohttp.ClientSession,
+        timeout: float,
+        max_bytes: int,
+        concurrency: int,
+        local_tz: tzinfo,
+    ) -> None:
+        self.db = db
+        self.session = session
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.slots = asyncio.Semaphore(concurrency)
+        self.writing = asyncio.Lock()  # one connection: one write transaction at a time
+        self.local_tz = local_tz
+
+    async def pull(self, source: FeedSource, state: store.FeedState | None) -> FeedResult:
+        started = time.perf_counter()
+        try:
+            async with self.slots:
+                fetched = await self._fetch(source.url, state)
+                parsed = await self._parse(fetched) if fetched.body is not None else None
+            result = await self._save(source, fetched, parsed)
+        except FetchError as exc:
+            result = FeedResult(source.name, source.url, "error", error=str(exc))
+            async with self.writing:
+                await store.record_error(self.db, source.name, source.url, str(exc))
+        _log(result, time.perf_counter() - started)
+        return result
+
+    async def _fetch(self, url: str, state: store.FeedState | None) -> _Fetched:
+        if is_web_url(url):
+            return await self._fetch_http(url, state if state and state.url == url else None)
+        return await asyncio.to_thread(_read_file, url, self.max_bytes)
+
+    async def _fetch_http(self, url: str, state: store.FeedState | None) -> _Fetched:
+        headers = {}
+        if state and state.etag:
+            headers["If-None-Match"] = state.etag
+        if state and state.last_modified:
+            headers["If-Modified-Since"] = state.last_modified
+        try:
+            async with self.session.get(
+                url,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                max_redirects=MAX_REDIRECTS,
+            ) as response:
+                etag = response.headers.get("ETag")
+                last_modified = response.headers.get("Last-Modified")
+                if response.status == 304:
+                    return _Fetched(
+                        None,
+                        None,
+                        None,
+                        etag or (state.etag if state else None),
+                        last_modified or (state.last_modified if state else None),
+                    )
+                if not 200 <= response.status < 300:
+                    raise FetchError(
+                        f"réponse HTTP {response.status} {response.reason or ''}".strip()
+                    )
+                body = await self._read_body(response)
+                return _Fetched(
+                    body,
+                    response.headers.get("Content-Type"),
+                    str(response.url),
+                    etag,
+                    last_modified,
+                )
+        except TimeoutError:
+            raise FetchError(
+                f"pas de réponse complète en {self.timeout:g} s (délai dépassé)"
+            ) from None
+        except aiohttp.TooManyRedirects:
+            raise FetchError(f"plus de {MAX_REDIRECTS} redirections") from None
+        except aiohttp.ClientConnectorDNSError as exc:
+            raise FetchError(f"nom de domaine introuvable : {exc.host}") from None
+        except aiohttp.ClientConnectorError as exc:
+            why = "refusée" if isinstance(exc.os_error, ConnectionRefusedError) else exc.os_error
+            raise FetchError(f"connexion impossible à {exc.host}:{exc.port} ({why})") from None
+        except aiohttp.InvalidURL:
+            raise FetchError("URL invalide") from None
+        except aiohttp.ClientError as exc:
+            raise FetchError(f"erreur réseau : {exc or type(exc).__name__}") from None
+
+    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+        """The (decompressed) body, refused as soon as it grows past `max_bytes`."""
+        if response.content_length is not None and response.content_length > self.max_bytes:
+            raise FetchError(_too_big(self.max_bytes))
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(_CHUNK):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FetchError(_too_big(self.max_bytes))
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def _parse(self, fetched: _Fetched) -> ParsedFeed:
+        assert fetched.body is not None
+        try:
+            parsed = await asyncio.to_thread(
+                parse_feed,
+                fetched.body,
+                content_type=fetched.content_type,
+                base_url=fetched.base_url,
+                local_tz=self.local_tz,
+            )
+        except Exception as exc:  # a feed must not be able to stop the pull of the others
+            log.exception("feed parsing crashed", extra={"url": fetched.base_url})
+            raise FetchError(f"lecture du flux impossible (erreur interne : {exc!r})") from None
+        if parsed.error:
+            raise FetchError(parsed.error)
+        return parsed
+
+    async def _save(
+        self, source: FeedSource, fetched: _Fetched, parsed: ParsedFeed | None
+    ) -> FeedResult:
+        async with self.writing:
+            counts = await store.save_feed(
+                self.db,
+                source.name,
+                source.url,
+                items=parsed.items if parsed else [],
+                title=parsed.title if parsed else None,
+                status="ok" if parsed else "not-modified",
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+            )
+        return FeedResult(
+            source.name,
+            source.url,
+            "ok" if parsed else "not-modified",
+            new=counts.new,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            problems=parsed.problems if parsed else [],
+        )
+
+
+def _read_file(location: str, max_bytes: int) -> _Fetched:
+    """A feed kept as a local file (a path, or a file:// URL)."""
+    path = (
+        Path(url2pathname(urlsplit(location).path))
+        if location.startswith("file:")
+        else Path(location)
+    )
+    try:
+        with path.open("rb") as file:
+            body = file.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise FetchError(f"fichier introuvable : {path}") from None
+    except OSError as exc:
+        raise FetchError(f"lecture du fichier {path} impossible : {exc.strerror or exc}") from None
+    if len(body) > max_bytes:
+        raise FetchError(_too_big(max_bytes))
+    return _Fetched(body, None, None, None, None)
+
+
+def _too_big(max_bytes: int) -> str:
+    return f"flux trop volumineux (plus de {max_bytes:,} octets)".replace(",", " ")
+
+
+def _log(result: FeedResult, seconds: float) -> None:
+    fields = {
+        "feed": result.name,
+        "url": result.url,
+        "status": result.status,
+        "new": result.new,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "problems": len(result.problems),
+        "duration_ms": round(seconds * 1000),
+    }
+    if result.error:
+        log.warning("feed pull failed", extra={**fields, "error": result.error})
+    else:
+        log.info("feed pulled", extra=fields)

@@ -1,0 +1,58 @@
+"""Storage: migrations recorded once, SQLite settings, named queries."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from hub.db import Database, migrations, parse_queries
+
+
+async def test_migrations_are_applied_once_and_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "hub.sqlite3"
+    db = await Database.open(path)
+    assert await db.schema_version() == len(migrations())
+    assert await db.upgrade() == []
+    await db.close()
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT version, name FROM schema_version").fetchall()
+        assert rows == [(v, n) for v, n, _ in migrations()]
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_connection_settings(db: Database) -> None:
+    async with db.conn.execute("PRAGMA foreign_keys") as cur:
+        assert (await cur.fetchone())[0] == 1
+    async with db.conn.execute("PRAGMA busy_timeout") as cur:
+        assert (await cur.fetchone())[0] >= 5000
+
+
+async def test_transaction_rolls_back_on_error(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.conn.execute(
+                "INSERT INTO feeds (name, url) VALUES ('a', 'https://example.org/feed')"
+            )
+            raise RuntimeError("boom")
+    async with db.conn.execute("SELECT COUNT(*) FROM feeds") as cur:
+        assert (await cur.fetchone())[0] == 0
+
+
+def test_named_queries_are_split_and_unique() -> None:
+    text = "-- name: one\nSELECT 1;\n\n-- name: two\nSELECT 2;\n"
+    assert parse_queries(text, "x.sql") == {"one": "SELECT 1;", "two": "SELECT 2;"}
+    with pytest.raises(ValueError, match="defined twice"):
+        parse_queries(text + "-- name: one\nSELECT 3;", "x.sql")
+
+
+async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "hub.sqlite3"
+    db = await Database.open(path)
+    await db.conn.execute("INSERT INTO schema_version VALUES (999, 'future', '2030-01-01')")
+    await db.close()
+    from hub.db import StorageError
+
+    with pytest.raises(StorageError, match="newer than this hub"):
+        await Database.open(path)
