@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from hub.errors import UserError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "hub.toml"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """A configuration file that cannot be used, with a message meant for the person editing it."""
 
 

@@ -16,13 +16,15 @@ from typing import Any
 
 import aiosqlite
 
+from hub.errors import UserError
+
 _NAME_MARKER = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Mapping[str, Any] | None
 
 
-class StorageError(Exception):
+class StorageError(UserError):
     """The database cannot be opened or upgraded; the message says what to do."""
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from hub.errors import UserError
+
 DATE_EXAMPLE = "2026-12-01"
 DATETIME_EXAMPLE = "2026-12-01 09:00"
 
 
-class DateInputError(ValueError):
+class DateInputError(UserError, ValueError):
     """A date typed by a person that cannot be read; the message shows the expected format."""
 
 

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 from hub.config import Config, Edition, Section
 from hub.db import Database
+from hub.errors import UserError
 from newsletters import archive, store
 from newsletters.model import Article, Issue, IssueSection
 
@@ -15,7 +16,7 @@ SUMMARY_MAX_CHARS = 320
 PREHEADER_MAX_CHARS = 140
 
 
-class ComposeError(Exception):
+class ComposeError(UserError):
     """Nothing sensible can be composed; the message says what to do instead."""
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from hub.config import Config
+from hub.errors import UserError
 from hub.timeutil import DateInputError, parse_local_datetime
 from newsletters.model import Article, Issue, IssueSection
 
@@ -47,7 +48,7 @@ HELP = """\
 """
 
 
-class DraftError(Exception):
+class DraftError(UserError):
     """A draft that cannot be used: the message names the file, the line and the field."""
 
     def __init__(self, source: str, line: int | None, message: str) -> None:

@@ -16,19 +16,12 @@ from typing import Any, TypeVar
 
 import click
 
-from hub.config import Config, ConfigError, load_config
-from hub.db import Database, StorageError
+from hub.config import Config, load_config
+from hub.db import Database
+from hub.errors import UserError
 from hub.logs import setup_logging
-from hub.timeutil import DateInputError
 
 T = TypeVar("T")
-
-
-class UserError(Exception):
-    """A mistake the person at the keyboard can fix; its message says how."""
-
-
-USER_ERRORS: tuple[type[Exception], ...] = (UserError, ConfigError, StorageError, DateInputError)
 
 
 class HubContext:
@@ -76,7 +69,7 @@ class HubGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except USER_ERRORS as exc:
+        except UserError as exc:
             click.echo(f"Erreur : {exc}", err=True)
             ctx.exit(2)
 
@@ -89,11 +82,15 @@ class HubGroup(click.Group):
     envvar="HUB_CONFIG",
     help="Fichier de configuration (par défaut config/hub.toml ; variable HUB_CONFIG).",
 )
-@click.option("--log-level", default="WARNING", show_default=True, help="Niveau des journaux.")
+@click.option(
+    "--log-level",
+    help="Niveau des journaux : DEBUG, INFO, WARNING… (INFO pour « hub run », sinon WARNING).",
+)
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, log_level: str) -> None:
+def cli(ctx: click.Context, config_path: Path | None, log_level: str | None) -> None:
     """Le hub de la FCPTS : newsletters, abonnements, événements et bots Discord."""
-    setup_logging(log_level.upper())
+    default = "INFO" if ctx.invoked_subcommand == "run" else "WARNING"
+    setup_logging((log_level or default).upper())
     ctx.obj = HubContext(config_path)
 
 

@@ -1,9 +1,64 @@
-"""`hub demo` (being written)."""
+"""`hub demo`: the whole newsletter pipeline on the embedded defaults, for a newcomer."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
+
+from hub.cli import HubContext, pass_hub, print_json, run_async
+from newsletters.fetch import pull_feeds
+from newsletters.pipeline import draft_next_issue, publish_draft
+
+# The sample feed holds the federation's news since mid-2025: the demo takes all of it, so it
+# shows full issues on any day (each edition's sections keep only their newest items).
+DEMO_SINCE = datetime.fromisoformat("2025-01-01T00:00:00+01:00")
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_hub
+@run_async
+async def demo_command(hub: HubContext, as_json: bool) -> None:
+    """Relève le flux d'exemple, compose et rend un numéro de chaque édition."""
+    config = hub.config
+    results = []
+    async with hub.database() as db:
+        report = await pull_feeds(
+            db,
+            config.feeds.sources,
+            timeout=config.feeds.timeout_seconds,
+            max_bytes=config.feeds.max_bytes,
+        )
+        if not as_json:
+            for feed in report.feeds:
+                click.echo(
+                    f"Flux « {feed.name} » : {feed.new} nouveaux, {feed.updated} mis à jour, "
+                    f"{feed.unchanged} inchangés"
+                )
+        for edition in config.editions:
+            issue, draft = await draft_next_issue(db, config, edition, since=DEMO_SINCE)
+            issue, paths = await publish_draft(db, config, draft)
+            results.append((issue, draft, paths[0]))
+
+    if as_json:
+        print_json(
+            [
+                {"edition": i.edition, "number": i.number, "draft": str(d), "html": str(h)}
+                for i, d, h in results
+            ]
+        )
+        return
+    click.echo("")
+    for issue, draft, html in results:
+        click.echo(f"{config.editions[issue.edition].name} n°{issue.number} : {html}")
+        click.echo(f"    brouillon modifiable : {draft}")
+    click.echo("")
+    click.echo(
+        "Pour parcourir les archives : .venv/bin/hub run, puis "
+        f"{config.web.base_url}/archives/ dans le navigateur."
+    )
 
 
 def setup(cli: click.Group) -> None:
-    """Registers nothing yet."""
+    cli.add_command(demo_command)

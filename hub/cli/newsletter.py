@@ -9,63 +9,9 @@ from pathlib import Path
 
 import click
 
-from hub.cli import HubContext, UserError, pass_hub, print_json, run_async
-from hub.config import Config
-from hub.db import Database
+from hub.cli import HubContext, pass_hub, print_json, run_async
 from hub.timeutil import parse_date
-from newsletters import archive
-from newsletters.compose import ComposeError, compose_issue
-from newsletters.draft import DraftError, load_draft, write_draft
-from newsletters.model import Issue
-
-
-def draft_path(config: Config, issue: Issue) -> Path:
-    return config.data_dir / "drafts" / f"{issue.edition}-{issue.number}.md"
-
-
-def issue_dir(config: Config, issue: Issue) -> Path:
-    return config.issues_dir / issue.edition / str(issue.number)
-
-
-async def compose_draft(
-    db: Database,
-    config: Config,
-    edition: str,
-    *,
-    since: datetime | None,
-    out: Path | None,
-    force: bool = False,
-) -> tuple[Issue, Path]:
-    """Compose the next issue of `edition` and write its draft; never overwrite staff edits."""
-    try:
-        issue = await compose_issue(db, config, edition, now=datetime.now(config.tz), since=since)
-    except ComposeError as exc:
-        raise UserError(str(exc)) from None
-    path = out or draft_path(config, issue)
-    if path.exists() and not force:
-        raise UserError(
-            f"{path} existe déjà (peut-être modifié à la main) : choisissez un autre fichier "
-            "avec --out, ou ajoutez --force pour le remplacer"
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(write_draft(issue), encoding="utf-8")
-    return issue, path
-
-
-async def render_draft(
-    db: Database, config: Config, draft: Path, out: Path | None
-) -> tuple[Issue, list[Path]]:
-    """Render a draft once, write its three files and record it in the archive."""
-    from newsletters.render import RenderError, render_issue, write_rendered
-
-    try:
-        issue = load_draft(draft, config)
-        rendered = render_issue(issue, config)
-    except (DraftError, RenderError) as exc:
-        raise UserError(str(exc)) from None
-    paths = write_rendered(rendered, out or issue_dir(config, issue))
-    await archive.save_issue(db, issue, rendered.html, rendered.text, rendered.meta)
-    return issue, paths
+from newsletters.pipeline import draft_next_issue, publish_draft, render_draft
 
 
 @click.group("newsletter")
@@ -96,7 +42,7 @@ async def draft_command(
     if since:
         start = datetime.combine(parse_date(since, "--since"), datetime.min.time(), config.tz)
     async with hub.database() as db:
-        issue, path = await compose_draft(db, config, edition, since=start, out=out, force=force)
+        issue, path = await draft_next_issue(db, config, edition, since=start, out=out, force=force)
     if as_json:
         print_json(
             {
@@ -130,7 +76,7 @@ async def render_command(hub: HubContext, draft: Path, out: Path | None, as_json
     """Produit issue.html, issue.txt et issue.json à partir d'un brouillon (DRAFT)."""
     config = hub.config
     async with hub.database() as db:
-        issue, paths = await render_draft(db, config, draft, out)
+        issue, paths = await publish_draft(db, config, draft, out)
     if as_json:
         print_json(
             {"edition": issue.edition, "number": issue.number, "files": [str(p) for p in paths]}
@@ -153,16 +99,10 @@ async def render_command(hub: HubContext, draft: Path, out: Path | None, as_json
 @pass_hub
 def preview_command(hub: HubContext, draft: Path, host: str, port: int) -> None:
     """Affiche un brouillon dans le navigateur, sans l'archiver (Ctrl-C pour arrêter)."""
-    from newsletters.render import RenderError, render_issue
-
     from hub.web.preview import serve_preview
 
     config = hub.config
-    try:
-        issue = load_draft(draft, config)
-        rendered = render_issue(issue, config)
-    except (DraftError, RenderError) as exc:
-        raise UserError(str(exc)) from None
+    issue, rendered = render_draft(config, draft)
 
     def ready(url: str) -> None:
         click.echo(f"Aperçu de « {issue.subject} » : {url} (Ctrl-C pour arrêter)")

@@ -1,0 +1,71 @@
+"""`hub run`: the one long-running process — web app, scheduler, and later the Discord bots."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+
+from aiohttp import web
+from yarl import URL
+
+from hub.config import Config
+from hub.scheduler import PeriodicJob, periodic
+from hub.web import CONFIG_KEY, DB_KEY
+from hub.web.app import create_app
+from newsletters.fetch import pull_feeds
+
+log = logging.getLogger("hub.process")
+
+SHUTDOWN_GRACE_SECONDS = 3.0
+
+
+async def pull_configured_feeds(app: web.Application) -> None:
+    config = app[CONFIG_KEY]
+    report = await pull_feeds(
+        app[DB_KEY],
+        config.feeds.sources,
+        timeout=config.feeds.timeout_seconds,
+        max_bytes=config.feeds.max_bytes,
+    )
+    if config.feeds.sources and not report.any_read:
+        log.warning("no feed could be read", extra={"feeds": len(config.feeds.sources)})
+
+
+def build_app(config: Config) -> web.Application:
+    """The web app with every background job of the hub attached to its lifecycle."""
+    jobs = [PeriodicJob("feeds", config.feeds.pull_every_minutes * 60, pull_configured_feeds)]
+    return create_app(config, background=[periodic(jobs)])
+
+
+async def serve(
+    config: Config,
+    host: str,
+    port: int,
+    *,
+    on_ready: Callable[[str], None],
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run until SIGINT/SIGTERM (or `stop`), then stop every background job and close cleanly."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(
+        build_app(config), handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE_SECONDS
+    )
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        bound_host, bound_port = runner.addresses[0][:2]
+        url = str(URL.build(scheme="http", host=bound_host, port=bound_port))
+        log.info("hub started", extra={"url": url, "database": str(config.database_path)})
+        on_ready(url)
+        await stop.wait()
+        log.info("hub stopping")
+    finally:
+        await runner.cleanup()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    log.info("hub stopped")

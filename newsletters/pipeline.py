@@ -1,0 +1,65 @@
+"""The newsletter workflow as staff run it: compose a draft file, then render and archive it.
+
+Shared by `hub newsletter …` and `hub demo`, so both take exactly the same path.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from hub.config import Config
+from hub.db import Database
+from hub.errors import UserError
+from newsletters import archive
+from newsletters.compose import compose_issue
+from newsletters.draft import load_draft, write_draft
+from newsletters.model import Issue
+from newsletters.render import RenderedIssue, render_issue, write_rendered
+
+
+def draft_path(config: Config, issue: Issue) -> Path:
+    return config.data_dir / "drafts" / f"{issue.edition}-{issue.number}.md"
+
+
+def issue_dir(config: Config, issue: Issue) -> Path:
+    return config.issues_dir / issue.edition / str(issue.number)
+
+
+async def draft_next_issue(
+    db: Database,
+    config: Config,
+    edition: str,
+    *,
+    since: datetime | None = None,
+    out: Path | None = None,
+    force: bool = False,
+) -> tuple[Issue, Path]:
+    """Compose the next issue of `edition` and write its draft; never overwrite staff edits."""
+    now = datetime.now(config.tz).replace(microsecond=0)
+    issue = await compose_issue(db, config, edition, now=now, since=since)
+    path = out or draft_path(config, issue)
+    if path.exists() and not force:
+        raise UserError(
+            f"{path} existe déjà (peut-être modifié à la main) : choisissez un autre fichier "
+            "avec --out, ou ajoutez --force pour le remplacer"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(write_draft(issue), encoding="utf-8")
+    return issue, path
+
+
+def render_draft(config: Config, draft: Path) -> tuple[Issue, RenderedIssue]:
+    """Read and render a draft without recording anything (what a preview shows)."""
+    issue = load_draft(draft, config)
+    return issue, render_issue(issue, config)
+
+
+async def publish_draft(
+    db: Database, config: Config, draft: Path, out: Path | None = None
+) -> tuple[Issue, list[Path]]:
+    """Render a draft once, write its three files and record the issue in the archive."""
+    issue, rendered = render_draft(config, draft)
+    paths = write_rendered(rendered, out or issue_dir(config, issue))
+    await archive.save_issue(db, issue, rendered.html, rendered.text, rendered.meta)
+    return issue, paths

@@ -1,0 +1,82 @@
+"""`hub newsletter` and `hub demo` end to end, as staff run them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.conftest import HubRunner
+
+
+def test_draft_edit_render(hub: HubRunner, tmp_path: Path) -> None:
+    assert hub("feed", "pull").returncode == 0
+
+    drafted = hub("newsletter", "draft", "bimestrielle", "--since", "2025-01-01")
+    assert drafted.returncode == 0, drafted.stderr
+    draft = Path(drafted.stdout.strip().splitlines()[-1])
+    assert draft.is_file()
+    assert "La lettre de la FCPTS n°1" in drafted.stdout
+
+    again = hub("newsletter", "draft", "bimestrielle", "--since", "2025-01-01")
+    assert again.returncode == 2
+    assert "existe déjà" in again.stderr and "--force" in again.stderr
+
+    # Staff add an editorial and cut the first article of "À la une".
+    text = draft.read_text(encoding="utf-8")
+    text = text.replace("# Éditorial\n", "# Éditorial\n\nBonne lecture à **toutes et tous** !\n")
+    first = text.index("\n## ", text.index("{#une}"))
+    second = text.index("\n## ", first + 1)
+    removed_title = text[first + 4 : text.index("\n", first + 4)]
+    draft.write_text(text[:first] + text[second:], encoding="utf-8")
+
+    out = tmp_path / "rendu"
+    rendered = hub("newsletter", "render", str(draft), "--out", str(out))
+    assert rendered.returncode == 0, rendered.stderr
+    assert Path(rendered.stdout.strip().splitlines()[-1]) == out
+    html = (out / "issue.html").read_text(encoding="utf-8")
+    meta = json.loads((out / "issue.json").read_text(encoding="utf-8"))
+    assert "<strong>toutes et tous</strong>" in html
+    titles = [item["title"] for section in meta["sections"] for item in section["items"]]
+    assert removed_title not in titles and len(titles) > 5
+    assert meta["edition"] == "bimestrielle" and meta["number"] == 1
+    assert (out / "issue.txt").read_text(encoding="utf-8").strip()
+
+    # The rendered issue is archived: the next draft is number 2.
+    listed = hub("newsletter", "draft", "bimestrielle", "--since", "2025-01-01", "--json")
+    assert json.loads(listed.stdout)["number"] == 2
+
+
+def test_user_mistakes_are_clear(hub: HubRunner, tmp_path: Path) -> None:
+    bad_date = hub("newsletter", "draft", "flash", "--since", "2026-13-01")
+    assert bad_date.returncode == 2
+    assert "AAAA-MM-JJ" in bad_date.stderr and "Traceback" not in bad_date.stderr
+
+    unknown = hub("newsletter", "draft", "mensuelle")
+    assert unknown.returncode == 2
+    assert "édition inconnue 'mensuelle'" in unknown.stderr
+
+    nothing = hub("newsletter", "draft", "essentiel")
+    assert nothing.returncode == 2
+    assert "hub feed pull" in nothing.stderr
+
+    broken = tmp_path / "casse.md"
+    broken.write_text("+++\nedition = 'flash'\nnumber = 1\n+++\n", encoding="utf-8")
+    result = hub("newsletter", "render", str(broken))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"Erreur : {broken}, ligne 1 :")
+
+    missing = hub("newsletter", "render", str(tmp_path / "absent.md"))
+    assert missing.returncode == 2 and "introuvable" in missing.stderr
+
+
+def test_demo_renders_the_four_editions(hub: HubRunner, config_path: Path) -> None:
+    result = hub("demo", "--json")
+    assert result.returncode == 0, result.stderr
+    issues = json.loads(result.stdout)
+    assert [i["edition"] for i in issues] == ["bimestrielle", "flash", "condense", "essentiel"]
+    for issue in issues:
+        html = Path(issue["html"])
+        assert html.is_file() and html.stat().st_size > 5_000
+        assert (html.parent / "issue.txt").is_file()
+    bimestrielle = json.loads(Path(issues[0]["html"]).with_suffix(".json").read_text())
+    assert any(s["title"] == "Agenda" for s in bimestrielle["sections"])
