@@ -7,6 +7,7 @@ markers, so queries are read and reviewed as SQL rather than scattered through P
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -86,18 +87,24 @@ class Database:
     @classmethod
     async def open(cls, path: Path, *, migrate: bool = True) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = await aiosqlite.connect(path, isolation_level=None)
-        except Exception as exc:  # aiosqlite re-raises sqlite3 errors from its thread
-            raise StorageError(f"cannot open the database {path}: {exc}") from None
+        conn = await aiosqlite.connect(path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode = WAL")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 10000")
-        await conn.execute("PRAGMA synchronous = NORMAL")
         db = cls(conn, path)
-        if migrate:
-            await db.upgrade()
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA busy_timeout = 10000")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            if migrate:
+                await db.upgrade()
+        except BaseException as exc:
+            await conn.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StorageError(
+                    f"impossible d'utiliser la base {path} : {exc} "
+                    "(est-ce bien une base SQLite du hub ?)"
+                ) from None
+            raise
         return db
 
     async def close(self) -> None:
@@ -130,8 +137,8 @@ class Database:
         shipped = migrations()
         if current > len(shipped):
             raise StorageError(
-                f"the database {self.path} is at schema version {current}, newer than this hub "
-                f"({len(shipped)}): upgrade the hub before using it"
+                f"la base {self.path} est au schéma {current}, plus récent que ce hub "
+                f"({len(shipped)}) : mettez le hub à jour avant de l'utiliser"
             )
         applied = []
         for version, name, sql in shipped[current:]:
@@ -145,7 +152,7 @@ class Database:
             except Exception as exc:
                 if self.conn.in_transaction:
                     await self.conn.rollback()
-                raise StorageError(f"migration {version:04d}_{name} failed: {exc}") from None
+                raise StorageError(f"échec de la migration {version:04d}_{name} : {exc}") from None
             applied.append(version)
         return applied
 

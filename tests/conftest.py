@@ -42,9 +42,13 @@ async def db(config: Config) -> AsyncIterator[Database]:
     await database.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """Debian's Chromium, headless, driven by Playwright (no browser download)."""
+    """Debian's Chromium, headless, driven by Playwright (no browser download).
+
+    Module-scoped: sync Playwright keeps an event loop running in the main thread while it is
+    open, which would break the async tests of modules that run after a browser module.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -54,5 +54,14 @@ async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     await db.close()
     from hub.db import StorageError
 
-    with pytest.raises(StorageError, match="newer than this hub"):
+    with pytest.raises(StorageError, match="plus récent que ce hub"):
+        await Database.open(path)
+
+
+async def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    from hub.db import StorageError
+
+    path = tmp_path / "notes.sqlite3"
+    path.write_text("ceci n'est pas une base de données " * 100)
+    with pytest.raises(StorageError, match="base SQLite du hub"):
         await Database.open(path)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from hub.config import Config
 from hub.db import Database
 from hub.web.app import create_app
+from hub.web.preview import create_preview_app
 from newsletters.archive import save_issue
 from newsletters.model import Issue
 
@@ -109,18 +111,21 @@ async def client(config: Config, archive_db: Database) -> AsyncIterator[TestClie
         yield test_client
 
 
-@pytest.fixture
-def live_server(config: Config) -> Iterator[str]:
-    """The archive app on 127.0.0.1 (free port), served from a thread with its own event loop,
-    so sync Playwright tests can browse it; yields the base URL, stops it cleanly after."""
+@contextmanager
+def serving(
+    app: web.Application, prepare: Callable[[], Awaitable[None]] | None = None
+) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 (a free port) from a thread with its own event loop, so sync
+    Playwright tests can browse it (its loop stays running in the main thread); run `prepare`
+    there first; yield the base URL, then stop the app and the loop."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="live-server", daemon=True)
     thread.start()
-    runner = web.AppRunner(create_app(config))
+    runner = web.AppRunner(app)
 
     async def start() -> str:
-        async with await Database.open(config.database_path) as db:
-            await seed_archive(db)
+        if prepare is not None:
+            await prepare()
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
         return f"http://127.0.0.1:{runner.addresses[0][1]}"
@@ -132,3 +137,22 @@ def live_server(config: Config) -> Iterator[str]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()
+
+
+@pytest.fixture
+def live_server(config: Config) -> Iterator[str]:
+    """The archive app, live, over the issues of `ISSUES`."""
+
+    async def seed() -> None:
+        async with await Database.open(config.database_path) as db:
+            await seed_archive(db)
+
+    with serving(create_app(config), seed) as url:
+        yield url
+
+
+@pytest.fixture
+def live_preview(config: Config, draft: tuple[str, str, str]) -> Iterator[str]:
+    """The preview app of `draft`, live."""
+    with serving(create_preview_app(config, *draft)) as url:
+        yield url

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-# name, path, whether the page is the hub's own (an issue page is the e-mail document as is)
+# name, server, path, whether the page is the hub's own (an issue is the e-mail document as is)
 PAGES = [
-    ("index", "/", True),
-    ("archives", "/archives/", True),
-    ("issue", "/archives/bimestrielle/2", False),
-    ("introuvable", "/archives/bimestrielle/99", True),
+    ("index", "live_server", "/", True),
+    ("archives", "live_server", "/archives/", True),
+    ("issue", "live_server", "/archives/bimestrielle/2", False),
+    ("introuvable", "live_server", "/archives/bimestrielle/99", True),
+    ("apercu-texte", "live_preview", "/texte", True),
 ]
 WIDTHS = [375, 600, 1280]
 
@@ -66,12 +67,19 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize(("name", "path", "own"), PAGES)
+@pytest.mark.parametrize(("name", "server", "path", "own"), PAGES)
 def test_page_layout_and_accessibility(
-    page: Any, live_server: str, artifacts: Path, name: str, path: str, own: bool, width: int
+    request: pytest.FixtureRequest,
+    page: Any,
+    artifacts: Path,
+    name: str,
+    server: str,
+    path: str,
+    own: bool,
+    width: int,
 ) -> None:
     page.set_viewport_size({"width": width, "height": 800})
-    response = page.goto(live_server + path)
+    response = page.goto(request.getfixturevalue(server) + path)
     assert response.status == (404 if name == "introuvable" else 200)
     page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
 
