@@ -147,10 +147,14 @@ ENDING_TAGS = frozenset({
     "mj-accordion-title", "mj-accordion-text", "mj-carousel-image",
 })
 
-# What mjml-python 0.12 gets wrong, measured: valid MJML that we must not write.
+# What mjml-python 0.12 gets wrong, measured, or our renderer cannot honour: valid MJML that we
+# must not write.
 _UNSUPPORTED_TAGS = {
     "mj-navbar": "mjml-python écrit un commentaire conditionnel malformé avant le menu ; "
     "mettez les liens dans une <mj-text>",
+    # newsletters.render puts <mj-text> contents back after mjml-python: selectors miss them.
+    "mj-html-attributes": "ses sélecteurs ne voient pas le contenu des <mj-text> ; "
+    "écrivez les attributs directement dans le HTML",
 }
 _IGNORED_ATTRIBUTES = {("mj-divider", "align"): "mjml-python ignore cet attribut"}
 # mjml-python crashes when <mj-font> redefines one of its built-in fonts.

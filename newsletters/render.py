@@ -19,6 +19,7 @@ import functools
 import json
 import math
 import re
+import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 from html import unescape
@@ -32,6 +33,7 @@ from markupsafe import Markup
 from mjml import mjml_to_html
 
 from hub.config import TEMPLATES_DIR, Config, ConfigError, Edition
+from hub.errors import UserError
 from hub.timeutil import french_date, french_time
 from newsletters.markup import colour_links, markdown_to_html, markdown_to_text
 from newsletters.mjml_check import check_mjml
@@ -50,7 +52,7 @@ ISSUE_MJML = "mjml/issue.mjml.j2"
 ISSUE_TEXT = "text/issue.txt.j2"
 
 
-class RenderError(Exception):
+class RenderError(UserError):
     """Why an issue cannot be rendered, in French, for the person who prepares it."""
 
 
@@ -103,23 +105,40 @@ def render_text(
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 
+_MJ_TEXT_RE = re.compile(r"(<mj-text\b[^>]*(?<!/)>)(.*?)</mj-text>", re.DOTALL)
+
+
 def compile_mjml(source: str) -> str:
-    """MJML → HTML with mjml-python, after our own check of the MJML."""
+    """MJML → HTML with mjml-python, after our own check of the MJML.
+
+    The contents of <mj-text> are set aside and put back verbatim afterwards, as the official
+    MJML does: mjml-python re-parses and re-serializes (bs4) the whole subtree of every element
+    at every level, which for an issue's HTML contents was half of its time. The token is
+    unguessable, so no text from a draft can pose as one.
+    """
     problems = check_mjml(source)
     if problems:
         raise RenderError(
             "Le gabarit a produit du MJML invalide :\n" + "\n".join(f"- {p}" for p in problems)
         )
+    token = f"mj-text-{secrets.token_hex(8)}-"
+    contents: list[str] = []
+
+    def set_aside(match: re.Match[str]) -> str:
+        contents.append(match.group(2).strip())
+        return f"{match.group(1)}{token}{len(contents) - 1}</mj-text>"
+
     try:
-        result = mjml_to_html(StringIO(source))
+        result = mjml_to_html(StringIO(_MJ_TEXT_RE.sub(set_aside, source)))
     except Exception as exc:  # mjml-python fails with assertions and bare exceptions
         raise RenderError(f"mjml-python n'a pas pu convertir le MJML : {exc!r}") from exc
     if result.errors:
         raise RenderError("mjml-python signale : " + " ; ".join(map(str, result.errors)))
-    return result.html
+    return re.sub(rf"{token}(\d+)", lambda m: contents[int(m.group(1))], result.html)
 
 
-_TAG_RE = re.compile(r"""<([a-zA-Z][\w:-]*)((?:[^>"']+|"[^"]*"|'[^']*')*)>""")
+# Possessive, and no bare "<" inside a tag: linear time whatever the HTML holds.
+_TAG_RE = re.compile(r"""<([a-zA-Z][\w:-]*+)((?:[^<>"']++|"[^"]*+"|'[^']*+')*+)>""")
 _HANDLER_RE = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
 _ATTR_RE = re.compile(r"""([^\s=/>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 
@@ -169,7 +188,8 @@ def check_html(html: str) -> list[str]:
 
 
 def fill_for_web(html: str, config: Config) -> str:
-    """The archive's version: no first name, subscription links to the public sign-up page."""
+    """The archive's version (of the HTML or the text): no first name, subscription links to the
+    public sign-up page."""
     page = f"{_base_url(config)}/abonnement"
     values = {"first_name": "", "unsubscribe_url": page, "preferences_url": page}
     for key, placeholder in PLACEHOLDERS.items():
@@ -257,7 +277,7 @@ def _attr_url(url: str) -> str:
 
 
 def _attr_text(text: str) -> str:
-    return text.replace('"', "”")
+    return re.sub(r'"([^"]*)"', r"“\1”", text).replace('"', "”")
 
 
 def _underline(title: str) -> str:
@@ -299,6 +319,7 @@ def _base_url(config: Config) -> str:
 
 
 def _edition(issue: Issue, config: Config) -> Edition:
+    """The issue's edition, refused if its colour is too light for the header's white text."""
     try:
         edition = config.edition(issue.edition)
     except ConfigError as exc:
@@ -307,8 +328,9 @@ def _edition(issue: Issue, config: Config) -> Edition:
     if ratio < MIN_CONTRAST:
         raise RenderError(
             f"La couleur {edition.colour} de l'édition {issue.edition} est trop claire : le texte "
-            f"blanc de l'en-tête y serait illisible (contraste {ratio:.1f}:1, il faut au moins "
-            f"{MIN_CONTRAST}:1). Choisissez une couleur plus foncée dans {config.path}."
+            f"blanc de l'en-tête y serait illisible (contraste {_decimal(ratio)}:1, il faut au "
+            f"moins {_decimal(MIN_CONTRAST)}:1). Choisissez une couleur plus foncée dans "
+            f"{config.path}."
         )
     return edition
 
@@ -324,9 +346,14 @@ def _issue_context(issue: Issue, edition: Edition, config: Config) -> dict[str, 
     }
 
 
+def _decimal(value: float) -> str:
+    """One decimal, the French way: '12,4'."""
+    return f"{value:.1f}".replace(".", ",")
+
+
 def _kb(size: float) -> str:
-    """Kilobytes the French way, rounded up so that cutting that much is enough: '12,4'."""
-    return f"{math.ceil(size / 1024 * 10) / 10:.1f}".replace(".", ",")
+    """Kilobytes, rounded up so that cutting that much is enough."""
+    return _decimal(math.ceil(size / 1024 * 10) / 10)
 
 
 def _too_big(issue: Issue, config: Config, templates_dir: Path, size: int) -> str:

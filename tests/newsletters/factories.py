@@ -40,7 +40,8 @@ _TITLES: dict[str, list[str]] = {
     "une": [
         "France Santé : ce qui change pour les CPTS au 1er janvier",
         "Avenant conventionnel : les nouvelles missions enfin financées",
-        "Assemblée générale : une fédération qui passe le cap des 450 CPTS",
+        # Quotes, ampersand and "<": escaped in text, and in the image's alt (title stands in).
+        'Assemblée générale : la "Fédé" & ses 450 CPTS (<5 % de refus)',
     ],
     "plaidoyer": [
         "Projet de loi de financement : nos amendements retenus au Sénat",

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import full_issue
 
 from hub.config import Config
 from newsletters.render import render_issue
+from tests.newsletters.factories import full_issue
 
 
 @pytest.mark.parametrize("width", [320, 600])

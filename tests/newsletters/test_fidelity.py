@@ -18,11 +18,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from factories import full_issue
 
 from hub.config import Config
 from newsletters.mjml_check import check_mjml
 from newsletters.render import compile_mjml, issue_mjml, render_mjml
+from tests.newsletters.factories import full_issue
 
 MJML_CLI = Path(__file__).resolve().parents[1] / "fidelity" / "node_modules" / ".bin" / "mjml"
 
@@ -153,10 +153,10 @@ def assert_same_structure(ours: str, official: str) -> None:
     for facet in ("text", "title", "links", "images", "tables", "media", "elements"):
         a, b = getattr(mine, facet), getattr(theirs, facet)
         if a != b:
+            official, ours = list(map(str, b)), list(map(str, a))
             diff = "\n".join(
-                difflib.unified_diff(list(map(str, b)), list(map(str, a)), "officiel", "mjml-python",
-                                     lineterm="", n=1)
-            )  # fmt: skip
+                difflib.unified_diff(official, ours, "officiel", "mjml-python", lineterm="", n=1)
+            )
             raise AssertionError(f"{facet} : les deux rendus diffèrent\n{diff[:4000]}")
     assert mine.text and mine.links and mine.tables and mine.media
 

@@ -6,16 +6,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from factories import full_issue
 
 from hub.config import TEMPLATES_DIR, Config
 from newsletters.mjml_check import check_mjml
 from newsletters.render import RenderError, render_issue
+from tests.newsletters.factories import full_issue
 
 
 def doc(body: str, head: str = "") -> str:
     """A document whose `body` starts on line 4 (and `head` on line 2)."""
-    return f"<mjml lang=\"fr\">\n<mj-head>{head}</mj-head>\n<mj-body>\n{body}\n</mj-body>\n</mjml>\n"
+    return f'<mjml lang="fr">\n<mj-head>{head}</mj-head>\n<mj-body>\n{body}\n</mj-body>\n</mjml>\n'
 
 
 def messages(source: str) -> list[str]:
@@ -24,7 +24,7 @@ def messages(source: str) -> list[str]:
 
 VALID = """<mj-section mj-class="x" css-class="y">
   <mj-column width="50%">
-    <mj-text color="#1f2937">Du <b>HTML</b><br>libre <img src="https://a.fr/i.png" alt="i"></mj-text>
+    <mj-text color="#1f2937">Du <b>HTML</b><br>libre <img src="https://a.fr/i" alt="i"></mj-text>
     <mj-button href="https://a.fr/">Lire</mj-button>
     <mj-image src="https://a.fr/i.png" alt="Image" />
     <mj-raw><!--[if mso]><table><tr><td><![endif]--></mj-raw>
@@ -50,7 +50,8 @@ def test_typo_in_tag_is_named_with_its_line() -> None:
 
 
 def test_attribute_not_allowed_on_the_tag() -> None:
-    body = '<mj-section>\n<mj-column>\n<mj-text colour="#fff">x</mj-text>\n</mj-column>\n</mj-section>'
+    body = '<mj-section>\n<mj-column>\n<mj-text colour="#fff">x</mj-text>\n'
+    body += "</mj-column>\n</mj-section>"
     assert messages(doc(body)) == [
         "ligne 6 : attribut « colour » non permis sur <mj-text> (voulez-vous dire « color » ?)"
     ]
@@ -121,7 +122,8 @@ def test_unclosed_and_mismatched_mjml_tags() -> None:
 
 
 def test_defaults_in_mj_attributes_are_checked() -> None:
-    head = '\n<mj-attributes><mj-txt padding="0" /><mj-image colour="red" /><mj-class /></mj-attributes>'
+    head = '\n<mj-attributes><mj-txt padding="0" /><mj-image colour="red" /><mj-class />'
+    head += "</mj-attributes>"
     assert messages(doc("", head)) == [
         "ligne 3 : balise inconnue <mj-txt> dans <mj-attributes> (voulez-vous dire <mj-text> ?)",
         "ligne 3 : attribut « colour » non permis sur <mj-image>",
