@@ -23,6 +23,7 @@ class ArchivedIssue:
     html: str = ""
     text: str = ""
     meta: dict[str, Any] | None = None
+    access_key: str | None = None
 
 
 def _from_row(row: Any, full: bool = False) -> ArchivedIssue:
@@ -39,11 +40,17 @@ def _from_row(row: Any, full: bool = False) -> ArchivedIssue:
         html=row["html"] if full else "",
         text=row["text"] if full else "",
         meta=json.loads(row["meta"]) if full else None,
+        access_key=row["access_key"] if full else None,
     )
 
 
 async def save_issue(
-    db: Database, issue: Issue, html: str, text: str, meta: dict[str, Any]
+    db: Database,
+    issue: Issue,
+    html: str,
+    text: str,
+    meta: dict[str, Any],
+    access_key: str | None = None,
 ) -> None:
     """Record a rendered issue; rendering the same edition and number again replaces it."""
     async with db.transaction():
@@ -59,6 +66,7 @@ async def save_issue(
                 "html": html,
                 "text": text,
                 "meta": json.dumps(meta, ensure_ascii=False),
+                "access_key": access_key,
                 "rendered_at": utcnow(),
             },
         )
@@ -75,6 +83,12 @@ async def list_issues(db: Database, edition: str | None = None) -> list[Archived
     else:
         rows = await db.fetch_all("list_edition_issues", {"edition": edition})
     return [_from_row(r) for r in rows]
+
+
+async def issue_access_key(db: Database, edition: str, number: int) -> str | None:
+    """The key of an issue already archived, kept when it is rendered again."""
+    row = await db.fetch_one("issue_access_key", {"edition": edition, "number": number})
+    return row["access_key"] if row else None
 
 
 async def get_issue(db: Database, edition: str, number: int) -> ArchivedIssue | None:

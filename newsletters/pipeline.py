@@ -5,6 +5,8 @@ Shared by `hub newsletter …` and `hub demo`, so both take exactly the same pat
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -55,11 +57,27 @@ def render_draft(config: Config, draft: Path) -> tuple[Issue, RenderedIssue]:
     return issue, render_issue(issue, config)
 
 
+@dataclass(frozen=True)
+class Published:
+    issue: Issue
+    files: list[Path]  # issue.html, issue.txt, issue.json
+    web_url: str
+
+
 async def publish_draft(
     db: Database, config: Config, draft: Path, out: Path | None = None
-) -> tuple[Issue, list[Path]]:
-    """Render a draft once, write its three files and record the issue in the archive."""
-    issue, rendered = render_draft(config, draft)
+) -> Published:
+    """Render a draft once, write its three files and record the issue in the archive.
+
+    A members-only issue gets an unguessable access key (kept across re-renders): its web
+    version opens only through the link its e-mail carries, never from the public archive.
+    """
+    issue = load_draft(draft, config)
+    access_key = None
+    if config.edition(issue.edition).members_only:
+        existing = await archive.issue_access_key(db, issue.edition, issue.number)
+        access_key = existing or secrets.token_urlsafe(18)
+    rendered = render_issue(issue, config, access_key=access_key)
     paths = write_rendered(rendered, out or issue_dir(config, issue))
-    await archive.save_issue(db, issue, rendered.html, rendered.text, rendered.meta)
-    return issue, paths
+    await archive.save_issue(db, issue, rendered.html, rendered.text, rendered.meta, access_key)
+    return Published(issue, paths, rendered.meta["web_url"])

@@ -46,6 +46,7 @@ PLACEHOLDERS = {
 }
 _LINK_PLACEHOLDERS = frozenset({PLACEHOLDERS["unsubscribe_url"], PLACEHOLDERS["preferences_url"]})
 
+ACCESS_KEY_PARAM = "cle"
 GMAIL_CLIP_BYTES = 102 * 1024  # Gmail hides everything after this much HTML, unsubscribe included
 MIN_CONTRAST = 4.5  # WCAG AA for normal text: white header text on the edition colour
 ISSUE_MJML = "mjml/issue.mjml.j2"
@@ -64,11 +65,15 @@ class RenderedIssue:
 
 
 def render_issue(
-    issue: Issue, config: Config, templates_dir: Path = TEMPLATES_DIR
+    issue: Issue,
+    config: Config,
+    templates_dir: Path = TEMPLATES_DIR,
+    *,
+    access_key: str | None = None,
 ) -> RenderedIssue:
     """Render and check an issue; any problem is a `RenderError` saying what to change."""
     edition = _edition(issue, config)
-    context = _issue_context(issue, edition, config)
+    context = _issue_context(issue, edition, config, access_key)
     html = compile_mjml(render_mjml(ISSUE_MJML, context, config, templates_dir))
     problems = check_html(html)
     if problems:
@@ -215,9 +220,13 @@ def write_rendered(rendered: RenderedIssue, out_dir: Path) -> list[Path]:
     return paths
 
 
-def web_url(config: Config, edition: str, number: int) -> str:
-    """Where the archive shows an issue: the "Voir dans le navigateur" link."""
-    return f"{_base_url(config)}/archives/{edition}/{number}"
+def web_url(config: Config, edition: str, number: int, access_key: str | None = None) -> str:
+    """Where the archive shows an issue: the "Voir dans le navigateur" link.
+
+    A members-only issue opens only with its access key, so the link carries it.
+    """
+    url = f"{_base_url(config)}/archives/{edition}/{number}"
+    return f"{url}?{ACCESS_KEY_PARAM}={access_key}" if access_key else url
 
 
 def event_when(article: Article, tz: ZoneInfo) -> str:
@@ -335,14 +344,16 @@ def _edition(issue: Issue, config: Config) -> Edition:
     return edition
 
 
-def _issue_context(issue: Issue, edition: Edition, config: Config) -> dict[str, Any]:
+def _issue_context(
+    issue: Issue, edition: Edition, config: Config, access_key: str | None = None
+) -> dict[str, Any]:
     return {
         "issue": issue,
         "edition": edition,
         "accent": edition.colour,
         "title": issue.subject,
         "preheader": issue.preheader,
-        "web_url": web_url(config, issue.edition, issue.number),
+        "web_url": web_url(config, issue.edition, issue.number, access_key),
     }
 
 

@@ -38,21 +38,29 @@ async def demo_command(hub: HubContext, as_json: bool) -> None:
                 )
         for edition in config.editions:
             issue, draft = await draft_next_issue(db, config, edition, since=DEMO_SINCE)
-            issue, paths = await publish_draft(db, config, draft)
-            results.append((issue, draft, paths[0]))
+            published = await publish_draft(db, config, draft)
+            results.append((published, draft))
 
     if as_json:
         print_json(
             [
-                {"edition": i.edition, "number": i.number, "draft": str(d), "html": str(h)}
-                for i, d, h in results
+                {
+                    "edition": p.issue.edition,
+                    "number": p.issue.number,
+                    "draft": str(d),
+                    "html": str(p.files[0]),
+                    "web_url": p.web_url,
+                }
+                for p, d in results
             ]
         )
         return
     click.echo("")
-    for issue, draft, html in results:
-        click.echo(f"{config.editions[issue.edition].name} n°{issue.number} : {html}")
+    for published, draft in results:
+        issue = published.issue
+        click.echo(f"{config.editions[issue.edition].name} n°{issue.number} : {published.files[0]}")
         click.echo(f"    brouillon modifiable : {draft}")
+        click.echo(f"    version web : {published.web_url}")
     click.echo("")
     click.echo(
         "Pour parcourir les archives : .venv/bin/hub run, puis "

@@ -76,20 +76,25 @@ async def render_command(hub: HubContext, draft: Path, out: Path | None, as_json
     """Produit issue.html, issue.txt et issue.json à partir d'un brouillon (DRAFT)."""
     config = hub.config
     async with hub.database() as db:
-        issue, paths = await publish_draft(db, config, draft, out)
+        published = await publish_draft(db, config, draft, out)
+    issue = published.issue
     if as_json:
         print_json(
-            {"edition": issue.edition, "number": issue.number, "files": [str(p) for p in paths]}
+            {
+                "edition": issue.edition,
+                "number": issue.number,
+                "files": [str(p) for p in published.files],
+                "web_url": published.web_url,
+            }
         )
         return
-    web_url = f"{config.web.base_url}/archives/{issue.edition}/{issue.number}"
     click.echo(
         f"{config.editions[issue.edition].name} n°{issue.number} rendu : « {issue.subject} »"
     )
-    for path in paths:
+    for path in published.files:
         click.echo(f"  {path}")
-    click.echo(f"Archivé : {web_url} (avec « hub run »)")
-    click.echo(str(paths[0].parent))
+    click.echo(f"Version web : {published.web_url} (servie par « hub run »)")
+    click.echo(str(published.files[0].parent))
 
 
 @newsletter_group.command("preview")

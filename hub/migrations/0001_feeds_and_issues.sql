@@ -51,6 +51,9 @@ CREATE TABLE issues (
     html TEXT NOT NULL,
     text TEXT NOT NULL,
     meta TEXT NOT NULL,
+    -- Members-only editions: the web version opens only with this key (?cle=…), which the
+    -- e-mail's "Voir dans le navigateur" link carries.
+    access_key TEXT,
     rendered_at TEXT NOT NULL,
     UNIQUE (edition, number)
 );

@@ -2,9 +2,9 @@
 
 -- name: save_issue
 INSERT INTO issues (edition, number, subject, preheader, period_start, period_end,
-                    html, text, meta, rendered_at)
+                    html, text, meta, access_key, rendered_at)
 VALUES (:edition, :number, :subject, :preheader, :period_start, :period_end,
-        :html, :text, :meta, :rendered_at)
+        :html, :text, :meta, :access_key, :rendered_at)
 ON CONFLICT (edition, number) DO UPDATE SET
     subject = excluded.subject,
     preheader = excluded.preheader,
@@ -13,6 +13,7 @@ ON CONFLICT (edition, number) DO UPDATE SET
     html = excluded.html,
     text = excluded.text,
     meta = excluded.meta,
+    access_key = excluded.access_key,
     rendered_at = excluded.rendered_at;
 
 -- name: last_issue
@@ -28,5 +29,9 @@ SELECT edition, number, subject, preheader, period_end, rendered_at
 FROM issues WHERE edition = :edition ORDER BY number DESC;
 
 -- name: get_issue
-SELECT edition, number, subject, preheader, period_start, period_end, html, text, meta, rendered_at
+SELECT edition, number, subject, preheader, period_start, period_end, html, text, meta,
+       access_key, rendered_at
 FROM issues WHERE edition = :edition AND number = :number;
+
+-- name: issue_access_key
+SELECT access_key FROM issues WHERE edition = :edition AND number = :number;

@@ -5,6 +5,8 @@ Handlers stay thin: they read through `newsletters.archive` and hand the result 
 
 from __future__ import annotations
 
+import hmac
+
 from aiohttp import web
 
 from hub.config import Config
@@ -12,6 +14,7 @@ from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.pages import document_response, for_web, render_page
 from newsletters import archive
 from newsletters.archive import ArchivedIssue
+from newsletters.render import ACCESS_KEY_PARAM
 
 routes = web.RouteTableDef()
 
@@ -52,7 +55,10 @@ async def issue_text(request: web.Request) -> web.Response:
 
 
 async def _find_issue(request: web.Request) -> tuple[Config, ArchivedIssue]:
-    """The issue the URL names, or a 404 for an edition or number the archive does not know."""
+    """The issue the URL names, or a 404 for an edition or number the archive does not know.
+
+    A members-only issue needs the access key of its e-mail link: 403 without it.
+    """
     config = request.app[CONFIG_KEY]
     edition = request.match_info["edition"]
     number = int(request.match_info["number"])
@@ -61,4 +67,8 @@ async def _find_issue(request: web.Request) -> tuple[Config, ArchivedIssue]:
         found = await archive.get_issue(request.app[DB_KEY], edition, number)
     if found is None:
         raise web.HTTPNotFound()
+    if config.editions[edition].members_only:
+        given = request.query.get(ACCESS_KEY_PARAM, "")
+        if not (found.access_key and hmac.compare_digest(given, found.access_key)):
+            raise web.HTTPForbidden()
     return config, found

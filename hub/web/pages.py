@@ -35,6 +35,11 @@ DOCUMENT_CSP = (
 )
 
 _ERRORS = {
+    403: (
+        "Numéro réservé aux adhérents",
+        "Ce numéro est réservé aux adhérents de la fédération : ouvrez-le depuis le lien "
+        "« Voir dans le navigateur » de l'e-mail qui vous l'a apporté.",
+    ),
     404: ("Page introuvable", "La page demandée n'existe pas ou n'existe plus."),
     405: ("Action impossible", "Cette adresse ne permet pas cette action."),
     500: (

@@ -79,6 +79,10 @@ ISSUES = [
 ]
 
 
+# The key a members-only issue's e-mail link carries (the flash edition is members-only).
+FLASH_KEY = "cle-du-flash-3-Xq8v"
+
+
 async def seed_archive(db: Database) -> None:
     for edition, number, subject, period_end in ISSUES:
         issue = Issue(
@@ -89,7 +93,10 @@ async def seed_archive(db: Database) -> None:
             issue_date=date(2026, 1, 1),
             period_end=period_end,
         )
-        await save_issue(db, issue, email_html(subject), email_text(subject), {"articles": 1})
+        key = FLASH_KEY if edition == "flash" else None
+        await save_issue(
+            db, issue, email_html(subject), email_text(subject), {"articles": 1}, access_key=key
+        )
 
 
 @pytest.fixture

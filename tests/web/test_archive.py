@@ -13,6 +13,7 @@ from hub.config import Config
 from hub.db import Database
 from hub.web import DB_KEY
 from hub.web.app import BackgroundContext, create_app
+from tests.web.conftest import FLASH_KEY
 
 
 async def test_index_shows_every_edition_with_its_latest_issue(client: TestClient) -> None:
@@ -34,7 +35,8 @@ async def test_index_shows_every_edition_with_its_latest_issue(client: TestClien
     assert "La rentrée des CPTS" not in page  # only the latest issue of each edition
     assert 'href="/archives/bimestrielle/2"' in page
     assert "N° 2 du 1er décembre 2026" in page  # 23:30 UTC on 30 November, in Paris
-    assert 'href="/archives/flash/3"' in page
+    assert "Alerte : campagne de vaccination" in page
+    assert 'href="/archives/flash/3' not in page  # members only: no public link
     assert page.count("Aucun numéro paru pour l'instant.") == 2
     assert 'href="/archives/#condense"' in page
 
@@ -45,7 +47,8 @@ async def test_archives_list_issues_by_edition_newest_first(client: TestClient) 
     page = await response.text()
     second = page.index('href="/archives/bimestrielle/2"')
     first = page.index('href="/archives/bimestrielle/1"')
-    flash = page.index('href="/archives/flash/3"')
+    flash = page.index("Alerte : campagne de vaccination")
+    assert 'href="/archives/flash/3' not in page
     assert second < first < flash  # editions in configuration order, newest issue first
     assert "N° 2 du 1er décembre 2026" in page
     assert "N° 1 du 30 septembre 2026" in page
@@ -69,13 +72,28 @@ async def test_issue_page_is_the_stored_document_for_the_web(client: TestClient)
 
 
 async def test_issue_text_version_has_its_placeholders_filled_too(client: TestClient) -> None:
-    response = await client.get("/archives/flash/3.txt")
+    response = await client.get(f"/archives/flash/3.txt?cle={FLASH_KEY}")
     assert response.status == 200
     assert response.content_type == "text/plain"
     assert response.charset == "utf-8"
     text = await response.text()
     assert text.startswith("Bonjour,\n\nAlerte : campagne de vaccination\n")
     assert "[[" not in text
+
+
+@pytest.mark.parametrize("suffix", ["", ".txt"])
+async def test_members_only_issues_open_only_with_their_key(
+    client: TestClient, suffix: str
+) -> None:
+    for query in ("", "?cle=", "?cle=devine", f"?cle={FLASH_KEY}x"):
+        refused = await client.get(f"/archives/flash/3{suffix}{query}")
+        assert refused.status == 403
+        page = await refused.text()
+        assert "<h1>Numéro réservé aux adhérents</h1>" in page
+        assert "Alerte" not in page
+    opened = await client.get(f"/archives/flash/3{suffix}?cle={FLASH_KEY}")
+    assert opened.status == 200
+    assert "Alerte : campagne de vaccination" in await opened.text()
 
 
 @pytest.mark.parametrize(
