@@ -46,6 +46,16 @@ def colour_links(html: str, colour: str) -> str:
     return html.replace("<a ", f'<a style="color:{colour};" ')
 
 
+def _keep_french_punctuation(text: str) -> str:
+    """No-break spaces where French puts a space ("Atlantique : merci", « guillemets »), so
+    wrapping never starts a line with ":" or "»"."""
+    return _FRENCH_SPACE_AFTER.sub("«\u00a0", _FRENCH_SPACE_BEFORE.sub("\u00a0\\1", text))
+
+
+_FRENCH_SPACE_BEFORE = re.compile(r" ([:;!?»])")
+_FRENCH_SPACE_AFTER = re.compile(r"« ")
+
+
 def markdown_to_text(text: str) -> str:
     """Markdown → plain text for the text/plain alternative: no tags, links spelled out."""
     converter = _TextConverter()
@@ -70,7 +80,10 @@ class _TextConverter(HTMLParser):
         self._link_start = 0
 
     def _flush(self) -> None:
-        pieces = [re.sub(r"\s+", " ", p).strip() for p in "".join(self._current).split(_BR)]
+        pieces = [
+            _keep_french_punctuation(re.sub(r"\s+", " ", p).strip())
+            for p in "".join(self._current).split(_BR)
+        ]
         self._current = []
         if not any(pieces):
             return

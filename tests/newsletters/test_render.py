@@ -135,7 +135,7 @@ def test_text_part_reads_on_its_own(config: Config) -> None:
         assert article.link in lines  # the URL on its own line
     assert "Quand : mercredi 9 décembre 2026, 9h → jeudi 10 décembre 2026, 17h" in lines
     assert "Lieu : Cité des congrès, Nantes" in lines
-    assert "- un calendrier resserré, avec une première échéance au 31 janvier ;" in lines
+    assert "- un calendrier resserré, avec une première échéance au 31 janvier\u00a0;" in lines
     assert "Chères adhérentes, chers adhérents," in lines
     footer = text[text.index("\n--\n") :]
     for expected in (
