@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 from tests.cli.conftest import HubRunner
@@ -80,3 +85,28 @@ def test_demo_renders_the_four_editions(hub: HubRunner, config_path: Path) -> No
         assert (html.parent / "issue.txt").is_file()
     bimestrielle = json.loads(Path(issues[0]["html"]).with_suffix(".json").read_text())
     assert any(s["title"] == "Agenda" for s in bimestrielle["sections"])
+
+
+def test_preview_serves_the_draft_until_interrupted(hub: HubRunner, config_path: Path) -> None:
+    assert hub("feed", "pull").returncode == 0
+    drafted = hub("newsletter", "draft", "condense", "--since", "2025-01-01")
+    draft = drafted.stdout.strip().splitlines()[-1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub", "--config", str(config_path), "newsletter", "preview", draft],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url, line
+        with urllib.request.urlopen(url[0], timeout=10) as response:
+            page = response.read().decode()
+        assert "Le Condensé de la Fédé" in page and "[[" not in page
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
