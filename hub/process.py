@@ -8,12 +8,12 @@ import signal
 from collections.abc import Callable
 
 from aiohttp import web
-from yarl import URL
 
 from hub.config import Config
 from hub.scheduler import PeriodicJob, periodic
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.app import create_app
+from hub.web.serve import serve_until
 from newsletters.fetch import pull_feeds
 
 log = logging.getLogger("hub.process")
@@ -52,20 +52,21 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(
-        build_app(config), handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE_SECONDS
-    )
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port).start()
-        bound_host, bound_port = runner.addresses[0][:2]
-        url = str(URL.build(scheme="http", host=bound_host, port=bound_port))
+
+    def ready(url: str) -> None:
         log.info("hub started", extra={"url": url, "database": str(config.database_path)})
         on_ready(url)
-        await stop.wait()
-        log.info("hub stopping")
+
+    try:
+        await serve_until(
+            build_app(config),
+            host,
+            port,
+            on_ready=ready,
+            stop=stop,
+            shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+        )
     finally:
-        await runner.cleanup()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     log.info("hub stopped")

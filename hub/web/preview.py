@@ -6,10 +6,10 @@ import asyncio
 from collections.abc import Callable
 
 from aiohttp import web
-from yarl import URL
 
 from hub.config import Config
 from hub.web.pages import document_response, error_pages, for_web, render_page, setup_pages
+from hub.web.serve import serve_until
 
 NAV = (("/", "Version web"), ("/texte", "Version texte"))
 
@@ -45,17 +45,12 @@ async def serve_preview(
     on_ready: Callable[[str], None],
     stop: asyncio.Event | None = None,
 ) -> None:
-    """Serve the preview until `stop` is set or the task is cancelled (Ctrl-C in asyncio.run).
-
-    `on_ready` receives the URL once the socket listens; with port 0 it carries the port the
-    system chose, so the caller can print it.
-    """
-    runner = web.AppRunner(create_preview_app(config, rendered_html, rendered_text, title))
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, host, port).start()
-        bound_host, bound_port = runner.addresses[0][:2]
-        on_ready(str(URL.build(scheme="http", host=bound_host, port=bound_port, path="/")))
-        await (stop or asyncio.Event()).wait()
-    finally:
-        await runner.cleanup()
+    """Serve the preview until `stop` is set or the task is cancelled (Ctrl-C in asyncio.run);
+    `on_ready` receives its URL."""
+    await serve_until(
+        create_preview_app(config, rendered_html, rendered_text, title),
+        host,
+        port,
+        on_ready=lambda url: on_ready(f"{url}/"),
+        stop=stop or asyncio.Event(),
+    )

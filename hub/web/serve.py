@@ -1,0 +1,34 @@
+"""Serving an application until told to stop: shared by `hub run` and the draft preview."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from aiohttp import web
+from yarl import URL
+
+
+async def serve_until(
+    app: web.Application,
+    host: str,
+    port: int,
+    *,
+    on_ready: Callable[[str], None],
+    stop: asyncio.Event,
+    shutdown_timeout: float = 3.0,
+) -> None:
+    """Listen on host:port until `stop` is set (or the task is cancelled), then clean up.
+
+    `on_ready` receives the base URL once the socket listens; with port 0 it carries the port
+    the system chose, so the caller can print it.
+    """
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=shutdown_timeout)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        bound_host, bound_port = runner.addresses[0][:2]
+        on_ready(str(URL.build(scheme="http", host=bound_host, port=bound_port)))
+        await stop.wait()
+    finally:
+        await runner.cleanup()
