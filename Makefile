@@ -25,9 +25,10 @@ test-setup: setup
 	@[ -x $(MJML_NODE_DIR)/node_modules/.bin/mjml ] || \
 		npm ci --silent --no-audit --no-fund --prefix $(MJML_NODE_DIR) >/dev/null
 
+# Lint first, but run the tests whatever it says, so one run reports both.
 test: test-setup
-	$(BIN)/ruff check .
-	$(BIN)/pytest
+	@lint=0; $(BIN)/ruff check . || lint=$$?; \
+	$(BIN)/pytest && exit $$lint
 
 bench: test-setup
 	$(BIN)/python bench/render.py
