@@ -12,7 +12,7 @@ import calendar
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, datetime, tzinfo
 from html.parser import HTMLParser
 from typing import Any, NamedTuple
 from xml.sax import SAXParseException
@@ -77,11 +77,14 @@ def parse_feed(
     web-site link. Dates without a time zone are read in `local_tz`.
     """
     headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(
-        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
-    if not parsed.version:
-        reason = _bozo_reason(parsed.get("bozo_exception")) if parsed.bozo else None
+    try:
+        parsed = feedparser.parse(
+            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
+    except Exception as exc:  # feedparser has its own bugs, e.g. on a garbled encoding name
+        return ParsedFeed(title=None, error=f"document illisible (feedparser : {exc!r})")
+    if not parsed.get("version"):
+        reason = _bozo_reason(parsed.get("bozo_exception")) if parsed.get("bozo") else None
         return ParsedFeed(
             title=None,
             error="le document n'est pas un flux RSS ou Atom" + (f" ({reason})" if reason else ""),
@@ -89,7 +92,7 @@ def parse_feed(
 
     feed_link = absolute_url(parsed.feed.get("link"), base_url, _WEB)
     result = ParsedFeed(title=_text(parsed.feed, "title") or None)
-    if parsed.bozo:
+    if parsed.get("bozo"):
         result.problems.append(Problem(None, _bozo_reason(parsed.get("bozo_exception"))))
     reader = _EntryReader(base_url or feed_link, local_tz)
     seen: dict[str, int] = {}
@@ -203,7 +206,7 @@ class _EntryReader:
         return sanitize_html(value, base)
 
     def _date(self, entry: Any, key: str, label: str, problems: list[Problem]) -> datetime | None:
-        """An aware datetime, or None (reported) when the text cannot be read as a date.
+        """A UTC datetime, or None (reported) when the text cannot be read as a date.
 
         ISO 8601 text is read here, strictly (feedparser turns month 13 into January); other
         formats (RFC 822…) are left to feedparser, whose result is in UTC.
@@ -212,11 +215,15 @@ class _EntryReader:
         if not raw:
             return None
         value: datetime | None
-        if _ISO_DATE.match(raw):
-            value = _iso_datetime(raw, self.local_tz)
-        else:
-            parsed = entry.get(f"{key}_parsed")
-            value = datetime.fromtimestamp(calendar.timegm(parsed), UTC) if parsed else None
+        try:
+            if _ISO_DATE.match(raw):
+                value = _iso_datetime(raw, self.local_tz)
+            else:
+                parsed = entry.get(f"{key}_parsed")
+                value = datetime.fromtimestamp(calendar.timegm(parsed), UTC) if parsed else None
+            value = value.astimezone(UTC) if value else None
+        except (OverflowError, ValueError):  # not a date, or out of range once in UTC
+            value = None
         if value is None:
             reason = f"date illisible ({_DATE_NAMES[key]} : « {raw} ») : gardé sans cette date"
             problems.append(Problem(label, reason))
@@ -266,20 +273,15 @@ def _shorten(text: str) -> str:
     return text[:_UNTITLED_LENGTH].rsplit(" ", 1)[0] + "…"
 
 
-def _iso_datetime(raw: str, local_tz: tzinfo) -> datetime | None:
-    """ISO 8601 / W3C-DTF; a bare date is midnight, a time without offset is local."""
-    text = raw.strip()
-    try:
-        if len(text) == 10:
-            value = datetime.combine(date.fromisoformat(text), time())
-        else:
-            value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
+def _iso_datetime(raw: str, local_tz: tzinfo) -> datetime:
+    """ISO 8601 / W3C-DTF (ValueError if not); a bare date is midnight, no offset means local."""
+    value = datetime.fromisoformat(raw)
     return value.replace(tzinfo=local_tz) if value.tzinfo is None else value
 
 
 class _FirstImage(HTMLParser):
+    """Finds the first <img> with a src."""
+
     def __init__(self) -> None:
         super().__init__()
         self.found: tuple[str, str] | None = None

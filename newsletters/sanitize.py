@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import nh3
 
@@ -38,6 +38,7 @@ _DROP_WITH_CONTENT = {
 _IGNORED_IN_URL = re.compile(r"[\t\n\r]")
 _EDGES_OF_URL = "".join(map(chr, range(0x21)))  # C0 controls and space, as browsers strip them
 _SPACES = re.compile(r"\s+")
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")  # as a browser's URL parser reads it
 
 
 def absolute_url(
@@ -51,15 +52,15 @@ def absolute_url(
     if not value:
         return None
     url = _IGNORED_IN_URL.sub("", value).strip(_EDGES_OF_URL)
-    if not url:
-        return None
-    if base:
-        url = urljoin(base, url)
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:  # e.g. an invalid IPv6 host
-        return None
-    return url if scheme in schemes else None
+    if not _SCHEME.match(url):  # relative: only usable against a base
+        if not (url and base):
+            return None
+        try:
+            url = urljoin(base, url)
+        except ValueError:  # e.g. "//[bad-host"
+            return None
+    scheme = _SCHEME.match(url)
+    return url if scheme and scheme[1].lower() in schemes else None
 
 
 def sanitize_html(fragment: str, base: str | None = None) -> str:

@@ -6,6 +6,7 @@ never deletes, so an item that disappears from a feed stays available to the new
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,21 +76,19 @@ async def save_feed(
     New items are inserted, items whose content hash changed are updated in place, the others
     are not touched. For a 304 (`items` empty) only the feed's pull time and status change.
     """
+    rows = await asyncio.to_thread(_rows, items) if items else []  # hashing is CPU work
     now = utcnow()
     async with db.transaction():
         feed_id = await _feed_id(db, name, url)
-        known = {
-            r["identity"]: r["content_hash"]
-            for r in await db.fetch_all("item_hashes", {"feed_id": feed_id})
-        }
+        known = dict(await db.fetch_all("item_hashes", {"feed_id": feed_id}))
         new: list[dict[str, Any]] = []
         changed: list[dict[str, Any]] = []
-        for item in items:
-            digest = item.content_hash()
-            if item.identity not in known:
-                new.append(_row(item, digest, feed_id, now))
-            elif known[item.identity] != digest:
-                changed.append(_row(item, digest, feed_id, now))
+        for row in rows:
+            if row["identity"] not in known:
+                new.append(row)
+            elif known[row["identity"]] != row["content_hash"]:
+                changed.append(row)
+            row.update(feed_id=feed_id, now=now)
         if new:
             await db.execute_many("insert_item", new)
         if changed:
@@ -127,26 +126,28 @@ def _utc(value: datetime | None) -> str | None:
     return to_utc_text(value) if value else None
 
 
-def _row(item: FeedItem, digest: str, feed_id: int, now: str) -> dict[str, Any]:
-    return {
-        "feed_id": feed_id,
-        "identity": item.identity,
-        "title": item.title,
-        "link": item.link,
-        "summary_html": item.summary_html,
-        "content_html": item.content_html,
-        "image_url": item.image_url,
-        "image_alt": item.image_alt,
-        "author": item.author,
-        "categories": json.dumps(item.categories, ensure_ascii=False),
-        "category_keys": "".join(category_key(c) for c in item.categories),
-        "published_at": _utc(item.published_at),
-        "event_start": _utc(item.event_start),
-        "event_end": _utc(item.event_end),
-        "event_location": item.event_location,
-        "content_hash": digest,
-        "now": now,
-    }
+def _rows(items: list[FeedItem]) -> list[dict[str, Any]]:
+    """The items as `items` columns, but for `feed_id` and the time (`now`)."""
+    return [
+        {
+            "identity": item.identity,
+            "title": item.title,
+            "link": item.link,
+            "summary_html": item.summary_html,
+            "content_html": item.content_html,
+            "image_url": item.image_url,
+            "image_alt": item.image_alt,
+            "author": item.author,
+            "categories": json.dumps(item.categories, ensure_ascii=False),
+            "category_keys": "".join(category_key(c) for c in item.categories),
+            "published_at": _utc(item.published_at),
+            "event_start": _utc(item.event_start),
+            "event_end": _utc(item.event_end),
+            "event_location": item.event_location,
+            "content_hash": item.content_hash(),
+        }
+        for item in items
+    ]
 
 
 def _stored(row: Any) -> StoredItem:

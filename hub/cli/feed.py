@@ -26,10 +26,13 @@ def feed_group() -> None:
 @feed_group.command("pull")
 @click.option(
     "--url",
+    metavar="URL",
     help="Récupère ce seul flux (URL http(s) ou chemin de fichier), pas ceux de la configuration.",
 )
 @click.option(
-    "--name", help="Nom sous lequel enregistrer le flux de --url (par défaut, tiré de l'URL)."
+    "--name",
+    metavar="NOM",
+    help="Nom sous lequel enregistrer le flux de --url (par défaut, tiré de l'URL).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Affiche le bilan en JSON.")
 @pass_hub
@@ -125,18 +128,28 @@ def _feed_summary(feed: FeedResult) -> str:
 
 
 @feed_group.command("list")
-@click.option("--since", help="Seulement les éléments datés de ce jour ou après (AAAA-MM-JJ).")
 @click.option(
-    "--category", help="Seulement les éléments de cette catégorie (sans tenir compte de la casse)."
+    "--since", metavar="AAAA-MM-JJ", help="Seulement les éléments datés de ce jour ou après."
 )
-@click.option("--limit", type=click.IntRange(min=1), help="Nombre maximum d'éléments affichés.")
+@click.option(
+    "--category",
+    metavar="CATÉGORIE",
+    help="Seulement les éléments de cette catégorie (sans tenir compte de la casse).",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), metavar="N", help="Nombre maximum d'éléments affichés."
+)
 @click.option("--json", "as_json", is_flag=True, help="Affiche les éléments en JSON (tableau).")
 @pass_hub
 @run_async
 async def list_command(
     hub: HubContext, since: str | None, category: str | None, limit: int | None, as_json: bool
 ) -> None:
-    """Liste les éléments enregistrés, les plus récents d'abord (heure de Paris)."""
+    """Liste les éléments enregistrés, les plus récents d'abord.
+
+    Les dates sont à l'heure du hub ([hub].timezone, Europe/Paris par défaut) ; un élément
+    sans date est daté du jour où le hub l'a vu pour la première fois.
+    """
     tz = hub.config.tz
     start = datetime.combine(parse_date(since, "--since"), time(), tz) if since else None
     async with hub.database() as db:

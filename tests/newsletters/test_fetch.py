@@ -198,8 +198,8 @@ async def test_redirect_loops_are_bounded(db: Database, http: FeedServer) -> Non
     http.routes["/loop"] = loop
     report = await pull(db, ("boucle", http.url("/loop")))
     assert report.feeds[0].status == "error"
-    assert report.feeds[0].error == "plus de 5 redirections"
-    assert len(http.requests_to("/loop")) == 6
+    assert report.feeds[0].error == "trop de redirections (5 de suite)"
+    assert len(http.requests_to("/loop")) == 5
 
 
 async def test_unreachable_feeds_are_reported_and_the_others_pulled(
@@ -227,7 +227,11 @@ async def test_unreachable_feeds_are_reported_and_the_others_pulled(
         ("panne", http.url("/500")),
         ("ferme", refused),
         ("dns", "http://flux.invalid/rss.xml"),
-        ("pas-un-flux", http.serve("/page", b"<html><body>Bonjour</body></html>", content_type="text/html")),
+        (
+            "pas-un-flux",
+            http.serve("/page", b"<html><body>Bonjour</body></html>", content_type="text/html"),
+        ),
+        ("vide", http.serve("/vide", b"")),
         ("bon", good),
         timeout=0.5,
     )
@@ -243,7 +247,8 @@ async def test_unreachable_feeds_are_reported_and_the_others_pulled(
     assert errors["dns"] is not None
     assert errors["pas-un-flux"] is not None
     assert errors["pas-un-flux"].startswith("le document n'est pas un flux RSS ou Atom")
-    assert len(errors) == 6
+    assert errors["vide"] == "le document n'est pas un flux RSS ou Atom"
+    assert len(errors) == 7
     state = await feed_row(db, "panne")
     assert (state["last_status"], state["last_error"]) == ("error", errors["panne"])
     assert [r["identity"] for r in await rows(db)] == ["a"]
@@ -284,7 +289,7 @@ async def test_declared_iso_8859_1_encoding(
     db: Database, http: FeedServer, prolog: str, content_type: str
 ) -> None:
     text = (
-        f"{prolog}<rss version=\"2.0\"><channel><title>Fédération</title><link>https://www.fcpts.org/</link>"
+        f'{prolog}<rss version="2.0"><channel><title>Fédération</title><link>https://www.fcpts.org/</link>'
         "<description>d</description><item><title>Journée d'été à Besançon : ça démarre</title>"
         "<link>https://www.fcpts.org/ete</link><category>Santé publique</category></item>"
         "</channel></rss>"
@@ -329,11 +334,18 @@ async def test_broken_xml_keeps_good_items_and_reports_problems(
     assert result.status == "ok" and result.new == 3
     assert result.problems[0].item is None and result.problems[0].reason.startswith("XML mal formé")
     assert ("élément n° 3", "ni titre ni lien : ignoré") in result.problems
-    assert result.to_json()["problems"][1] == {"item": "élément n° 3", "reason": "ni titre ni lien : ignoré"}
+    assert result.to_json()["problems"][1] == {
+        "item": "élément n° 3",
+        "reason": "ni titre ni lien : ignoré",
+    }
 
 
-async def test_duplicate_guids_within_a_feed_and_across_pulls(db: Database, http: FeedServer) -> None:
-    url = http.serve("/dup", feed(item("same", "Premier"), item("same", "Second"), item("other", "Autre")))
+async def test_duplicate_guids_within_a_feed_and_across_pulls(
+    db: Database, http: FeedServer
+) -> None:
+    url = http.serve(
+        "/dup", feed(item("same", "Premier"), item("same", "Second"), item("other", "Autre"))
+    )
     first = (await pull(db, ("dup", url))).feeds[0]
     assert (first.new, len(first.problems)) == (2, 1)
     again = (await pull(db, ("dup", url))).feeds[0]  # no validators: a full GET and parse
@@ -365,7 +377,9 @@ async def test_items_without_a_date_are_kept_and_listed_by_first_seen(
     assert stored["undated"].published_at is None
     assert stored["undated"].date == stored["undated"].first_seen_at
     now = datetime.now(UTC)
-    recent = await items_published_between(db, now - timedelta(minutes=5), now + timedelta(seconds=1))
+    recent = await items_published_between(
+        db, now - timedelta(minutes=5), now + timedelta(seconds=1)
+    )
     assert {i.identity for i in recent} == {"undated", "garbled"}
 
 
@@ -419,8 +433,18 @@ async def test_rss2_with_images_and_agenda_end_to_end(db: Database, http: FeedSe
 async def test_atom_and_rss_1_0_feeds_end_to_end(db: Database, http: FeedServer) -> None:
     report = await pull(
         db,
-        ("blog", http.serve("/atom", (DATA / "atom.xml").read_bytes(), content_type="application/atom+xml")),
-        ("veille", http.serve("/rdf", (DATA / "rss10.xml").read_bytes(), content_type="application/rdf+xml")),
+        (
+            "blog",
+            http.serve(
+                "/atom", (DATA / "atom.xml").read_bytes(), content_type="application/atom+xml"
+            ),
+        ),
+        (
+            "veille",
+            http.serve(
+                "/rdf", (DATA / "rss10.xml").read_bytes(), content_type="application/rdf+xml"
+            ),
+        ),
     )
     assert [(f.status, f.new, f.problems) for f in report.feeds] == [("ok", 2, []), ("ok", 2, [])]
     titles = [(i.feed_name, i.title) for i in await list_items(db)]
@@ -470,7 +494,11 @@ async def test_store_queries(db: Database, http: FeedServer) -> None:
     end = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     start = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)
     assert [i.title for i in await items_published_between(db, start, end)] == ["nov2", "nov1"]
-    assert [i.title for i in await items_published_between(db, None, end)] == ["nov2", "nov1", "oct"]
+    assert [i.title for i in await items_published_between(db, None, end)] == [
+        "nov2",
+        "nov1",
+        "oct",
+    ]
 
 
 async def test_one_log_line_per_feed(
@@ -480,7 +508,11 @@ async def test_one_log_line_per_feed(
     await pull(db, ("bon", http.serve("/bon", feed(item("a", "Un")))), ("absent", http.url("/x")))
     records = {r.feed: r for r in caplog.records if r.name == "hub.feeds"}  # type: ignore[attr-defined]
     assert len(records) == 2
-    assert (records["bon"].status, records["bon"].new, records["bon"].levelno) == ("ok", 1, logging.INFO)  # type: ignore[attr-defined]
+    assert (records["bon"].status, records["bon"].new, records["bon"].levelno) == (
+        "ok",
+        1,
+        logging.INFO,
+    )  # type: ignore[attr-defined]
     assert records["absent"].error == "réponse HTTP 404 Not Found"  # type: ignore[attr-defined]
     assert records["absent"].levelno == logging.WARNING
 
@@ -488,7 +520,9 @@ async def test_one_log_line_per_feed(
 async def test_parsing_does_not_block_the_event_loop(db: Database, http: FeedServer) -> None:
     """A big feed takes a while to parse; meanwhile the loop keeps running other tasks."""
     paragraph = "<p>La CPTS du territoire a réuni ses membres autour de l'accès aux soins.</p>" * 3
-    big = feed(*(item(f"g{i}", f"Article n° {i}", body=f"<![CDATA[{paragraph}]]>") for i in range(3000)))
+    big = feed(
+        *(item(f"g{i}", f"Article n° {i}", body=f"<![CDATA[{paragraph}]]>") for i in range(3000))
+    )
     url = http.serve("/big", big)
     lags: list[float] = []
 
@@ -507,7 +541,7 @@ async def test_parsing_does_not_block_the_event_loop(db: Database, http: FeedSer
     task.cancel()
     assert result.new == 3000
     assert elapsed > 0.3  # long enough for a blocked loop to show
-    # Parsing holds the GIL in slices, so the loop gets a turn at least every few tens of ms;
-    # only the database write, which is one executemany, may hold it a bit longer.
-    assert max(lags) < elapsed / 2, (max(lags), elapsed)
+    # Run on the loop, parsing would stall it for most of the pull (about 3/4 when measured);
+    # in a thread it only shares the GIL, so the loop gets a turn every few milliseconds.
+    assert max(lags) < elapsed / 4, (max(lags), elapsed)
     assert len(lags) > elapsed / 0.05

@@ -37,7 +37,9 @@ def test_rss2_items_fields_are_plain_text_sanitized_and_dated(rss2: ParsedFeed) 
     assert item.categories == ["Actualités", "Vie des CPTS"]  # trimmed, as given
     assert item.published_at == datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
     assert "<script" not in item.content_html and "alert" not in item.content_html
-    assert 'href="https://www.fcpts.org/inscriptions" rel="noopener noreferrer"' in item.summary_html
+    assert (
+        'href="https://www.fcpts.org/inscriptions" rel="noopener noreferrer"' in item.summary_html
+    )
 
 
 def test_title_markup_is_stripped_and_entities_decoded(rss2: ParsedFeed) -> None:
@@ -76,7 +78,11 @@ def test_relative_urls_of_a_local_file_resolve_against_the_feed_site_link() -> N
             "Vidéo : trois CPTS racontent leur première année",
         ),
         # 4. the first <img> of the content, with its alt text
-        ("fcpts-guide-12", "https://flux.fcpts.org/ressources/couverture.png", "Couverture du guide"),
+        (
+            "fcpts-guide-12",
+            "https://flux.fcpts.org/ressources/couverture.png",
+            "Couverture du guide",
+        ),
         # none at all
         ("fcpts-agenda-44", None, None),
     ],
@@ -109,7 +115,10 @@ def test_problems_are_reported_and_good_items_kept(rss2: ParsedFeed) -> None:
     reasons = {(p.item, p.reason) for p in rss2.problems}
     assert ("élément n° 6", "ni titre ni lien : ignoré") in reasons
     rapport = "élément n° 7 « Le rapport annuel & ses annexes »"
-    assert (rapport, "date illisible (publication : « mardi prochain ») : gardé sans cette date") in reasons
+    assert (
+        rapport,
+        "date illisible (publication : « mardi prochain ») : gardé sans cette date",
+    ) in reasons
     assert any(item == rapport and "bientôt" in reason for item, reason in reasons)
     assert any(
         item == "élément n° 8 « Assises nationales (doublon) »" and "n° 1" in reason
@@ -176,7 +185,9 @@ def test_rss_0_91() -> None:
 <item><title>Un article</title><link>https://www.fcpts.org/091</link>
 <description>Texte court.</description></item></channel></rss>"""
     parsed = parse_feed(body, local_tz=PARIS)
-    assert [(i.identity, i.title) for i in parsed.items] == [("https://www.fcpts.org/091", "Un article")]
+    assert [(i.identity, i.title) for i in parsed.items] == [
+        ("https://www.fcpts.org/091", "Un article")
+    ]
 
 
 def test_broken_xml_keeps_every_readable_item_and_reports_the_rest() -> None:
@@ -189,21 +200,50 @@ def test_broken_xml_keeps_every_readable_item_and_reports_the_rest() -> None:
     assert by_identity(parsed)["abime-3"].published_at is None
 
 
-def test_not_a_feed_is_an_error() -> None:
-    parsed = parse_feed(
-        b"<!doctype html><html><body><h1>Bienvenue</h1></body></html>",
-        content_type="text/html; charset=utf-8",
-        local_tz=PARIS,
-    )
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"<!doctype html><html><body><h1>Bienvenue</h1></body></html>", "text/html"),
+        (b'{"items": []}', "application/json"),
+        (b"", "application/rss+xml"),
+    ],
+)
+def test_not_a_feed_is_an_error(body: bytes, content_type: str) -> None:
+    parsed = parse_feed(body, content_type=content_type, local_tz=PARIS)
     assert parsed.items == []
     assert parsed.error is not None and parsed.error.startswith("le document n'est pas un flux")
 
 
+@pytest.mark.parametrize("encoding", [b"utf\xa48", b"ut\x00f-8"])
+def test_documents_feedparser_cannot_read_are_an_error(encoding: bytes) -> None:
+    """feedparser itself raises on these garbled encoding names (found by fuzzing)."""
+    body = (
+        (DATA / "rss10.xml").read_bytes().replace(b'encoding="utf-8"', b'encoding="%s"' % encoding)
+    )
+    parsed = parse_feed(body, local_tz=PARIS)
+    assert parsed.items == []
+    assert parsed.error is not None and parsed.error.startswith("document illisible (feedparser")
+
+
+def test_dates_out_of_range_are_reported_not_raised() -> None:
+    body = b"""<rss version="2.0" xmlns:ev="http://purl.org/rss/1.0/modules/event/"><channel>
+<title>t</title><item><title>Hors limites</title><link>https://www.fcpts.org/x</link>
+<pubDate>Fri, 31 Dec 9999 23:59:59 -2300</pubDate>
+<ev:startdate>0001-01-01T00:00:00+14:00</ev:startdate></item></channel></rss>"""
+    parsed = parse_feed(body, local_tz=PARIS)
+    (item,) = parsed.items
+    assert (item.published_at, item.event_start) == (None, None)
+    assert [p.reason.split(" : ")[0] for p in parsed.problems] == [
+        "date illisible (publication",
+        "date illisible (début de l'événement",
+    ]
+
+
 def test_identity_falls_back_to_link_then_to_a_content_hash() -> None:
-    body = """<rss version="2.0"><channel><title>t</title><link>https://www.fcpts.org/</link>
+    body = b"""<rss version="2.0"><channel><title>t</title><link>https://www.fcpts.org/</link>
 <item><title>Avec lien</title><link>https://www.fcpts.org/lien</link></item>
 <item><title>Sans lien ni guid</title><description>Texte.</description></item>
-</channel></rss>""".encode()
+</channel></rss>"""
     with_link, bare = parse_feed(body, local_tz=PARIS).items
     assert with_link.identity == "https://www.fcpts.org/lien"
     assert bare.identity.startswith("sha256:")

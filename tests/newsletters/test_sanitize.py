@@ -18,7 +18,9 @@ from newsletters.sanitize import (
 )
 
 PAYLOADS = [
-    line for line in (Path(__file__).parent / "data" / "xss.txt").read_text("utf-8").splitlines() if line
+    line
+    for line in (Path(__file__).parent / "data" / "xss.txt").read_text("utf-8").splitlines()
+    if line
 ]
 BASE = "https://www.fcpts.org/actualites/article"
 NEVER_ALLOWED = {
@@ -59,7 +61,9 @@ def test_corpus_is_large_enough() -> None:
 
 def test_allowlist_excludes_dangerous_tags() -> None:
     assert not ALLOWED_TAGS & NEVER_ALLOWED
-    assert not any(a.startswith("on") or a == "style" for s in ALLOWED_ATTRIBUTES.values() for a in s)
+    assert not any(
+        a.startswith("on") or a == "style" for s in ALLOWED_ATTRIBUTES.values() for a in s
+    )
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
@@ -84,13 +88,13 @@ def test_payload_is_neutralized(payload: str) -> None:
 
 def test_formatting_and_safe_links_are_kept() -> None:
     html = (
-        '<h2>Titre</h2><p>Un <strong>texte</strong> <em>important</em>, '
+        "<h2>Titre</h2><p>Un <strong>texte</strong> <em>important</em>, "
         '<a href="https://www.fcpts.org/a" title="A">un lien</a>, '
         '<a href="mailto:contact@fcpts.org">écrire</a>.</p>'
         '<ul><li>un</li></ul><img src="https://www.fcpts.org/i.png" alt="Image">'
     )
     assert sanitize_html(html, BASE) == (
-        '<h2>Titre</h2><p>Un <strong>texte</strong> <em>important</em>, '
+        "<h2>Titre</h2><p>Un <strong>texte</strong> <em>important</em>, "
         '<a href="https://www.fcpts.org/a" title="A" rel="noopener noreferrer">un lien</a>, '
         '<a href="mailto:contact@fcpts.org" rel="noopener noreferrer">écrire</a>.</p>'
         '<ul><li>un</li></ul><img src="https://www.fcpts.org/i.png" alt="Image">'
