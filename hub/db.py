@@ -6,6 +6,7 @@ markers, so queries are read and reviewed as SQL rather than scattered through P
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -80,6 +81,7 @@ class Database:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        self._write_lock = asyncio.Lock()
         if Database._queries is None:
             Database._queries = load_queries()
         self.queries = Database._queries
@@ -174,11 +176,16 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
-        """A write transaction taken at once (`BEGIN IMMEDIATE`), committed or rolled back."""
-        await self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-        except BaseException:
-            await self.conn.rollback()
-            raise
-        await self.conn.commit()
+        """A write transaction taken at once (`BEGIN IMMEDIATE`), committed or rolled back.
+
+        The process shares one connection: coroutines take turns for transactions, so one
+        never starts inside another's (SQLite would refuse) or commits another's half-work.
+        """
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                await self.conn.rollback()
+                raise
+            await self.conn.commit()

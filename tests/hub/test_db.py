@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -65,3 +66,19 @@ async def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     path.write_text("ceci n'est pas une base de données " * 100)
     with pytest.raises(StorageError, match="base SQLite du hub"):
         await Database.open(path)
+
+
+async def test_concurrent_transactions_take_turns(db: Database) -> None:
+    async def insert(name: str) -> None:
+        async with db.transaction():
+            await db.conn.execute(
+                "INSERT INTO feeds (name, url) VALUES (?, 'https://example.org/')", (name,)
+            )
+            await asyncio.sleep(0.01)  # another coroutine gets the loop mid-transaction
+            if name == "b":
+                raise RuntimeError("b fails")
+
+    results = await asyncio.gather(insert("a"), insert("b"), insert("c"), return_exceptions=True)
+    assert [type(r) for r in results] == [type(None), RuntimeError, type(None)]
+    async with db.conn.execute("SELECT name FROM feeds ORDER BY name") as cur:
+        assert [r[0] for r in await cur.fetchall()] == ["a", "c"]
