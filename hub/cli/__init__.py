@@ -63,8 +63,25 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-class HubGroup(click.Group):
+class _FrenchHelp(click.Command):
+    """Staff read French: the `--help` option says so too."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "Affiche cette aide."
+        return option
+
+
+class HubCommand(_FrenchHelp):
+    """Every `hub` command."""
+
+
+class HubGroup(_FrenchHelp, click.Group):
     """Turns user errors raised anywhere below into a clear message and exit code 2."""
+
+    command_class = HubCommand
+    group_class = type  # subgroups are HubGroups too
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

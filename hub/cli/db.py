@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from hub.cli import HubContext, pass_hub, run_async
+from hub.cli import HubContext, HubGroup, pass_hub, run_async
 
 
-@click.group("db")
+@click.group("db", cls=HubGroup)
 def db_group() -> None:
     """Base de données (SQLite)."""
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from hub.cli import HubContext, pass_hub, print_json, run_async
+from hub.cli import HubCommand, HubContext, pass_hub, print_json, run_async
 from newsletters.fetch import pull_feeds
 from newsletters.pipeline import draft_next_issue, publish_draft
 
@@ -15,7 +15,7 @@ from newsletters.pipeline import draft_next_issue, publish_draft
 DEMO_SINCE = datetime.fromisoformat("2025-01-01T00:00:00+01:00")
 
 
-@click.command("demo")
+@click.command("demo", cls=HubCommand)
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @pass_hub
 @run_async

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from hub.cli import HubContext, UserError, pass_hub, print_json, run_async
+from hub.cli import HubContext, HubGroup, UserError, pass_hub, print_json, run_async
 from hub.config import FeedSource
 from hub.timeutil import parse_date
 from newsletters.fetch import FeedResult, PullReport, is_web_url, pull_feeds
@@ -18,7 +18,7 @@ from newsletters.store import StoredItem, list_items
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
 
 
-@click.group("feed")
+@click.group("feed", cls=HubGroup)
 def feed_group() -> None:
     """Flux de contenus (RSS/Atom) : récupération et éléments enregistrés."""
 

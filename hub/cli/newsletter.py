@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from hub.cli import HubContext, pass_hub, print_json, run_async
+from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
 from hub.timeutil import parse_date
 from newsletters.pipeline import draft_next_issue, publish_draft, render_draft
 
 
-@click.group("newsletter")
+@click.group("newsletter", cls=HubGroup)
 def newsletter_group() -> None:
     """Newsletters : brouillon, rendu, aperçu."""
 

@@ -6,10 +6,10 @@ import asyncio
 
 import click
 
-from hub.cli import HubContext, pass_hub
+from hub.cli import HubCommand, HubContext, pass_hub
 
 
-@click.command("run")
+@click.command("run", cls=HubCommand)
 @click.option("--host", help="Adresse d'écoute (par défaut : [web].host de la configuration).")
 @click.option("--port", type=int, help="Port (par défaut : [web].port ; 0 : un port libre).")
 @pass_hub
