@@ -27,7 +27,7 @@ test-setup: setup
 
 # Lint first, but run the tests whatever it says, so one run reports both.
 test: test-setup
-	@lint=0; $(BIN)/ruff check . || lint=$$?; \
+	@lint=0; $(BIN)/ruff check . && $(BIN)/ruff format --check . || lint=$$?; \
 	$(BIN)/pytest && exit $$lint
 
 bench: test-setup

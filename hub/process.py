@@ -14,7 +14,7 @@ from hub.scheduler import PeriodicJob, periodic
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.app import create_app
 from hub.web.serve import serve_until
-from newsletters.fetch import pull_feeds
+from newsletters.fetch import pull_configured
 
 log = logging.getLogger("hub.process")
 
@@ -23,12 +23,7 @@ SHUTDOWN_GRACE_SECONDS = 3.0
 
 async def pull_configured_feeds(app: web.Application) -> None:
     config = app[CONFIG_KEY]
-    report = await pull_feeds(
-        app[DB_KEY],
-        config.feeds.sources,
-        timeout=config.feeds.timeout_seconds,
-        max_bytes=config.feeds.max_bytes,
-    )
+    report = await pull_configured(app[DB_KEY], config)
     if config.feeds.sources and not report.any_read:
         log.warning("no feed could be read", extra={"feeds": len(config.feeds.sources)})
 

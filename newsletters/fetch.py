@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from hub.config import FeedSource
+from hub.config import Config, FeedSource
 from hub.db import Database
 from newsletters import store
 from newsletters.parse import ParsedFeed, Problem, parse_feed
@@ -120,6 +120,19 @@ async def pull_feeds(
         puller = _Puller(db, session, timeout, max_bytes, concurrency, local_tz)
         results = await asyncio.gather(*(puller.pull(s, states.get(s.name)) for s in sources))
     return PullReport(list(results))
+
+
+async def pull_configured(
+    db: Database, config: Config, sources: list[FeedSource] | None = None
+) -> PullReport:
+    """`pull_feeds` with the configuration's limits and time zone (its own feeds by default)."""
+    return await pull_feeds(
+        db,
+        config.feeds.sources if sources is None else sources,
+        timeout=config.feeds.timeout_seconds,
+        max_bytes=config.feeds.max_bytes,
+        local_tz=config.tz,
+    )
 
 
 class _Puller:

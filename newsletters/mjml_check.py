@@ -19,21 +19,56 @@ _PADDING = frozenset({"padding", "padding-top", "padding-bottom", "padding-left"
 _BORDER = frozenset({"border", "border-top", "border-bottom", "border-left", "border-right"})
 _FONT = frozenset({"font-family", "font-size", "font-style", "font-weight", "line-height"})
 _LINK = frozenset({"href", "rel", "target", "title", "name"})
-_BACKGROUND = frozenset({
-    "background-color", "background-url", "background-repeat", "background-size",
-    "background-position", "background-position-x", "background-position-y",
-})
-_SECTION = _PADDING | _BORDER | _BACKGROUND | {
-    "border-radius", "direction", "full-width", "text-align", "text-padding",
-}
-_ICONS = frozenset({
-    "icon-align", "icon-width", "icon-height", "icon-position", "icon-wrapped-url",
-    "icon-wrapped-alt", "icon-unwrapped-url", "icon-unwrapped-alt",
-})
-_SOCIAL = _PADDING | _FONT | {
-    "align", "border-radius", "color", "icon-size", "icon-height", "icon-padding",
-    "text-padding", "text-decoration", "vertical-align",
-}
+_BACKGROUND = frozenset(
+    {
+        "background-color",
+        "background-url",
+        "background-repeat",
+        "background-size",
+        "background-position",
+        "background-position-x",
+        "background-position-y",
+    }
+)
+_SECTION = (
+    _PADDING
+    | _BORDER
+    | _BACKGROUND
+    | {
+        "border-radius",
+        "direction",
+        "full-width",
+        "text-align",
+        "text-padding",
+    }
+)
+_ICONS = frozenset(
+    {
+        "icon-align",
+        "icon-width",
+        "icon-height",
+        "icon-position",
+        "icon-wrapped-url",
+        "icon-wrapped-alt",
+        "icon-unwrapped-url",
+        "icon-unwrapped-alt",
+    }
+)
+_SOCIAL = (
+    _PADDING
+    | _FONT
+    | {
+        "align",
+        "border-radius",
+        "color",
+        "icon-size",
+        "icon-height",
+        "icon-padding",
+        "text-padding",
+        "text-decoration",
+        "vertical-align",
+    }
+)
 
 # Allowed attributes per component (MJML 4.15.3); mj-class and css-class are allowed everywhere.
 ATTRIBUTES: dict[str, frozenset[str]] = {
@@ -52,79 +87,214 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
     "mj-wrapper": _SECTION,
     "mj-section": _SECTION,
     "mj-group": frozenset({"background-color", "direction", "vertical-align", "width"}),
-    "mj-column": _PADDING | _BORDER | {
-        "background-color", "border-radius", "direction", "inner-background-color",
-        "inner-border", "inner-border-top", "inner-border-bottom", "inner-border-left",
-        "inner-border-right", "inner-border-radius", "vertical-align", "width",
+    "mj-column": _PADDING
+    | _BORDER
+    | {
+        "background-color",
+        "border-radius",
+        "direction",
+        "inner-background-color",
+        "inner-border",
+        "inner-border-top",
+        "inner-border-bottom",
+        "inner-border-left",
+        "inner-border-right",
+        "inner-border-radius",
+        "vertical-align",
+        "width",
     },
-    "mj-hero": _PADDING | {
-        "mode", "height", "background-url", "background-width", "background-height",
-        "background-position", "border-radius", "container-background-color",
-        "inner-background-color", "inner-padding", "inner-padding-top", "inner-padding-left",
-        "inner-padding-right", "inner-padding-bottom", "background-color", "vertical-align",
+    "mj-hero": _PADDING
+    | {
+        "mode",
+        "height",
+        "background-url",
+        "background-width",
+        "background-height",
+        "background-position",
+        "border-radius",
+        "container-background-color",
+        "inner-background-color",
+        "inner-padding",
+        "inner-padding-top",
+        "inner-padding-left",
+        "inner-padding-right",
+        "inner-padding-bottom",
+        "background-color",
+        "vertical-align",
     },
-    "mj-text": _PADDING | _FONT | {
-        "align", "background-color", "color", "container-background-color", "height",
-        "letter-spacing", "text-decoration", "text-transform", "vertical-align",
+    "mj-text": _PADDING
+    | _FONT
+    | {
+        "align",
+        "background-color",
+        "color",
+        "container-background-color",
+        "height",
+        "letter-spacing",
+        "text-decoration",
+        "text-transform",
+        "vertical-align",
     },
-    "mj-button": _PADDING | _BORDER | _FONT | _LINK | {
-        "align", "background-color", "border-radius", "color", "container-background-color",
-        "height", "inner-padding", "letter-spacing", "text-align", "text-decoration",
-        "text-transform", "vertical-align", "width",
+    "mj-button": _PADDING
+    | _BORDER
+    | _FONT
+    | _LINK
+    | {
+        "align",
+        "background-color",
+        "border-radius",
+        "color",
+        "container-background-color",
+        "height",
+        "inner-padding",
+        "letter-spacing",
+        "text-align",
+        "text-decoration",
+        "text-transform",
+        "vertical-align",
+        "width",
     },
-    "mj-image": _PADDING | _BORDER | _LINK | {
-        "alt", "src", "srcset", "sizes", "align", "border-radius", "container-background-color",
-        "fluid-on-mobile", "width", "height", "max-height", "font-size", "usemap",
+    "mj-image": _PADDING
+    | _BORDER
+    | _LINK
+    | {
+        "alt",
+        "src",
+        "srcset",
+        "sizes",
+        "align",
+        "border-radius",
+        "container-background-color",
+        "fluid-on-mobile",
+        "width",
+        "height",
+        "max-height",
+        "font-size",
+        "usemap",
     },
-    "mj-divider": _PADDING | {
-        "border-color", "border-style", "border-width", "container-background-color", "width",
+    "mj-divider": _PADDING
+    | {
+        "border-color",
+        "border-style",
+        "border-width",
+        "container-background-color",
+        "width",
         "align",
     },
     "mj-spacer": _PADDING | _BORDER | {"container-background-color", "height"},
-    "mj-table": _PADDING | _FONT - {"font-style"} | {
-        "align", "border", "cellpadding", "cellspacing", "container-background-color", "color",
-        "role", "table-layout", "vertical-align", "width",
+    "mj-table": _PADDING
+    | _FONT - {"font-style"}
+    | {
+        "align",
+        "border",
+        "cellpadding",
+        "cellspacing",
+        "container-background-color",
+        "color",
+        "role",
+        "table-layout",
+        "vertical-align",
+        "width",
     },
     "mj-raw": frozenset({"position"}),
     "mj-social": _SOCIAL | {"container-background-color", "inner-padding", "mode", "table-layout"},
     "mj-social-element": _SOCIAL | _LINK | {"background-color", "src", "srcset", "sizes", "alt"},
-    "mj-navbar": _PADDING | {
-        "align", "base-url", "hamburger", "ico-align", "ico-open", "ico-close", "ico-color",
-        "ico-font-size", "ico-font-family", "ico-text-transform", "ico-padding",
-        "ico-padding-left", "ico-padding-top", "ico-padding-right", "ico-padding-bottom",
-        "ico-text-decoration", "ico-line-height",
+    "mj-navbar": _PADDING
+    | {
+        "align",
+        "base-url",
+        "hamburger",
+        "ico-align",
+        "ico-open",
+        "ico-close",
+        "ico-color",
+        "ico-font-size",
+        "ico-font-family",
+        "ico-text-transform",
+        "ico-padding",
+        "ico-padding-left",
+        "ico-padding-top",
+        "ico-padding-right",
+        "ico-padding-bottom",
+        "ico-text-decoration",
+        "ico-line-height",
     },
-    "mj-navbar-link": _PADDING | _FONT | _LINK - {"title"} | {
-        "color", "letter-spacing", "text-decoration", "text-transform",
+    "mj-navbar-link": _PADDING
+    | _FONT
+    | _LINK - {"title"}
+    | {
+        "color",
+        "letter-spacing",
+        "text-decoration",
+        "text-transform",
     },
     "mj-accordion": _PADDING | _ICONS | {"container-background-color", "border", "font-family"},
     "mj-accordion-element": _ICONS | {"background-color", "border", "font-family"},
     "mj-accordion-title": _PADDING | {"background-color", "color", "font-size", "font-family"},
-    "mj-accordion-text": _PADDING | _FONT - {"font-style"} | {
-        "background-color", "letter-spacing", "color",
+    "mj-accordion-text": _PADDING
+    | _FONT - {"font-style"}
+    | {
+        "background-color",
+        "letter-spacing",
+        "color",
     },
-    "mj-carousel": _PADDING | {
-        "align", "border-radius", "container-background-color", "icon-width", "left-icon",
-        "right-icon", "thumbnails", "tb-border", "tb-border-radius", "tb-hover-border-color",
-        "tb-selected-border-color", "tb-width",
+    "mj-carousel": _PADDING
+    | {
+        "align",
+        "border-radius",
+        "container-background-color",
+        "icon-width",
+        "left-icon",
+        "right-icon",
+        "thumbnails",
+        "tb-border",
+        "tb-border-radius",
+        "tb-hover-border-color",
+        "tb-selected-border-color",
+        "tb-width",
     },
-    "mj-carousel-image": _LINK - {"name"} | {
-        "alt", "src", "thumbnails-src", "border-radius", "tb-border", "tb-border-radius",
+    "mj-carousel-image": _LINK - {"name"}
+    | {
+        "alt",
+        "src",
+        "thumbnails-src",
+        "border-radius",
+        "tb-border",
+        "tb-border-radius",
     },
 }
 _EVERYWHERE = frozenset({"mj-class", "css-class"})
 
-_COLUMN_CONTENT = frozenset({
-    "mj-accordion", "mj-button", "mj-carousel", "mj-divider", "mj-image", "mj-raw", "mj-social",
-    "mj-spacer", "mj-table", "mj-text", "mj-navbar",
-})
+_COLUMN_CONTENT = frozenset(
+    {
+        "mj-accordion",
+        "mj-button",
+        "mj-carousel",
+        "mj-divider",
+        "mj-image",
+        "mj-raw",
+        "mj-social",
+        "mj-spacer",
+        "mj-table",
+        "mj-text",
+        "mj-navbar",
+    }
+)
 # Which MJML children each component accepts (mjml-preset-core's dependencies).
 CHILDREN: dict[str, frozenset[str]] = {
     "mjml": frozenset({"mj-head", "mj-body", "mj-raw"}),
-    "mj-head": frozenset({
-        "mj-attributes", "mj-breakpoint", "mj-html-attributes", "mj-font", "mj-preview",
-        "mj-style", "mj-title", "mj-raw",
-    }),
+    "mj-head": frozenset(
+        {
+            "mj-attributes",
+            "mj-breakpoint",
+            "mj-html-attributes",
+            "mj-font",
+            "mj-preview",
+            "mj-style",
+            "mj-title",
+            "mj-raw",
+        }
+    ),
     "mj-html-attributes": frozenset({"mj-selector"}),
     "mj-selector": frozenset({"mj-html-attribute"}),
     "mj-body": frozenset({"mj-raw", "mj-section", "mj-wrapper", "mj-hero"}),
@@ -141,11 +311,24 @@ CHILDREN: dict[str, frozenset[str]] = {
 }
 
 # Components whose content is HTML or text rather than MJML ("endingTag" upstream).
-ENDING_TAGS = frozenset({
-    "mj-text", "mj-button", "mj-raw", "mj-table", "mj-title", "mj-preview", "mj-style",
-    "mj-breakpoint", "mj-html-attribute", "mj-social-element", "mj-navbar-link",
-    "mj-accordion-title", "mj-accordion-text", "mj-carousel-image",
-})
+ENDING_TAGS = frozenset(
+    {
+        "mj-text",
+        "mj-button",
+        "mj-raw",
+        "mj-table",
+        "mj-title",
+        "mj-preview",
+        "mj-style",
+        "mj-breakpoint",
+        "mj-html-attribute",
+        "mj-social-element",
+        "mj-navbar-link",
+        "mj-accordion-title",
+        "mj-accordion-text",
+        "mj-carousel-image",
+    }
+)
 
 # What mjml-python 0.12 gets wrong, measured, or our renderer cannot honour: valid MJML that we
 # must not write.
@@ -160,10 +343,24 @@ _IGNORED_ATTRIBUTES = {("mj-divider", "align"): "mjml-python ignore cet attribut
 # mjml-python crashes when <mj-font> redefines one of its built-in fonts.
 _BUILTIN_FONTS = frozenset({"Open Sans", "Droid Sans", "Lato", "Roboto", "Ubuntu"})
 
-_VOID_HTML = frozenset({
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-    "source", "track", "wbr",
-})
+_VOID_HTML = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -250,13 +447,14 @@ class _Checker(HTMLParser):
             parents = sorted(p for p, children in CHILDREN.items() if tag in children)
             where = f"dans <{parent}>" if parent else "à la racine du document"
             expected = ", ".join(f"<{p}>" for p in parents) if parents else "aucun (racine)"
-            self._problem(f"<{tag}> ne peut pas être placée {where} ; "
-                          f"parents possibles : {expected}")
+            self._problem(
+                f"<{tag}> ne peut pas être placée {where} ; parents possibles : {expected}"
+            )
         if tag in _UNSUPPORTED_TAGS:
             self._problem(f"<{tag}> à éviter : {_UNSUPPORTED_TAGS[tag]}")
         if tag == "mj-font" and dict(attrs).get("name") in _BUILTIN_FONTS:
             self._problem(
-                f"<mj-font name=\"{dict(attrs)['name']}\"> fait planter mjml-python, qui connaît "
+                f'<mj-font name="{dict(attrs)["name"]}"> fait planter mjml-python, qui connaît '
                 "déjà cette police ; retirez la balise <mj-font>"
             )
         self._check_attributes(tag, attrs, ATTRIBUTES[tag])
@@ -287,8 +485,9 @@ class _Checker(HTMLParser):
                 suffix = f" (voulez-vous dire « {hint} » ?)" if hint else ""
                 self._problem(f"attribut « {name} » non permis sur <{tag}>{suffix}")
             elif (tag, name) in _IGNORED_ATTRIBUTES:
-                self._problem(f"attribut « {name} » de <{tag}> à éviter : "
-                              f"{_IGNORED_ATTRIBUTES[tag, name]}")
+                self._problem(
+                    f"attribut « {name} » de <{tag}> à éviter : {_IGNORED_ATTRIBUTES[tag, name]}"
+                )
 
     def handle_endtag(self, tag: str) -> None:
         if self._in_content() and tag != self._stack[-1][0]:
@@ -306,8 +505,10 @@ class _Checker(HTMLParser):
                 self._problem(f"<{open_tag}> ouverte ligne {opened} non fermée avant </{tag}>")
             self._stack.pop()
         else:
-            self._problem(f"</{tag}> ferme une balise qui n'est pas ouverte "
-                          f"(<{self._stack[-1][0]}> est la balise en cours)")
+            self._problem(
+                f"</{tag}> ferme une balise qui n'est pas ouverte "
+                f"(<{self._stack[-1][0]}> est la balise en cours)"
+            )
 
     def _close_html(self, tag: str) -> None:
         container = self._stack[-1][0]
@@ -318,21 +519,27 @@ class _Checker(HTMLParser):
             return
         while self._html[-1][0] != tag:
             open_tag, opened = self._html.pop()
-            self._problem(f"dans <{container}> : <{open_tag}> ouverte ligne {opened} "
-                          f"non fermée avant </{tag}>")
+            self._problem(
+                f"dans <{container}> : <{open_tag}> ouverte ligne {opened} "
+                f"non fermée avant </{tag}>"
+            )
         self._html.pop()
 
     def _report_unclosed_html(self, container: str) -> None:
         for open_tag, opened in self._html:
-            self._problem(f"dans <{container}> : <{open_tag}> ouverte ligne {opened} "
-                          f"non fermée avant </{container}>")
+            self._problem(
+                f"dans <{container}> : <{open_tag}> ouverte ligne {opened} "
+                f"non fermée avant </{container}>"
+            )
         self._html = []
 
     def handle_data(self, data: str) -> None:
         if self._stack and not self._in_content() and data.strip():
             excerpt = " ".join(data.split())[:40]
-            self._problem(f"texte « {excerpt} » directement dans <{self._stack[-1][0]}> : "
-                          "mettez-le dans <mj-text>")
+            self._problem(
+                f"texte « {excerpt} » directement dans <{self._stack[-1][0]}> : "
+                "mettez-le dans <mj-text>"
+            )
 
     def finish(self) -> list[MjmlProblem]:
         if self._in_content():

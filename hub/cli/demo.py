@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from hub.cli import HubCommand, HubContext, pass_hub, print_json, run_async
-from newsletters.fetch import pull_feeds
+from newsletters.fetch import pull_configured
 from newsletters.pipeline import draft_next_issue, publish_draft
 
 # The sample feed holds the federation's news since mid-2025: the demo takes all of it, so it
@@ -24,12 +24,7 @@ async def demo_command(hub: HubContext, as_json: bool) -> None:
     config = hub.config
     results = []
     async with hub.database() as db:
-        report = await pull_feeds(
-            db,
-            config.feeds.sources,
-            timeout=config.feeds.timeout_seconds,
-            max_bytes=config.feeds.max_bytes,
-        )
+        report = await pull_configured(db, config)
         if not as_json:
             for feed in report.feeds:
                 click.echo(

@@ -12,7 +12,7 @@ import click
 from hub.cli import HubContext, HubGroup, UserError, pass_hub, print_json, run_async
 from hub.config import FeedSource
 from hub.timeutil import parse_date
-from newsletters.fetch import FeedResult, PullReport, is_web_url, pull_feeds
+from newsletters.fetch import FeedResult, PullReport, is_web_url, pull_configured
 from newsletters.store import StoredItem, list_items
 
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
@@ -54,13 +54,7 @@ async def pull(hub: HubContext, url: str | None, name: str | None, as_json: bool
             f"aucun flux dans {config.path} ([[feeds.sources]]) ; indiquez-en un ou utilisez --url"
         )
     async with hub.database() as db:
-        report = await pull_feeds(
-            db,
-            sources,
-            timeout=config.feeds.timeout_seconds,
-            max_bytes=config.feeds.max_bytes,
-            local_tz=config.tz,
-        )
+        report = await pull_configured(db, config, sources)
     if as_json:
         print_json(report.to_json())
     else:

@@ -112,8 +112,7 @@ async def test_numbering_and_window_continue_from_the_last_issue(
 
 async def test_max_items_per_section(db: Database, config: Config, tmp_path: Path) -> None:
     items = [
-        _item(f"j{i}", f"Veille {i}", NOW - timedelta(hours=i + 1), ["Juridique"])
-        for i in range(9)
+        _item(f"j{i}", f"Veille {i}", NOW - timedelta(hours=i + 1), ["Juridique"]) for i in range(9)
     ]
     await _pull(db, tmp_path, items)
     issue = await compose_issue(db, config, "condense", now=NOW)

@@ -17,9 +17,7 @@ from tests.newsletters.factories import full_issue
 
 
 @pytest.mark.parametrize("width", [320, 600])
-def test_bimestrielle_reads_well(
-    browser: Any, config: Config, artifacts: Path, width: int
-) -> None:
+def test_bimestrielle_reads_well(browser: Any, config: Config, artifacts: Path, width: int) -> None:
     html = render_issue(full_issue(config, "bimestrielle"), config).html
     page = browser.new_page(viewport={"width": width, "height": 900})
     try:
@@ -27,9 +25,7 @@ def test_bimestrielle_reads_well(
         page.set_content(html, wait_until="load")
         page.screenshot(path=str(artifacts / f"bimestrielle-{width}.png"), full_page=True)
 
-        sizes = page.evaluate(
-            "() => [document.documentElement.scrollWidth, window.innerWidth]"
-        )
+        sizes = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
         assert sizes[0] <= sizes[1], f"débordement horizontal à {width} px : {sizes}"
 
         alts = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.getAttribute('alt'))")

@@ -185,8 +185,9 @@ def test_comparison_sees_a_difference(config: Config) -> None:
     mjml = base_alone(config)
     official = official_html(mjml)
     with pytest.raises(AssertionError, match="elements"):
-        assert_same_structure(compile_mjml(mjml.replace('padding="24px 12px"', 'padding="20px"')),
-                              official)
+        assert_same_structure(
+            compile_mjml(mjml.replace('padding="24px 12px"', 'padding="20px"')), official
+        )
     with pytest.raises(AssertionError, match="links"):
         assert_same_structure(compile_mjml(mjml.replace("mailto:", "mailto:x")), official)
 

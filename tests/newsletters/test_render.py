@@ -97,7 +97,7 @@ def test_text_from_drafts_and_feeds_is_escaped(config: Config) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in rendered.html  # the <h3>
     # In the image's alt, as mjml-python writes it: unescaped but inside its quotes.
     alts = [attrs["alt"] for tag, attrs in elements if tag == "img"]
-    assert alts == ['<script>alert(1)</script> & co “x” onerror=”alert(2)']
+    assert alts == ["<script>alert(1)</script> & co “x” onerror=”alert(2)"]
     assert title in rendered.text  # plain text is not HTML: shown as typed
     assert rendered.meta["sections"][0]["items"][0]["title"] == title
 
@@ -291,9 +291,7 @@ def test_unknown_edition_is_a_render_error(config: Config) -> None:
         (datetime(2026, 11, 4, 9), None, "mercredi 4 novembre 2026, 9h"),  # naive: local time
     ],
 )
-def test_event_dates_in_french(
-    start: datetime, end: datetime | None, expected: str
-) -> None:
+def test_event_dates_in_french(start: datetime, end: datetime | None, expected: str) -> None:
     article = Article(title="t", link="https://a.fr/", event_start=start, event_end=end)
     assert event_when(article, PARIS) == expected
 
