@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MJML_NODE_DIR := tests/fidelity
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup test-setup lint bench
+.PHONY: demo test setup test-setup bench
 
 $(BIN)/hub: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
