@@ -11,7 +11,6 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import aiosqlite
 
 from hub.errors import UserError
+from hub.timeutil import utcnow
 
 _NAME_MARKER = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -54,6 +54,22 @@ def load_queries() -> dict[str, str]:
     return queries
 
 
+def split_statements(sql: str) -> list[str]:
+    """The statements of a SQL script, so a migration runs inside a transaction of ours
+    (`executescript` would commit it first)."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
+    ):
+        raise ValueError(f"incomplete SQL statement at the end of a migration: {buffer.strip()!r}")
+    return statements
+
+
 def migrations() -> list[tuple[int, str, str]]:
     """The numbered migrations shipped with the hub: (version, name, sql), in order."""
     found = []
@@ -66,11 +82,6 @@ def migrations() -> list[tuple[int, str, str]]:
     if versions != list(range(1, len(versions) + 1)):
         raise ValueError(f"migrations must be numbered 1, 2, 3… without gaps, found {versions}")
     return found
-
-
-def utcnow() -> str:
-    """The current instant as stored: ISO 8601 in UTC, to the second."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 class Database:
@@ -93,9 +104,9 @@ class Database:
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
+            await conn.execute("PRAGMA busy_timeout = 10000")  # first: the others may wait
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA busy_timeout = 10000")
             await conn.execute("PRAGMA synchronous = NORMAL")
             if migrate:
                 await db.upgrade()
@@ -103,8 +114,9 @@ class Database:
             await conn.close()
             if isinstance(exc, sqlite3.DatabaseError):
                 raise StorageError(
-                    f"impossible d'utiliser la base {path} : {exc} "
-                    "(est-ce bien une base SQLite du hub ?)"
+                    f"impossible d'utiliser la base {path} ({exc}) : vérifiez que ce fichier "
+                    "est bien la base SQLite du hub (HUB_DATA_DIR) et qu'aucun programme ne la "
+                    "bloque"
                 ) from None
             raise
         return db
@@ -125,38 +137,46 @@ class Database:
             raise KeyError(f"no SQL query named {name!r} in hub/sql/") from None
 
     async def schema_version(self) -> int:
-        await self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
+        async with self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ) as cur:
+            if await cur.fetchone() is None:
+                return 0
         async with self.conn.execute("SELECT MAX(version) FROM schema_version") as cur:
             row = await cur.fetchone()
         return int(row[0] or 0) if row else 0
 
     async def upgrade(self) -> list[int]:
-        """Apply the migrations not yet recorded, each in its own transaction."""
-        current = await self.schema_version()
+        """Apply the migrations not yet recorded, all in one write transaction.
+
+        The version is read inside that transaction, so two processes opening a new database
+        at once never both migrate it: the second waits, then finds nothing left to do.
+        """
         shipped = migrations()
-        if current > len(shipped):
-            raise StorageError(
-                f"la base {self.path} est au schéma {current}, plus récent que ce hub "
-                f"({len(shipped)}) : mettez le hub à jour avant de l'utiliser"
+        async with self.transaction():
+            current = await self.schema_version()
+            if current > len(shipped):
+                raise StorageError(
+                    f"la base {self.path} est au schéma {current}, plus récent que ce hub "
+                    f"({len(shipped)}) : mettez le hub à jour avant de l'utiliser"
+                )
+            await self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
-        applied = []
-        for version, name, sql in shipped[current:]:
-            script = (
-                f"BEGIN IMMEDIATE;\n{sql}\n"
-                f"INSERT INTO schema_version (version, name, applied_at) "
-                f"VALUES ({version}, '{name}', '{utcnow()}');\nCOMMIT;"
-            )
-            try:
-                await self.conn.executescript(script)
-            except Exception as exc:
-                if self.conn.in_transaction:
-                    await self.conn.rollback()
-                raise StorageError(f"échec de la migration {version:04d}_{name} : {exc}") from None
-            applied.append(version)
-        return applied
+            for version, name, sql in shipped[current:]:
+                try:
+                    for statement in split_statements(sql):
+                        await self.conn.execute(statement)
+                except sqlite3.Error as exc:
+                    raise StorageError(
+                        f"échec de la migration {version:04d}_{name} : {exc}"
+                    ) from None
+                await self.conn.execute(
+                    "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, utcnow()),
+                )
+        return [version for version, _, _ in shipped[current:]]
 
     async def fetch_all(self, name: str, params: Params = None) -> list[aiosqlite.Row]:
         async with self.conn.execute(self.sql(name), params or {}) as cur:

@@ -47,6 +47,20 @@ def to_utc_text(value: datetime) -> str:
     return value.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
+def optional_utc_text(value: datetime | None) -> str | None:
+    return None if value is None else to_utc_text(value)
+
+
+def utcnow() -> str:
+    """The current instant as stored."""
+    return to_utc_text(datetime.now(UTC))
+
+
+def start_of_day(day: date, tz: ZoneInfo) -> datetime:
+    """Midnight of `day` in `tz`: what a date typed alone (--since 2026-10-01) means."""
+    return datetime.combine(day, time(), tz)
+
+
 def from_utc_text(text: str | None) -> datetime | None:
     if not text:
         return None

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
-from html.parser import HTMLParser
 
 from hub.config import Config, Edition, Section
 from hub.db import Database
 from hub.errors import UserError
 from newsletters import archive, store
 from newsletters.model import Article, Issue, IssueSection
+from newsletters.sanitize import plain_text
+from newsletters.text import escape_markdown, shorten
 
 SUMMARY_MAX_CHARS = 320
 PREHEADER_MAX_CHARS = 140
@@ -20,33 +22,15 @@ class ComposeError(UserError):
     """Nothing sensible can be composed; the message says what to do instead."""
 
 
-class _TextExtractor(HTMLParser):
-    _BLOCKS = frozenset({"p", "div", "li", "br", "h1", "h2", "h3", "h4", "blockquote", "tr"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: object) -> None:
-        if tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+# Where a new paragraph starts in feed HTML: the summary keeps those breaks.
+_BLOCK_START = re.compile(r"<(?:p|div|li|br|h[1-6]|blockquote|tr)\b[^>]*>", re.IGNORECASE)
 
 
 def html_to_summary(html: str, limit: int = SUMMARY_MAX_CHARS) -> str:
-    """Plain text of the first paragraphs of `html`, cut on a word boundary, Markdown-safe."""
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    paragraphs = [" ".join(p.split()) for p in "".join(extractor.parts).split("\n")]
-    text = "\n\n".join(p for p in paragraphs if p)
-    if len(text) > limit:
-        cut = text[:limit].rsplit(None, 1)[0].rstrip(",;:.")
-        text = cut + "…"
-    # A line starting with "#" would become a heading in the draft: keep it a paragraph.
-    return "\n".join("\\" + line if line.startswith("#") else line for line in text.splitlines())
+    """The first paragraphs of `html` as plain text, cut on a word, safe to place in Markdown."""
+    paragraphs = (plain_text(part) for part in _BLOCK_START.split(html))
+    text = shorten("\n\n".join(p for p in paragraphs if p), limit)
+    return escape_markdown(text)
 
 
 def _matches(section: Section, categories: Sequence[str]) -> bool:
@@ -67,10 +51,6 @@ def _article(item: store.StoredItem, config: Config) -> Article:
         event_end=item.event_end.astimezone(tz) if item.event_end else None,
         location=item.event_location or "",
     )
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(None, 1)[0] + "…"
 
 
 def _subject(edition: Edition, number: int, lead: Article) -> str:
@@ -123,7 +103,7 @@ async def compose_issue(
             f"({len(items)} élément(s) du flux sur la période, aucun dans ses rubriques). "
             "Lancez « hub feed pull » ou élargissez la période avec --since AAAA-MM-JJ."
         )
-    preheader = _shorten(
+    preheader = shorten(
         " · ".join(a.title for a in news[1:4]) or news[0].title, PREHEADER_MAX_CHARS
     )
     return Issue(

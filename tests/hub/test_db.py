@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -64,7 +67,7 @@ async def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
 
     path = tmp_path / "notes.sqlite3"
     path.write_text("ceci n'est pas une base de données " * 100)
-    with pytest.raises(StorageError, match="base SQLite du hub"):
+    with pytest.raises(StorageError, match="bien la base SQLite du hub"):
         await Database.open(path)
 
 
@@ -82,3 +85,42 @@ async def test_concurrent_transactions_take_turns(db: Database) -> None:
     assert [type(r) for r in results] == [type(None), RuntimeError, type(None)]
     async with db.conn.execute("SELECT name FROM feeds ORDER BY name") as cur:
         assert [r[0] for r in await cur.fetchall()] == ["a", "c"]
+
+
+def test_processes_opening_a_new_database_at_once_migrate_it_once(tmp_path: Path) -> None:
+    # Each process imports everything, then waits for the same instant to open the file.
+    script = (
+        "import asyncio, sys, time; from pathlib import Path; from hub.db import Database\n"
+        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
+        "async def main():\n"
+        "    db = await Database.open(Path(sys.argv[1]))\n"
+        "    await db.close()\n"
+        "asyncio.run(main())\n"
+    )
+    for attempt in range(4):
+        path = tmp_path / f"new-{attempt}.sqlite3"
+        start = str(time.time() + 1.5)
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(path), start], stderr=subprocess.PIPE
+            )
+            for _ in range(4)
+        ]
+        errors = [p.communicate(timeout=60)[1].decode() for p in processes]
+        assert [p.returncode for p in processes] == [0] * 4, errors
+        with sqlite3.connect(path) as conn:
+            count = conn.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0]
+            assert count == len(migrations())
+
+
+def test_statements_are_split_like_sqlite_reads_them() -> None:
+    from hub.db import split_statements
+
+    sql = (
+        "-- a comment; with a semicolon\nCREATE TABLE t (x TEXT DEFAULT 'a;b');\n\n"
+        "CREATE INDEX i ON t (x);\n-- end\n"
+    )
+    assert split_statements(sql) == [
+        "-- a comment; with a semicolon\nCREATE TABLE t (x TEXT DEFAULT 'a;b');",
+        "CREATE INDEX i ON t (x);",
+    ]

@@ -12,7 +12,8 @@ from hub.config import Config, FeedSource
 from hub.db import Database
 from newsletters import archive
 from newsletters.compose import ComposeError, _months_before, compose_issue, html_to_summary
-from newsletters.fetch import pull_feeds
+from newsletters.fetch import pull_configured
+from newsletters.markup import markdown_to_html, markdown_to_text
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=PARIS)
@@ -36,7 +37,7 @@ def _event(start: datetime) -> str:
     )
 
 
-async def _pull(db: Database, tmp_path: Path, items: list[str]) -> None:
+async def _pull(db: Database, config: Config, tmp_path: Path, items: list[str]) -> None:
     path = tmp_path / "feed.xml"
     path.write_text(
         '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
@@ -44,7 +45,7 @@ async def _pull(db: Database, tmp_path: Path, items: list[str]) -> None:
         f"<link>https://www.fcpts.org/</link>{''.join(items)}</channel></rss>",
         encoding="utf-8",
     )
-    report = await pull_feeds(db, [FeedSource("test", str(path))], timeout=5, max_bytes=10**6)
+    report = await pull_configured(db, config, [FeedSource("test", str(path))])
     assert report.any_read, report.to_json()
 
 
@@ -54,6 +55,7 @@ async def test_sections_take_each_item_once_in_order(
     day = timedelta(days=1)
     await _pull(
         db,
+        config,
         tmp_path,
         [
             _item("a", "Actu ancienne", NOW - 20 * day, ["Actualités"]),
@@ -88,6 +90,7 @@ async def test_numbering_and_window_continue_from_the_last_issue(
     day = timedelta(days=1)
     await _pull(
         db,
+        config,
         tmp_path,
         [
             _item("x", "Avant", NOW - 10 * day, ["Juridique"]),
@@ -114,7 +117,7 @@ async def test_max_items_per_section(db: Database, config: Config, tmp_path: Pat
     items = [
         _item(f"j{i}", f"Veille {i}", NOW - timedelta(hours=i + 1), ["Juridique"]) for i in range(9)
     ]
-    await _pull(db, tmp_path, items)
+    await _pull(db, config, tmp_path, items)
     issue = await compose_issue(db, config, "condense", now=NOW)
     limit = config.sections["veille_juridique"].max_items
     assert [a.title for a in issue.articles] == [f"Veille {i}" for i in range(limit)]
@@ -126,6 +129,16 @@ def test_summary_is_plain_text_cut_on_a_word() -> None:
     assert summary.startswith("Premier paragraphe.\n\n\\# pas un titre\n\nmot mot")
     assert summary.endswith("mot…")
     assert len(summary) <= 82
+
+
+def test_summary_of_feed_text_stays_text_in_the_issue() -> None:
+    html = "<p>Balise &lt;iframe&gt; citée, *pas* d'emphase.</p><p>1986. Une année.</p>"
+    summary = html_to_summary(html)
+    assert markdown_to_text(summary).split("\n\n") == [
+        "Balise <iframe> citée, *pas* d'emphase.",
+        "1986. Une année.",
+    ]
+    assert "<iframe" not in markdown_to_html(summary)
 
 
 def test_months_before_clamps_to_the_end_of_month() -> None:
