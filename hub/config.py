@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -117,6 +118,7 @@ class Config:
 
 
 _MAIL_BACKENDS = ("outbox", "smtp", "sendgrid")
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def _type_name(tp: object) -> str:
@@ -263,8 +265,21 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
                 f"{path} : [feeds].sources : le nom de flux {name!r} est utilisé deux fois"
             )
     feeds = dataclasses.replace(feeds, sources=resolved_sources)
-    if feeds.pull_every_minutes < 1:
-        raise ConfigError(f"{path} : [feeds].pull_every_minutes : attendu au moins 1")
+    minimums: list[tuple[str, float, float]] = [
+        ("[feeds].pull_every_minutes", feeds.pull_every_minutes, 1),
+        ("[feeds].timeout_seconds", feeds.timeout_seconds, 1),
+        ("[feeds].max_bytes", feeds.max_bytes, 1024),
+        ("[web].port", typing.cast(WebConfig, web).port, 0),
+    ]
+    minimums += [(f"[sections.{k}].max_items", s.max_items, 1) for k, s in sections.items()]
+    for key, edition in editions.items():
+        minimums += [
+            (f"[editions.{key}].period_months", edition.period_months, 1),
+            (f"[editions.{key}].first_number", edition.first_number, 1),
+        ]
+    for where, value, minimum in minimums:
+        if value < minimum:
+            raise ConfigError(f"{path} : {where} : attendu au moins {minimum}, trouvé {value}")
 
     for key, edition in editions.items():
         for section_key in edition.sections:
@@ -273,7 +288,7 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
                     f"{path} : [editions.{key}].sections : rubrique inconnue {section_key!r} ; "
                     f"rubriques définies : {', '.join(sorted(sections))}"
                 )
-        if not (edition.colour.startswith("#") and len(edition.colour) == 7):
+        if not _COLOUR.fullmatch(edition.colour):
             raise ConfigError(
                 f"{path} : [editions.{key}].colour : attendu une couleur comme '#1d4f91', "
                 f"trouvé {edition.colour!r}"

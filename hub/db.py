@@ -99,8 +99,14 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path, *, migrate: bool = True) -> Database:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StorageError(
+                f"impossible d'ouvrir la base {path} ({exc}) : vérifiez le dossier de données "
+                "(data_dir, HUB_DATA_DIR)"
+            ) from None
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:

@@ -6,6 +6,8 @@ Shared by `hub newsletter …` and `hub demo`, so both take exactly the same pat
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +20,15 @@ from newsletters.compose import compose_issue
 from newsletters.draft import load_draft, write_draft
 from newsletters.model import Issue
 from newsletters.render import RenderedIssue, render_issue, write_rendered
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """A file or folder that cannot be written is the user's to fix, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise UserError(f"impossible d'écrire {path} : {exc.strerror or exc}") from None
 
 
 def draft_path(config: Config, issue: Issue) -> Path:
@@ -46,8 +57,9 @@ async def draft_next_issue(
             f"{path} existe déjà (peut-être modifié à la main) : choisissez un autre fichier "
             "avec --out, ou ajoutez --force pour le remplacer"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(write_draft(issue), encoding="utf-8")
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(write_draft(issue), encoding="utf-8")
     return issue, path
 
 
@@ -78,6 +90,8 @@ async def publish_draft(
         existing = await archive.issue_access_key(db, issue.edition, issue.number)
         access_key = existing or secrets.token_urlsafe(18)
     rendered = render_issue(issue, config, access_key=access_key)
-    paths = write_rendered(rendered, out or issue_dir(config, issue))
+    folder = out or issue_dir(config, issue)
+    with writing(folder):
+        paths = write_rendered(rendered, folder)
     await archive.save_issue(db, issue, rendered.html, rendered.text, rendered.meta, access_key)
     return Published(issue, paths, rendered.meta["web_url"])

@@ -101,7 +101,8 @@ class HubGroup(_FrenchHelp, click.Group):
 )
 @click.option(
     "--log-level",
-    help="Niveau des journaux : DEBUG, INFO, WARNING… (INFO pour « hub run », sinon WARNING).",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    help="Niveau des journaux (INFO pour « hub run », sinon WARNING).",
 )
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, log_level: str | None) -> None:

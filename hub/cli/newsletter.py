@@ -100,7 +100,7 @@ async def render_command(hub: HubContext, draft: Path, out: Path | None, as_json
 @newsletter_group.command("preview")
 @click.argument("draft", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=0, type=int, help="Port (0 : un port libre).")
+@click.option("--port", default=0, type=click.IntRange(0, 65535), help="Port (0 : un port libre).")
 @pass_hub
 def preview_command(hub: HubContext, draft: Path, host: str, port: int) -> None:
     """Affiche un brouillon dans le navigateur, sans l'archiver (Ctrl-C pour arrêter)."""

@@ -11,7 +11,11 @@ from hub.cli import HubCommand, HubContext, pass_hub
 
 @click.command("run", cls=HubCommand)
 @click.option("--host", help="Adresse d'écoute (par défaut : [web].host de la configuration).")
-@click.option("--port", type=int, help="Port (par défaut : [web].port ; 0 : un port libre).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Port (par défaut : [web].port ; 0 : un port libre).",
+)
 @pass_hub
 def run_command(hub: HubContext, host: str | None, port: int | None) -> None:
     """Lance le hub : archives web, relève des flux programmée (Ctrl-C pour arrêter)."""

@@ -69,6 +69,7 @@ async def _find_issue(request: web.Request) -> tuple[Config, ArchivedIssue]:
         raise web.HTTPNotFound()
     if config.editions[edition].members_only:
         given = request.query.get(ACCESS_KEY_PARAM, "")
-        if not (found.access_key and hmac.compare_digest(given, found.access_key)):
+        expected = (found.access_key or "").encode()
+        if not (expected and hmac.compare_digest(given.encode(), expected)):
             raise web.HTTPForbidden()
     return config, found

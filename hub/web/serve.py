@@ -8,6 +8,8 @@ from collections.abc import Callable
 from aiohttp import web
 from yarl import URL
 
+from hub.errors import UserError
+
 
 async def serve_until(
     app: web.Application,
@@ -26,7 +28,13 @@ async def serve_until(
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=shutdown_timeout)
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            raise UserError(
+                f"impossible d'écouter sur {host}:{port} ({exc.strerror or exc}) : "
+                "choisissez un autre port avec --port"
+            ) from None
         bound_host, bound_port = runner.addresses[0][:2]
         on_ready(str(URL.build(scheme="http", host=bound_host, port=bound_port)))
         await stop.wait()

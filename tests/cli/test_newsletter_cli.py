@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -110,3 +112,36 @@ def test_preview_serves_the_draft_until_interrupted(hub: HubRunner, config_path:
         _, stderr = process.communicate(timeout=10)
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
+
+
+def test_unwritable_places_are_user_errors(
+    hub: HubRunner, config_path: Path, tmp_path: Path
+) -> None:
+    afile = tmp_path / "un-fichier"
+    afile.write_text("x")
+    assert hub("feed", "pull").returncode == 0
+    drafted = hub("newsletter", "draft", "flash", "--since", "2025-01-01", "--out", f"{afile}/x.md")
+    assert drafted.returncode == 2 and "impossible d'écrire" in drafted.stderr
+    assert "Traceback" not in drafted.stderr
+
+    env = {**os.environ, "HUB_DATA_DIR": str(afile)}
+    result = subprocess.run(
+        [sys.executable, "-m", "hub", "--config", str(config_path), "feed", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "impossible d'ouvrir la base" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_busy_port_is_a_user_error(hub: HubRunner) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = hub("run", "--port", str(port), timeout=60)
+    assert result.returncode == 2
+    assert f"impossible d'écouter sur 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr

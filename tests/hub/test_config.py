@@ -55,6 +55,11 @@ def _write(tmp_path: Path, old: str, new: str) -> Path:
         ("[web]", "[webb]", "table [webb] inconnue"),
         ("max_items = 4", "max_items = true", "attendu un nombre entier, trouvé True"),
         ("[hub]", "[hub", "TOML invalide"),
+        ('colour = "#1d4f91"', 'colour = "#zzzzzz"', "attendu une couleur"),
+        ("max_items = 4", "max_items = 0", "[sections.une].max_items : attendu au moins 1"),
+        ("first_number = 1", "first_number = 0", "first_number : attendu au moins 1"),
+        ("timeout_seconds = 20", "timeout_seconds = 0", "timeout_seconds : attendu au moins 1"),
+        ("period_months = 2", "period_months = -2", "period_months : attendu au moins 1"),
     ],
 )
 def test_mistakes_are_named(tmp_path: Path, old: str, new: str, expected: str) -> None:

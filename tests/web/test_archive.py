@@ -85,7 +85,7 @@ async def test_issue_text_version_has_its_placeholders_filled_too(client: TestCl
 async def test_members_only_issues_open_only_with_their_key(
     client: TestClient, suffix: str
 ) -> None:
-    for query in ("", "?cle=", "?cle=devine", f"?cle={FLASH_KEY}x"):
+    for query in ("", "?cle=", "?cle=devine", f"?cle={FLASH_KEY}x", "?cle=%C3%A9"):
         refused = await client.get(f"/archives/flash/3{suffix}{query}")
         assert refused.status == 403
         page = await refused.text()
