@@ -21,6 +21,7 @@ from hub.errors import UserError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "hub.toml"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
+SAMPLE_FEED = PROJECT_ROOT / "newsletters" / "sample" / "actualites-fcpts.xml"
 
 
 class ConfigError(UserError):

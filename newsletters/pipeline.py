@@ -75,6 +75,14 @@ class Published:
     files: list[Path]  # issue.html, issue.txt, issue.json
     web_url: str
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "edition": self.issue.edition,
+            "number": self.issue.number,
+            "files": [str(p) for p in self.files],
+            "web_url": self.web_url,
+        }
+
 
 async def publish_draft(
     db: Database, config: Config, draft: Path, out: Path | None = None

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from hub.config import DEFAULT_CONFIG, Config, load_config
+from hub.config import DEFAULT_CONFIG, SAMPLE_FEED, Config, load_config
 from hub.db import Database
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_FEED = PROJECT_ROOT / "newsletters" / "sample" / "actualites-fcpts.xml"
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -79,14 +79,7 @@ async def render_command(hub: HubContext, draft: Path, out: Path | None, as_json
         published = await publish_draft(db, config, draft, out)
     issue = published.issue
     if as_json:
-        print_json(
-            {
-                "edition": issue.edition,
-                "number": issue.number,
-                "files": [str(p) for p in published.files],
-                "web_url": published.web_url,
-            }
-        )
+        print_json(published.to_json())
         return
     click.echo(
         f"{config.editions[issue.edition].name} n°{issue.number} rendu : « {issue.subject} »"

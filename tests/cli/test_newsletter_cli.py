@@ -12,6 +12,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from hub.config import Config
 from tests.cli.conftest import HubRunner
 
 
@@ -76,17 +77,27 @@ def test_user_mistakes_are_clear(hub: HubRunner, tmp_path: Path) -> None:
     assert missing.returncode == 2 and "introuvable" in missing.stderr
 
 
-def test_demo_renders_the_four_editions(hub: HubRunner, config_path: Path) -> None:
-    result = hub("demo", "--json")
-    assert result.returncode == 0, result.stderr
-    issues = json.loads(result.stdout)
-    assert [i["edition"] for i in issues] == ["bimestrielle", "flash", "condense", "essentiel"]
+def test_demo_renders_the_four_editions_in_its_sandbox(hub: HubRunner, config: Config) -> None:
+    for _ in range(2):  # a second run starts afresh: the same numbers again
+        result = hub("demo", "--json")
+        assert result.returncode == 0, result.stderr
+        demo = json.loads(result.stdout)
+        issues = demo["issues"]
+        assert [(i["edition"], i["number"]) for i in issues] == [
+            ("bimestrielle", 1),
+            ("flash", 1),
+            ("condense", 1),
+            ("essentiel", 1),
+        ]
+    assert Path(demo["data_dir"]) == config.data_dir / "demo"
     for issue in issues:
-        html = Path(issue["html"])
+        html, text, meta = map(Path, issue["files"])
         assert html.is_file() and html.stat().st_size > 5_000
-        assert (html.parent / "issue.txt").is_file()
-    bimestrielle = json.loads(Path(issues[0]["html"]).with_suffix(".json").read_text())
+        assert text.is_file() and meta.is_file()
+    bimestrielle = json.loads(Path(issues[0]["files"][2]).read_text(encoding="utf-8"))
     assert any(s["title"] == "Agenda" for s in bimestrielle["sections"])
+    # The real archive is untouched.
+    assert not config.database_path.exists()
 
 
 def test_preview_serves_the_draft_until_interrupted(hub: HubRunner, config_path: Path) -> None:
