@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from hub.db import Database, utcnow
-from hub.timeutil import from_utc_text, to_utc_text
+from hub.db import Database
+from hub.timeutil import from_utc_text, optional_utc_text, to_utc_text, utcnow
 from newsletters.model import Issue
 
 
@@ -18,6 +18,7 @@ class ArchivedIssue:
     number: int
     subject: str
     preheader: str
+    issue_date: date
     period_end: datetime
     rendered_at: datetime
     html: str = ""
@@ -35,6 +36,7 @@ def _from_row(row: Any, full: bool = False) -> ArchivedIssue:
         number=row["number"],
         subject=row["subject"],
         preheader=row["preheader"],
+        issue_date=date.fromisoformat(row["issue_date"]),
         period_end=period_end,
         rendered_at=rendered_at,
         html=row["html"] if full else "",
@@ -61,7 +63,8 @@ async def save_issue(
                 "number": issue.number,
                 "subject": issue.subject,
                 "preheader": issue.preheader,
-                "period_start": to_utc_text(issue.period_start) if issue.period_start else None,
+                "issue_date": issue.issue_date.isoformat(),
+                "period_start": optional_utc_text(issue.period_start),
                 "period_end": to_utc_text(issue.period_end),
                 "html": html,
                 "text": text,
@@ -77,18 +80,9 @@ async def last_issue(db: Database, edition: str) -> ArchivedIssue | None:
     return _from_row(row) if row else None
 
 
-async def list_issues(db: Database, edition: str | None = None) -> list[ArchivedIssue]:
-    if edition is None:
-        rows = await db.fetch_all("list_issues")
-    else:
-        rows = await db.fetch_all("list_edition_issues", {"edition": edition})
-    return [_from_row(r) for r in rows]
-
-
-async def issue_access_key(db: Database, edition: str, number: int) -> str | None:
-    """The key of an issue already archived, kept when it is rendered again."""
-    row = await db.fetch_one("issue_access_key", {"edition": edition, "number": number})
-    return row["access_key"] if row else None
+async def list_issues(db: Database, edition: str) -> list[ArchivedIssue]:
+    """The issues of one edition, newest first."""
+    return [_from_row(r) for r in await db.fetch_all("list_edition_issues", {"edition": edition})]
 
 
 async def get_issue(db: Database, edition: str, number: int) -> ArchivedIssue | None:

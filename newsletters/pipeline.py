@@ -15,6 +15,7 @@ from pathlib import Path
 from hub.config import Config
 from hub.db import Database
 from hub.errors import UserError
+from hub.timeutil import french_date
 from newsletters import archive
 from newsletters.compose import compose_issue
 from newsletters.draft import load_draft, write_draft
@@ -85,18 +86,26 @@ class Published:
 
 
 async def publish_draft(
-    db: Database, config: Config, draft: Path, out: Path | None = None
+    db: Database, config: Config, draft: Path, out: Path | None = None, *, replace: bool = False
 ) -> Published:
     """Render a draft once, write its three files and record the issue in the archive.
 
-    A members-only issue gets an unguessable access key (kept across re-renders): its web
-    version opens only through the link its e-mail carries, never from the public archive.
+    An issue already archived is replaced only when asked (`replace`): it may have been sent.
+    A members-only issue gets an unguessable access key (kept when replaced): its web version
+    opens only through the link its e-mail carries, never from the public archive.
     """
     issue = load_draft(draft, config)
+    edition = config.edition(issue.edition)
+    existing = await archive.get_issue(db, issue.edition, issue.number)
+    if existing and not replace:
+        when = french_date(existing.rendered_at.astimezone(config.tz).date())
+        raise UserError(
+            f"le n°{issue.number} de « {edition.name} » est déjà archivé (rendu le {when}) : "
+            "ajoutez --force pour le remplacer, ou changez « number » dans le brouillon"
+        )
     access_key = None
-    if config.edition(issue.edition).members_only:
-        existing = await archive.issue_access_key(db, issue.edition, issue.number)
-        access_key = existing or secrets.token_urlsafe(18)
+    if edition.members_only:
+        access_key = (existing and existing.access_key) or secrets.token_urlsafe(18)
     rendered = render_issue(issue, config, access_key=access_key)
     folder = out or issue_dir(config, issue)
     with writing(folder):

@@ -69,14 +69,17 @@ async def draft_command(
     type=click.Path(file_okay=False, path_type=Path),
     help="Dossier de sortie (par défaut var/issues/ÉDITION/NUMÉRO).",
 )
+@click.option("--force", is_flag=True, help="Remplacer le numéro s'il est déjà archivé.")
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
 @pass_hub
 @run_async
-async def render_command(hub: HubContext, draft: Path, out: Path | None, as_json: bool) -> None:
+async def render_command(
+    hub: HubContext, draft: Path, out: Path | None, force: bool, as_json: bool
+) -> None:
     """Produit issue.html, issue.txt et issue.json à partir d'un brouillon (DRAFT)."""
     config = hub.config
     async with hub.database() as db:
-        published = await publish_draft(db, config, draft, out)
+        published = await publish_draft(db, config, draft, out, replace=force)
     issue = published.issue
     if as_json:
         print_json(published.to_json())

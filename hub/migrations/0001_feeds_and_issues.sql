@@ -46,6 +46,7 @@ CREATE TABLE issues (
     number INTEGER NOT NULL,
     subject TEXT NOT NULL,
     preheader TEXT NOT NULL DEFAULT '',
+    issue_date TEXT NOT NULL,
     period_start TEXT,
     period_end TEXT NOT NULL,
     html TEXT NOT NULL,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -59,14 +58,9 @@ def setup_pages(app: web.Application, config: Config, nav: Sequence[tuple[str, s
         lstrip_blocks=True,
     )
     env.globals.update(federation=config.federation, nav=list(nav))
-    env.filters["date_fr"] = lambda value: _local_french_date(value, config)
+    env.filters["date_fr"] = french_date
     app[PAGES_KEY] = env
     app.on_response_prepare.append(_security_headers)
-
-
-def _local_french_date(value: datetime, config: Config) -> str:
-    """Stored instants are UTC; readers expect the date as it was in Paris."""
-    return french_date(value.astimezone(config.tz).date())
 
 
 def render_page(

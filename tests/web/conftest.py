@@ -6,7 +6,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -70,12 +70,11 @@ def email_text(subject: str) -> str:
     return f"Bonjour[[first_name]],\n\n{subject}\n\nSe désabonner : [[unsubscribe_url]]\n"
 
 
-# (edition, number, subject, end of the period covered). The second bimestrielle issue ends
-# at 23:30 UTC on 30 November, which is already 1 December in Paris.
+# (edition, number, subject, issue date). Pages show the issue's date, as its e-mail does.
 ISSUES = [
-    ("bimestrielle", 1, "La rentrée des CPTS", datetime(2026, 9, 30, 18, 0, tzinfo=PARIS)),
-    ("bimestrielle", 2, LONG_SUBJECT, datetime(2026, 11, 30, 23, 30, tzinfo=UTC)),
-    ("flash", 3, "Alerte : campagne de vaccination", datetime(2026, 10, 15, 9, 0, tzinfo=PARIS)),
+    ("bimestrielle", 1, "La rentrée des CPTS", date(2026, 9, 30)),
+    ("bimestrielle", 2, LONG_SUBJECT, date(2026, 12, 1)),
+    ("flash", 3, "Alerte : campagne de vaccination", date(2026, 10, 15)),
 ]
 
 
@@ -84,14 +83,14 @@ FLASH_KEY = "cle-du-flash-3-Xq8v"
 
 
 async def seed_archive(db: Database) -> None:
-    for edition, number, subject, period_end in ISSUES:
+    for edition, number, subject, issue_date in ISSUES:
         issue = Issue(
             edition=edition,
             number=number,
             subject=subject,
             preheader="L'actualité de la fédération",
-            issue_date=date(2026, 1, 1),
-            period_end=period_end,
+            issue_date=issue_date,
+            period_end=datetime.combine(issue_date, time(9), PARIS),
         )
         key = FLASH_KEY if edition == "flash" else None
         await save_issue(

@@ -34,7 +34,7 @@ async def test_index_shows_every_edition_with_its_latest_issue(client: TestClien
     assert "Accès aux soins : ce que l&#39;avenant" in page
     assert "La rentrée des CPTS" not in page  # only the latest issue of each edition
     assert 'href="/archives/bimestrielle/2"' in page
-    assert "N° 2 du 1er décembre 2026" in page  # 23:30 UTC on 30 November, in Paris
+    assert "N° 2 du 1er décembre 2026" in page
     assert "Alerte : campagne de vaccination" in page
     assert 'href="/archives/flash/3' not in page  # members only: no public link
     assert page.count("Aucun numéro paru pour l'instant.") == 2
