@@ -17,6 +17,8 @@ from html.parser import HTMLParser
 import markdown
 import nh3
 
+from newsletters.text import defuse_placeholders
+
 _CLEANER = nh3.Cleaner(
     tags={"a", "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote", "code"},
     attributes={"a": {"href", "title"}},
@@ -29,13 +31,14 @@ _BR = "\u2028"  # stands for <br> until lines are wrapped
 
 @functools.lru_cache(maxsize=1024)
 def markdown_to_html(text: str) -> str:
-    """Markdown → sanitized HTML fragment (scripts, styles, event handlers and images removed).
+    """Markdown → sanitized HTML fragment (scripts, styles, event handlers and images removed),
+    in which no text can pose as a per-recipient placeholder.
 
     Cached: rendering an issue converts each text twice (HTML part, then text part).
     """
     if not text.strip():
         return ""
-    return _CLEANER.clean(markdown.markdown(text)).strip()
+    return _CLEANER.clean(markdown.markdown(defuse_placeholders(text))).strip()
 
 
 def colour_links(html: str, colour: str) -> str:

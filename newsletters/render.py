@@ -38,6 +38,7 @@ from hub.timeutil import french_date, french_time
 from newsletters.markup import colour_links, markdown_to_html, markdown_to_text
 from newsletters.mjml_check import check_mjml
 from newsletters.model import Article, Issue
+from newsletters.text import defuse_placeholders
 
 PLACEHOLDERS = {
     "first_name": "[[first_name]]",
@@ -293,6 +294,18 @@ def _underline(title: str) -> str:
     return f"{title}\n{'=' * len(title)}"
 
 
+def _defuse(value: object) -> object:
+    """Every value a template prints, unless it is trusted markup (the placeholders, sanitized
+    Markdown, itself defused), loses any "[[": no content can pose as a placeholder that the
+    sender would fill with a recipient's own unsubscribe link."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return defuse_placeholders(value)
+    return value
+
+
+_TRUSTED_PLACEHOLDERS = {key: Markup(value) for key, value in PLACEHOLDERS.items()}
+
+
 @functools.cache
 def _environment(templates_dir: Path, kind: str) -> Environment:
     """Built once per templates folder: MJML autoescapes everything, plain text nothing."""
@@ -302,6 +315,7 @@ def _environment(templates_dir: Path, kind: str) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_defuse,
     )
     env.filters["date_fr"] = french_date
     env.filters["when"] = event_when
@@ -316,7 +330,7 @@ def _environment(templates_dir: Path, kind: str) -> Environment:
 
 
 def _render(env: Environment, template: str, context: dict[str, Any], config: Config) -> str:
-    shared = {"federation": config.federation, "ph": PLACEHOLDERS, "tz": config.tz}
+    shared = {"federation": config.federation, "ph": _TRUSTED_PLACEHOLDERS, "tz": config.tz}
     try:
         return env.get_template(template).render(shared | context)
     except TemplateError as exc:

@@ -27,7 +27,7 @@ from newsletters.render import (
     render_issue,
     write_rendered,
 )
-from tests.newsletters.factories import PARIS, full_issue, small_issue
+from tests.newsletters.factories import PARIS, SITE, full_issue, small_issue
 
 EDITIONS = ["bimestrielle", "flash", "condense", "essentiel"]
 TAG = re.compile(r"</?[a-zA-Z][^>]*>")
@@ -320,3 +320,20 @@ def test_markdown_to_text_spells_out_links_and_lists() -> None:
         "Voir <https://a.fr/> et [le site](https://b.fr/).\n\n1. un\n2. deux\n\n> cité"
     )
     assert text == "Voir https://a.fr/ et le site (https://b.fr/).\n\n1. un\n2. deux\n\n> cité"
+
+
+def test_content_cannot_pose_as_a_placeholder(config: Config) -> None:
+    clean = render_issue(small_issue(), config)
+    forged = render_issue(
+        small_issue(
+            title="Cliquez [[unsubscribe_url]]",
+            summary="Votre lien : [[preferences_url]] et [[first_name]]",
+            image_url=f"{SITE}/img/[[unsubscribe_url]].jpg",
+            image_alt="[[first_name]]",
+        ),
+        config,
+    )
+    for placeholder in PLACEHOLDERS.values():
+        assert forged.html.count(placeholder) == clean.html.count(placeholder), placeholder
+        assert forged.text.count(placeholder) == clean.text.count(placeholder), placeholder
+    assert "Cliquez [\u2060[unsubscribe_url]]" in forged.html
