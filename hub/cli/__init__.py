@@ -63,8 +63,8 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-class _FrenchHelp(click.Command):
-    """Staff read French: the `--help` option says so too."""
+class HubCommand(click.Command):
+    """Every `hub` command: staff read French, so the `--help` option says so too."""
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)
@@ -73,11 +73,7 @@ class _FrenchHelp(click.Command):
         return option
 
 
-class HubCommand(_FrenchHelp):
-    """Every `hub` command."""
-
-
-class HubGroup(_FrenchHelp, click.Group):
+class HubGroup(HubCommand, click.Group):
     """Turns user errors raised anywhere below into a clear message and exit code 2."""
 
     command_class = HubCommand
@@ -106,7 +102,7 @@ class HubGroup(_FrenchHelp, click.Group):
 )
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, log_level: str | None) -> None:
-    """Le hub de la FCPTS : newsletters, abonnements, événements et bots Discord."""
+    """Le hub de la FCPTS : flux de contenus, newsletters et leurs archives web."""
     default = "INFO" if ctx.invoked_subcommand == "run" else "WARNING"
     setup_logging((log_level or default).upper())
     ctx.obj = HubContext(config_path)

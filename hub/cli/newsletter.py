@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import suppress
-from datetime import datetime
 from pathlib import Path
 
 import click
 
 from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
-from hub.timeutil import parse_date
+from hub.timeutil import parse_date, start_of_day
 from newsletters.pipeline import draft_next_issue, publish_draft, render_draft
 
 
@@ -40,7 +39,7 @@ async def draft_command(
     config.edition(edition)
     start = None
     if since:
-        start = datetime.combine(parse_date(since, "--since"), datetime.min.time(), config.tz)
+        start = start_of_day(parse_date(since, "--since"), config.tz)
     async with hub.database() as db:
         issue, path = await draft_next_issue(db, config, edition, since=start, out=out, force=force)
     if as_json:

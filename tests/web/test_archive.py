@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -13,6 +15,10 @@ from hub.config import Config
 from hub.db import Database
 from hub.web import DB_KEY
 from hub.web.app import BackgroundContext, create_app
+from newsletters.draft import write_draft
+from newsletters.pipeline import publish_draft
+from newsletters.render import fill_for_web
+from tests.newsletters.factories import full_issue
 from tests.web.conftest import FLASH_KEY
 
 
@@ -209,3 +215,20 @@ async def test_background_contexts_start_and_stop_with_the_app(config: Config) -
 async def _query(db: Database) -> None:
     async with db.conn.execute("SELECT 1") as cursor:
         assert await cursor.fetchone() is not None
+
+
+async def test_a_really_rendered_issue_is_served_for_the_web(
+    config: Config, db: Database, tmp_path: Path
+) -> None:
+    draft = tmp_path / "bimestrielle.md"
+    draft.write_text(write_draft(full_issue(config, "bimestrielle", number=7)), encoding="utf-8")
+    published = await publish_draft(db, config, draft, tmp_path / "out")
+    async with TestClient(TestServer(create_app(config))) as client:
+        page = await (await client.get("/archives/bimestrielle/7")).text()
+        text = await (await client.get("/archives/bimestrielle/7.txt")).text()
+    assert page == fill_for_web(published.files[0].read_text(encoding="utf-8"), config)
+    assert "[[" not in page and "[[" not in text
+    assert f'href="{config.web.base_url}/abonnement"' in page
+    titles = [a.title for a in full_issue(config, "bimestrielle").articles]
+    assert all(title in html.unescape(page) for title in titles)
+    assert all(title in text for title in titles)
