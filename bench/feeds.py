@@ -120,7 +120,7 @@ def serve(ready: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
 
 
 async def pull(db: Database, sources: list[FeedSource]) -> PullReport:
-    return await pull_feeds(db, sources, timeout=20, max_bytes=10_000_000)
+    return await pull_feeds(db, sources, timeout=20, max_bytes=10_000_000, local_tz=UTC)
 
 
 async def timed_run(sources: list[FeedSource], tmp: Path) -> tuple[float, float, int]:

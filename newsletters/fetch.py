@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
-from zoneinfo import ZoneInfo
 
 import aiohttp
 
@@ -32,8 +32,9 @@ log = logging.getLogger("hub.feeds")
 
 DEFAULT_CONCURRENCY = 8
 MAX_REDIRECTS = 5
-DEFAULT_TZ = ZoneInfo("Europe/Paris")  # the hub's default [hub].timezone
 _CHUNK = 64 * 1024
+# The scheme as urlsplit reads it, without urlsplit's ValueError on a malformed rest ("http://[x").
+_WEB_SCHEME = re.compile(r"\s*https?:", re.IGNORECASE)
 _HEADERS = {
     "User-Agent": "fcpts-hub/0.1 (+https://www.fcpts.org/)",
     "Accept": (
@@ -98,7 +99,8 @@ class _Fetched:
 
 
 def is_web_url(url: str) -> bool:
-    return urlsplit(url).scheme.lower() in ("http", "https")
+    """Whether `url` is to be fetched over HTTP (even if malformed: the fetch then says why)."""
+    return _WEB_SCHEME.match(url) is not None
 
 
 async def pull_feeds(
@@ -108,7 +110,7 @@ async def pull_feeds(
     timeout: float,
     max_bytes: int,
     concurrency: int = DEFAULT_CONCURRENCY,
-    local_tz: tzinfo = DEFAULT_TZ,
+    local_tz: tzinfo,
 ) -> PullReport:
     """Pull every source and store its items; never raises for a feed's own problems.
 
@@ -168,11 +170,17 @@ class _Puller:
                     parsed = None if fetched.body is None else await self._parse(source, fetched)
                     result = await self._save(source, fetched, parsed)
         except FetchError as exc:
-            result = FeedResult(source.name, source.url, "error", error=str(exc))
-            async with self.turn:
-                await store.record_error(self.db, source.name, source.url, str(exc))
+            result = await self._failed(source, str(exc))
+        except Exception as exc:  # a bug or an unforeseen library error: the other feeds go on
+            log.exception("feed pull crashed", extra={"feed": source.name, "url": source.url})
+            result = await self._failed(source, f"erreur inattendue : {exc!r}")
         _log(result, time.perf_counter() - started)
         return result
+
+    async def _failed(self, source: FeedSource, error: str) -> FeedResult:
+        async with self.turn:
+            await store.record_error(self.db, source.name, source.url, error)
+        return FeedResult(source.name, source.url, "error", error=error)
 
     async def _fetch(self, url: str, state: store.FeedState | None) -> _Fetched:
         if is_web_url(url):
@@ -225,8 +233,14 @@ class _Puller:
         except aiohttp.ClientConnectorError as exc:
             why = "refusée" if isinstance(exc.os_error, ConnectionRefusedError) else exc.os_error
             raise FetchError(f"connexion impossible à {exc.host}:{exc.port} ({why})") from None
-        except aiohttp.InvalidURL:
-            raise FetchError("URL invalide") from None
+        except aiohttp.NonHttpUrlRedirectClientError as exc:
+            raise FetchError(f"redirection refusée vers une URL non http(s) : {exc}") from None
+        except aiohttp.InvalidUrlRedirectClientError as exc:
+            raise FetchError(f"redirection vers une URL invalide : {exc.url}") from None
+        except aiohttp.InvalidURL as exc:
+            raise FetchError(f"URL invalide : {exc.url}") from None
+        except UnicodeError:  # the resolver cannot encode the host name (IDNA): "a..b", too long
+            raise FetchError(_bad_host(url)) from None
         except aiohttp.ClientError as exc:
             raise FetchError(f"erreur réseau : {str(exc) or type(exc).__name__}") from None
 
@@ -296,11 +310,27 @@ def _read_file(location: str, max_bytes: int) -> _Fetched:
             body = file.read(max_bytes + 1)
     except FileNotFoundError:
         raise FetchError(f"fichier introuvable : {path}") from None
+    except IsADirectoryError:
+        raise FetchError(f"c'est un dossier, pas un fichier : {path}") from None
+    except PermissionError:
+        raise FetchError(f"accès refusé au fichier : {path}") from None
+    except ValueError:  # a NUL character, e.g. from file:///flux%00.xml
+        raise FetchError(f"chemin de fichier invalide : {location}") from None
     except OSError as exc:
         raise FetchError(f"lecture du fichier {path} impossible : {exc.strerror or exc}") from None
     if len(body) > max_bytes:
         raise FetchError(_too_big(max_bytes))
     return _Fetched(body, None, None, None, None)
+
+
+def _bad_host(url: str) -> str:
+    """Why a host name could not be encoded: the feed's own, or one it redirected to."""
+    host = urlsplit(url).hostname or ""
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return f"URL invalide : nom d'hôte incorrect « {host} »"
+    return "redirection vers une URL invalide : nom d'hôte incorrect"
 
 
 def _too_big(max_bytes: int) -> str:

@@ -22,6 +22,7 @@ from feedparser.namespaces.mediarss import Namespace as _MediaRss
 
 from newsletters.model import FeedItem
 from newsletters.sanitize import absolute_url, plain_text, sanitize_html
+from newsletters.text import shorten
 
 _WEB = frozenset({"http", "https"})
 _HTML_TYPES = {"text/html", "application/xhtml+xml", "html", "xhtml"}
@@ -69,7 +70,7 @@ def parse_feed(
     *,
     content_type: str | None = None,
     base_url: str | None = None,
-    local_tz: tzinfo = UTC,
+    local_tz: tzinfo,
 ) -> ParsedFeed:
     """Read a feed document. `base_url` is where it came from (None for a local file).
 
@@ -162,7 +163,8 @@ class _EntryReader:
             (self._html(c.get("value"), c, base) for c in entry.get("content") or []), ""
         )
         if not title:
-            title = _shorten(plain_text(summary_html or content_html)) or link or ""
+            text = plain_text(summary_html or content_html)
+            title = shorten(text, _UNTITLED_LENGTH) or link or ""
             problems.append(Problem(label, f"sans titre : titre repris du texte (« {title} »)"))
             label = _label(position, title)
 
@@ -265,12 +267,6 @@ def _categories(entry: Any) -> list[str]:
         if term:
             terms.setdefault(term.casefold(), term)
     return list(terms.values())
-
-
-def _shorten(text: str) -> str:
-    if len(text) <= _UNTITLED_LENGTH:
-        return text
-    return text[:_UNTITLED_LENGTH].rsplit(" ", 1)[0] + "…"
 
 
 def _iso_datetime(raw: str, local_tz: tzinfo) -> datetime:

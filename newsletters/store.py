@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from hub.db import Database, utcnow
-from hub.timeutil import from_utc_text, to_utc_text
+from hub.db import Database
+from hub.timeutil import from_utc_text, optional_utc_text, to_utc_text, utcnow
 from newsletters.model import FeedItem
 
 _KEY_MARK = "\x1f"
@@ -122,10 +122,6 @@ async def _feed_id(db: Database, name: str, url: str) -> int:
     return int(row["id"])
 
 
-def _utc(value: datetime | None) -> str | None:
-    return to_utc_text(value) if value else None
-
-
 def _rows(items: list[FeedItem]) -> list[dict[str, Any]]:
     """The items as `items` columns, but for `feed_id` and the time (`now`)."""
     return [
@@ -140,9 +136,9 @@ def _rows(items: list[FeedItem]) -> list[dict[str, Any]]:
             "author": item.author,
             "categories": json.dumps(item.categories, ensure_ascii=False),
             "category_keys": "".join(category_key(c) for c in item.categories),
-            "published_at": _utc(item.published_at),
-            "event_start": _utc(item.event_start),
-            "event_end": _utc(item.event_end),
+            "published_at": optional_utc_text(item.published_at),
+            "event_start": optional_utc_text(item.event_start),
+            "event_end": optional_utc_text(item.event_end),
             "event_location": item.event_location,
             "content_hash": item.content_hash(),
         }
@@ -180,7 +176,7 @@ async def items_published_between(
 ) -> list[StoredItem]:
     """Items published (or first seen, if undated) in (start, end], newest first."""
     rows = await db.fetch_all(
-        "items_published_between", {"start": _utc(start), "end": to_utc_text(end)}
+        "items_published_between", {"start": optional_utc_text(start), "end": to_utc_text(end)}
     )
     return [_stored(r) for r in rows]
 
@@ -201,7 +197,7 @@ async def list_items(
     rows = await db.fetch_all(
         "list_items",
         {
-            "since": _utc(since),
+            "since": optional_utc_text(since),
             "category_key": category_key(category) if category else None,
             "limit": -1 if limit is None else limit,
         },

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import click
 
 from hub.cli import HubContext, HubGroup, UserError, pass_hub, print_json, run_async
 from hub.config import FeedSource
-from hub.timeutil import parse_date
+from hub.timeutil import parse_date, start_of_day
 from newsletters.fetch import FeedResult, PullReport, is_web_url, pull_configured
 from newsletters.store import StoredItem, list_items
 
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
+_SQLITE_MAX_INT = 2**63 - 1
 
 
 @click.group("feed", cls=HubGroup)
@@ -68,9 +70,18 @@ def _one_source(url: str, name: str | None, configured: list[FeedSource]) -> Fee
     if "://" in url:
         if not is_web_url(url) and not url.startswith("file://"):
             raise UserError(f"--url : {url!r} : attendu une URL http(s) ou un chemin de fichier")
+        try:
+            urlsplit(url)
+        except ValueError:  # e.g. "http://[flux/rss"
+            raise UserError(f"--url : {url!r} : URL invalide") from None
         location = url
     else:
-        path = Path(url).expanduser()
+        try:
+            path = Path(url).expanduser()
+        except RuntimeError:  # "~inconnu/flux.xml"
+            raise UserError(f"--url : {url!r} : utilisateur inconnu") from None
+        if path.is_dir():
+            raise UserError(f"--url : c'est un dossier, pas un fichier : {path}")
         if not path.is_file():
             raise UserError(f"--url : fichier introuvable : {path}")
         location = str(path.resolve())
@@ -130,14 +141,12 @@ def _feed_summary(feed: FeedResult) -> str:
     metavar="CATÉGORIE",
     help="Seulement les éléments de cette catégorie (sans tenir compte de la casse).",
 )
-@click.option(
-    "--limit", type=click.IntRange(min=1), metavar="N", help="Nombre maximum d'éléments affichés."
-)
+@click.option("--limit", metavar="N", help="Nombre maximum d'éléments affichés.")
 @click.option("--json", "as_json", is_flag=True, help="Affiche les éléments en JSON (tableau).")
 @pass_hub
 @run_async
 async def list_command(
-    hub: HubContext, since: str | None, category: str | None, limit: int | None, as_json: bool
+    hub: HubContext, since: str | None, category: str | None, limit: str | None, as_json: bool
 ) -> None:
     """Liste les éléments enregistrés, les plus récents d'abord.
 
@@ -145,9 +154,12 @@ async def list_command(
     sans date est daté du jour où le hub l'a vu pour la première fois.
     """
     tz = hub.config.tz
-    start = datetime.combine(parse_date(since, "--since"), time(), tz) if since else None
+    start = _since(since, tz) if since is not None else None
+    if category is not None and not category.strip():
+        raise UserError("--category : la catégorie ne peut pas être vide")
+    count = _limit(limit) if limit is not None else None
     async with hub.database() as db:
-        items = await list_items(db, since=start, category=category, limit=limit)
+        items = await list_items(db, since=start, category=category, limit=count)
     if as_json:
         print_json([_item_json(i, tz) for i in items])
         return
@@ -158,6 +170,26 @@ async def list_command(
         categories = f"  [{', '.join(item.categories)}]" if item.categories else ""
         click.echo(f"{item.date.astimezone(tz):%Y-%m-%d %H:%M}  {item.title}{categories}")
         click.echo(f"                  {item.link or '(sans lien)'}")
+
+
+def _since(text: str, tz: ZoneInfo) -> datetime:
+    """Midnight of the typed day, checked against the range of stored (UTC) dates."""
+    start = start_of_day(parse_date(text, "--since"), tz)
+    try:
+        return start.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 in Paris is still year 0 in UTC
+        raise UserError(f"--since : {text!r} : date hors limites") from None
+
+
+def _limit(text: str) -> int:
+    """A count of items: French message for a wrong one; beyond SQLite's integers means all."""
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise UserError(f"--limit : {text!r} : attendu un nombre entier, 1 ou plus")
+    return min(count, _SQLITE_MAX_INT)
 
 
 def _item_json(item: StoredItem, tz: tzinfo) -> dict[str, object]:

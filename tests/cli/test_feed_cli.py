@@ -101,6 +101,27 @@ async def test_one_bad_feed_and_one_good_exit_0_with_a_french_summary(tmp_path: 
     assert out.splitlines()[0] == "bon : 0 nouveau(x), 0 mis à jour, 6 inchangé(s), 4 problème(s)"
 
 
+async def test_invalid_urls_beside_a_good_feed_exit_0(tmp_path: Path, server: TestServer) -> None:
+    config = write_config(
+        tmp_path,
+        ("points", "http://a..b/rss"),
+        ("crochet", "http://[flux/rss"),
+        ("dossier", str(tmp_path)),
+        ("bon", str(server.make_url("/rss2.xml"))),
+    )
+    code, out, err = await run_hub(config, "feed", "pull")
+    assert code == 0, err
+    assert "Traceback" not in err
+    lines = out.splitlines()
+    assert lines[:3] == [
+        "points : erreur — URL invalide : nom d'hôte incorrect « a..b » (http://a..b/rss)",
+        "crochet : erreur — URL invalide : http://[flux/rss (http://[flux/rss)",
+        f"dossier : erreur — c'est un dossier, pas un fichier : {tmp_path} ({tmp_path})",
+    ]
+    assert lines[3].startswith("bon : 6 nouveau(x)")
+    assert lines[-1] == "Bilan : 1 flux lu(s) sur 4 ; 6 nouveau(x), 0 mis à jour."
+
+
 async def test_all_feeds_bad_exit_1(tmp_path: Path) -> None:
     config = write_config(
         tmp_path, ("ferme", refused_url()), ("absent", str(tmp_path / "absent.xml"))
@@ -160,6 +181,8 @@ async def test_pull_a_file_under_a_name_then_list(tmp_path: Path) -> None:
     assert [i["title"] for i in json.loads(out)] == ["Santé & territoires : le bilan"]
     code, out, _ = await run_hub(config, "feed", "list", "--limit", "1")
     assert len(out.splitlines()) == 2
+    code, out, _ = await run_hub(config, "feed", "list", "--limit", "9" * 30)
+    assert (code, len(out.splitlines())) == (0, 4)
     code, out, _ = await run_hub(config, "feed", "list", "--category", "Inconnue")
     assert (code, out) == (
         0,
@@ -188,6 +211,28 @@ async def test_pull_a_file_under_a_name_then_list(tmp_path: Path) -> None:
             ("pull", "--url", "nulle-part.xml"),
             "Erreur : --url : fichier introuvable : nulle-part.xml",
         ),
+        (("pull", "--url", "/"), "Erreur : --url : c'est un dossier, pas un fichier : /"),
+        (
+            ("pull", "--url", "~utilisateur-inconnu-du-hub/flux.xml"),
+            "Erreur : --url : '~utilisateur-inconnu-du-hub/flux.xml' : utilisateur inconnu",
+        ),
+        (
+            ("pull", "--url", "http://[flux/rss"),
+            "Erreur : --url : 'http://[flux/rss' : URL invalide",
+        ),
+        (
+            ("list", "--since", "0001-01-01"),
+            "Erreur : --since : '0001-01-01' : date hors limites",
+        ),
+        (
+            ("list", "--limit", "0"),
+            "Erreur : --limit : '0' : attendu un nombre entier, 1 ou plus",
+        ),
+        (
+            ("list", "--limit", "dix"),
+            "Erreur : --limit : 'dix' : attendu un nombre entier, 1 ou plus",
+        ),
+        (("list", "--category", " "), "Erreur : --category : la catégorie ne peut pas être vide"),
         (
             ("pull", "--url", "https://autre.example/rss", "--name", "fcpts"),
             "Erreur : --name : 'fcpts' est déjà le nom d'un flux de la configuration",

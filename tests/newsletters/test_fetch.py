@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
@@ -19,10 +20,12 @@ from aiohttp.test_utils import TestServer
 
 from hub.config import FeedSource
 from hub.db import Database
+from newsletters import store
 from newsletters.fetch import PullReport, pull_feeds
 from newsletters.store import items_published_between, list_items, upcoming_events
 
 DATA = Path(__file__).parent / "data"
+PARIS = ZoneInfo("Europe/Paris")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -104,7 +107,11 @@ def item(guid: str, title: str, *, body: str = "Texte.", date: str | None = None
 
 async def pull(db: Database, *sources: tuple[str, str], timeout: float = 5.0) -> PullReport:
     return await pull_feeds(
-        db, [FeedSource(name, url) for name, url in sources], timeout=timeout, max_bytes=1_000_000
+        db,
+        [FeedSource(name, url) for name, url in sources],
+        timeout=timeout,
+        max_bytes=1_000_000,
+        local_tz=PARIS,
     )
 
 
@@ -244,7 +251,7 @@ async def test_unreachable_feeds_are_reported_and_the_others_pulled(
     assert errors["absent"] == "réponse HTTP 404 Not Found"
     assert errors["panne"] == "réponse HTTP 500 Internal Server Error"
     assert errors["ferme"] is not None and errors["ferme"].startswith("connexion impossible")
-    assert errors["dns"] is not None
+    assert errors["dns"] == "nom de domaine introuvable : flux.invalid"
     assert errors["pas-un-flux"] is not None
     assert errors["pas-un-flux"].startswith("le document n'est pas un flux RSS ou Atom")
     assert errors["vide"] == "le document n'est pas un flux RSS ou Atom"
@@ -252,6 +259,77 @@ async def test_unreachable_feeds_are_reported_and_the_others_pulled(
     state = await feed_row(db, "panne")
     assert (state["last_status"], state["last_error"]) == ("error", errors["panne"])
     assert [r["identity"] for r in await rows(db)] == ["a"]
+
+
+async def test_invalid_urls_are_reported_and_the_others_pulled(
+    db: Database, http: FeedServer
+) -> None:
+    report = await pull(
+        db,
+        ("points", "http://a..b/rss"),  # an empty label: the resolver cannot encode it
+        ("long", f"https://{'x' * 64}.fcpts.org/rss"),  # a label over 63 characters
+        ("crochet", "http://[flux/rss"),
+        ("bon", http.serve("/ok", feed(item("a", "Un")))),
+    )
+    assert [(f.name, f.status, f.error) for f in report.feeds] == [
+        ("points", "error", "URL invalide : nom d'hôte incorrect « a..b »"),
+        ("long", "error", f"URL invalide : nom d'hôte incorrect « {'x' * 64}.fcpts.org »"),
+        ("crochet", "error", "URL invalide : http://[flux/rss"),
+        ("bon", "ok", None),
+    ]
+    assert [r["identity"] for r in await rows(db)] == ["a"]
+    assert (await feed_row(db, "points"))["last_error"] == report.feeds[0].error
+
+
+@pytest.mark.parametrize(
+    ("location", "error"),
+    [
+        ("http://a..b/rss", "redirection vers une URL invalide : nom d'hôte incorrect"),
+        ("http://[flux/rss", "redirection vers une URL invalide : http://[flux/rss"),
+        (
+            "ftp://www.fcpts.org/rss",
+            "redirection refusée vers une URL non http(s) : ftp://www.fcpts.org/rss",
+        ),
+    ],
+)
+async def test_redirects_to_invalid_urls_are_reported(
+    db: Database, http: FeedServer, location: str, error: str
+) -> None:
+    async def moved(request: web.Request) -> web.Response:
+        return web.Response(status=302, headers={"Location": location})
+
+    http.routes["/moved"] = moved
+    report = await pull(db, ("parti", http.url("/moved")))
+    assert report.feeds[0].error == error
+
+
+async def test_an_unexpected_error_in_one_feed_does_not_stop_the_others(
+    db: Database,
+    http: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    save_feed = store.save_feed
+
+    async def buggy(db: Database, name: str, *args: Any, **kwargs: Any) -> store.SaveCounts:
+        if name == "bogue":
+            raise RuntimeError("bogue de test")
+        return await save_feed(db, name, *args, **kwargs)
+
+    monkeypatch.setattr(store, "save_feed", buggy)
+    report = await pull(
+        db,
+        ("bogue", http.serve("/bogue", feed(item("b", "Bogue")))),
+        ("bon", http.serve("/ok", feed(item("a", "Un")))),
+    )
+    assert [(f.status, f.error) for f in report.feeds] == [
+        ("error", "erreur inattendue : RuntimeError('bogue de test')"),
+        ("ok", None),
+    ]
+    assert [r["identity"] for r in await rows(db)] == ["a"]
+    assert (await feed_row(db, "bogue"))["last_status"] == "error"
+    (crash,) = [r for r in caplog.records if r.message == "feed pull crashed"]
+    assert crash.levelno == logging.ERROR and crash.exc_info is not None
 
 
 async def test_a_pull_where_every_feed_fails_reads_nothing(db: Database, http: FeedServer) -> None:
@@ -321,6 +399,7 @@ async def test_bodies_over_the_size_cap_are_refused(db: Database, http: FeedServ
         [FeedSource("declared", declared), FeedSource("streamed", http.url("/streamed"))],
         timeout=5,
         max_bytes=20_000,
+        local_tz=PARIS,
     )
     assert [f.error for f in report.feeds] == ["flux trop volumineux (plus de 20 000 octets)"] * 2
     assert await rows(db) == []
@@ -463,6 +542,33 @@ async def test_local_files_are_pulled_too(db: Database, tmp_path: Path) -> None:
     assert [(f.status, f.new) for f in report.feeds] == [("ok", 1), ("ok", 1)]
 
 
+async def test_unreadable_files_are_reported_in_french(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = tmp_path / "verrouille.xml"
+    locked.write_bytes(feed(item("v", "Verrouillé")))
+    path_open = Path.open
+
+    def open_denied(self: Path, *args: Any, **kwargs: Any) -> Any:
+        """What a file the hub's user may not read does (tests may well run as root)."""
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return path_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_denied)
+    report = await pull(
+        db,
+        ("dossier", str(tmp_path)),
+        ("verrou", str(locked)),
+        ("nul", "file:///flux%00.xml"),
+    )
+    assert [f.error for f in report.feeds] == [
+        f"c'est un dossier, pas un fichier : {tmp_path}",
+        f"accès refusé au fichier : {locked}",
+        "chemin de fichier invalide : file:///flux%00.xml",
+    ]
+
+
 async def test_store_queries(db: Database, http: FeedServer) -> None:
     def dated(guid: str, category: str, date: str) -> str:
         return (
@@ -535,7 +641,9 @@ async def test_parsing_does_not_block_the_event_loop(db: Database, http: FeedSer
     task = asyncio.create_task(ticker())
     started = time.perf_counter()
     result = (
-        await pull_feeds(db, [FeedSource("big", url)], timeout=30, max_bytes=50_000_000)
+        await pull_feeds(
+            db, [FeedSource("big", url)], timeout=30, max_bytes=50_000_000, local_tz=PARIS
+        )
     ).feeds[0]
     elapsed = time.perf_counter() - started
     task.cancel()

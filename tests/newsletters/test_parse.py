@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from newsletters.fetch import pull_feeds
 from newsletters.model import FeedItem
 from newsletters.parse import ParsedFeed, parse_feed
 
@@ -258,6 +261,36 @@ def test_untitled_item_with_a_link_is_kept_and_reported() -> None:
     parsed = parse_feed(body, local_tz=PARIS)
     assert parsed.items[0].title == "La fédération publique son rapport."
     assert parsed.problems[0].reason.startswith("sans titre")
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        (
+            "Compte rendu : les membres de la CPTS du territoire ont adopté, à l'unanimité, "
+            "le projet de santé pour 2027.",
+            "Compte rendu : les membres de la CPTS du territoire ont adopté, à…",
+        ),
+        ("x" * 120, "x" * 79 + "…"),
+    ],
+)
+def test_a_title_taken_from_long_text_is_cut_like_other_shortened_text(
+    text: str, title: str
+) -> None:
+    """At most 80 characters, ellipsis included, and no punctuation left dangling before it."""
+    body = f"""<rss version="2.0"><channel><title>t</title>
+<item><link>https://www.fcpts.org/long</link><description>{text}</description></item>
+</channel></rss>""".encode()
+    (item,) = parse_feed(body, local_tz=PARIS).items
+    assert item.title == title
+
+
+@pytest.mark.parametrize("function", [parse_feed, pull_feeds])
+def test_the_local_time_zone_must_be_given(function: Callable[..., object]) -> None:
+    """No default: a caller that forgets it would read undated times in the wrong zone."""
+    parameter = inspect.signature(function).parameters["local_tz"]
+    assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    assert parameter.default is inspect.Parameter.empty
 
 
 def test_media_description_does_not_replace_the_summary() -> None:
