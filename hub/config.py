@@ -295,9 +295,11 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
                 f"trouvé {edition.colour!r}"
             )
 
-    data_dir = Path(env.get("HUB_DATA_DIR") or hub.data_dir).expanduser()
-    if not data_dir.is_absolute():
-        data_dir = base_dir / data_dir
+    # Typed in a shell, HUB_DATA_DIR is relative to where it is typed; in the file, to the file.
+    if env.get("HUB_DATA_DIR"):
+        data_dir = Path(env["HUB_DATA_DIR"]).expanduser().absolute()
+    else:
+        data_dir = base_dir / Path(hub.data_dir).expanduser()
     return Config(
         path=path,
         data_dir=data_dir.resolve(),

@@ -33,6 +33,14 @@ def test_environment_overrides(tmp_path: Path) -> None:
     assert config.mail.backend == "smtp"
 
 
+def test_a_relative_data_dir_in_the_environment_is_taken_from_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(DEFAULT_CONFIG, env={"HUB_DATA_DIR": "var/demo"})
+    assert config.data_dir == tmp_path / "var" / "demo"
+
+
 def _write(tmp_path: Path, old: str, new: str) -> Path:
     text = DEFAULT_CONFIG.read_text(encoding="utf-8")
     assert old in text
