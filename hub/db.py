@@ -24,6 +24,7 @@ _NAME_MARKER = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Mapping[str, Any] | None
+BUSY_TIMEOUT_MS = 10_000
 
 
 class StorageError(UserError):
@@ -84,6 +85,23 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+async def _enable_wal(conn: aiosqlite.Connection) -> None:
+    """Switch a database to WAL, waiting for others as busy_timeout would.
+
+    SQLite answers "database is locked" at once, without calling the busy handler, when two
+    connections first open a new file together; the switch is simply retried.
+    """
+    deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.02)
+
+
 class Database:
     """An open hub database. Use `Database.open()`; queries are called by name."""
 
@@ -110,8 +128,8 @@ class Database:
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
-            await conn.execute("PRAGMA busy_timeout = 10000")  # first: the others may wait
-            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")  # first: others wait
+            await _enable_wal(conn)
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
             if migrate:
