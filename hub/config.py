@@ -84,6 +84,53 @@ class MailConfig:
     backend: str = "outbox"
     from_address: str = "lettre@fcpts.org"
     from_name: str = "FCPTS"
+    reply_to: str = ""
+    # The mailto: half of List-Unsubscribe; mail to it is read by staff (RFC 2369).
+    unsubscribe_address: str = "desinscription@fcpts.org"
+    # Recipients per provider call: one batch is written before and after its call.
+    batch_size: int = 1000
+
+
+@dataclass(frozen=True)
+class SendgridConfig:
+    """SendGrid Mail Send v3. The key is read from SENDGRID_API_KEY, never from this file."""
+
+    api_url: str = "https://api.sendgrid.com"  # env HUB_SENDGRID_API_URL
+    timeout_seconds: float = 30.0
+    max_retries: int = 5
+    webhook_max_bytes: int = 5_000_000
+    webhook_max_age_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """SMTP relay. The password is read from HUB_SMTP_PASSWORD, never from this file."""
+
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # starttls | tls | none
+    username: str = ""
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class MailingList:
+    """A list people subscribe to; an edition sends to its list."""
+
+    name: str
+    description: str = ""
+    members_only: bool = False  # only member contacts may be on it
+
+
+@dataclass(frozen=True)
+class SubscriptionsConfig:
+    consent_text: str = (
+        "J'accepte de recevoir les lettres d'information de la FCPTS choisies ci-dessus. "
+        "Je peux me désinscrire à tout moment par le lien présent dans chaque e-mail."
+    )
+    consent_version: str = "2026-12"
+    confirm_days: int = 7
+    signups_per_ip_per_hour: int = 10
 
 
 @dataclass(frozen=True)
@@ -97,6 +144,10 @@ class Config:
     feeds: FeedsConfig
     sections: dict[str, Section]
     editions: dict[str, Edition]
+    lists: dict[str, MailingList] = field(default_factory=dict)
+    sendgrid: SendgridConfig = field(default_factory=SendgridConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -116,6 +167,13 @@ class Config:
         except KeyError:
             known = ", ".join(sorted(self.editions))
             raise ConfigError(f"édition inconnue {key!r} ; éditions possibles : {known}") from None
+
+    def mailing_list(self, key: str) -> MailingList:
+        try:
+            return self.lists[key]
+        except KeyError:
+            known = ", ".join(sorted(self.lists))
+            raise ConfigError(f"liste inconnue {key!r} ; listes possibles : {known}") from None
 
 
 _MAIL_BACKENDS = ("outbox", "smtp", "sendgrid")
@@ -186,7 +244,20 @@ def _build(tp: object, value: object, where: str, file: Path) -> object:
     raise wrong()
 
 
-_TOP_LEVEL = {"hub", "federation", "web", "mail", "feeds", "sections", "editions"}
+_TOP_LEVEL = {
+    "hub",
+    "federation",
+    "web",
+    "mail",
+    "sendgrid",
+    "smtp",
+    "lists",
+    "subscriptions",
+    "feeds",
+    "sections",
+    "editions",
+}
+_SMTP_SECURITY = ("starttls", "tls", "none")
 
 
 @dataclass(frozen=True)
@@ -247,6 +318,30 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
             f"{', '.join(_MAIL_BACKENDS)}"
         )
     mail = dataclasses.replace(mail, backend=backend)
+    sendgrid = typing.cast(
+        SendgridConfig, _build(SendgridConfig, raw.get("sendgrid", {}), "[sendgrid]", path)
+    )
+    if env.get("HUB_SENDGRID_API_URL"):
+        sendgrid = dataclasses.replace(sendgrid, api_url=env["HUB_SENDGRID_API_URL"])
+    sendgrid = dataclasses.replace(sendgrid, api_url=sendgrid.api_url.rstrip("/"))
+    if not sendgrid.api_url.startswith(("https://", "http://")):
+        raise ConfigError(
+            f"{path} : [sendgrid].api_url : attendu une URL http(s), trouvé {sendgrid.api_url!r}"
+        )
+    smtp = typing.cast(SmtpConfig, _build(SmtpConfig, raw.get("smtp", {}), "[smtp]", path))
+    if smtp.security not in _SMTP_SECURITY:
+        raise ConfigError(
+            f"{path} : [smtp].security : attendu {', '.join(_SMTP_SECURITY)}, "
+            f"trouvé {smtp.security!r}"
+        )
+    lists = typing.cast(
+        dict[str, MailingList],
+        _build(dict[str, MailingList], raw.get("lists", {}), "[lists]", path),
+    )
+    subscriptions = typing.cast(
+        SubscriptionsConfig,
+        _build(SubscriptionsConfig, raw.get("subscriptions", {}), "[subscriptions]", path),
+    )
 
     base_dir = path.parent
     resolved_sources = []
@@ -271,7 +366,21 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
         ("[feeds].timeout_seconds", feeds.timeout_seconds, 1),
         ("[feeds].max_bytes", feeds.max_bytes, 1024),
         ("[web].port", typing.cast(WebConfig, web).port, 0),
+        ("[mail].batch_size", mail.batch_size, 1),
+        ("[sendgrid].timeout_seconds", sendgrid.timeout_seconds, 1),
+        ("[sendgrid].max_retries", sendgrid.max_retries, 0),
+        ("[sendgrid].webhook_max_bytes", sendgrid.webhook_max_bytes, 1024),
+        ("[sendgrid].webhook_max_age_seconds", sendgrid.webhook_max_age_seconds, 1),
+        ("[smtp].port", smtp.port, 1),
+        ("[smtp].timeout_seconds", smtp.timeout_seconds, 1),
+        ("[subscriptions].confirm_days", subscriptions.confirm_days, 1),
+        ("[subscriptions].signups_per_ip_per_hour", subscriptions.signups_per_ip_per_hour, 1),
     ]
+    if mail.batch_size > 1000:
+        raise ConfigError(
+            f"{path} : [mail].batch_size : SendGrid accepte au plus 1000 destinataires par "
+            f"envoi, trouvé {mail.batch_size}"
+        )
     minimums += [(f"[sections.{k}].max_items", s.max_items, 1) for k, s in sections.items()]
     for key, edition in editions.items():
         minimums += [
@@ -289,6 +398,11 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
                     f"{path} : [editions.{key}].sections : rubrique inconnue {section_key!r} ; "
                     f"rubriques définies : {', '.join(sorted(sections))}"
                 )
+        if edition.list not in lists:
+            raise ConfigError(
+                f"{path} : [editions.{key}].list : liste inconnue {edition.list!r} ; "
+                f"listes définies ([lists]) : {', '.join(sorted(lists)) or 'aucune'}"
+            )
         if not _COLOUR.fullmatch(edition.colour):
             raise ConfigError(
                 f"{path} : [editions.{key}].colour : attendu une couleur comme '#1d4f91', "
@@ -310,6 +424,10 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
         feeds=feeds,
         sections=sections,
         editions=editions,
+        lists=lists,
+        sendgrid=sendgrid,
+        smtp=smtp,
+        subscriptions=subscriptions,
     )
 
 

@@ -1,0 +1,67 @@
+"""The hub's secret key, from `HUB_SECRET_KEY`, and the keys derived from it.
+
+Signed links and the suppression list's hashes depend on it: it must not change once links have
+been mailed. Production (smtp or sendgrid backend) requires it in the environment. The embedded
+defaults (outbox backend) work without it: a random key is then made once and kept in the data
+folder, outside the repository, so a fresh clone runs with no secret to set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from hub.config import Config, ConfigError
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "HUB_SECRET_KEY"
+MIN_LENGTH = 32
+LOCAL_KEY_FILE = "secret.key"
+
+
+def secret_key(config: Config) -> bytes:
+    """The master key; derive a key per purpose with `derived_key`, never use it directly."""
+    value = os.environ.get(ENV_VAR, "")
+    if value:
+        if len(value) < MIN_LENGTH:
+            raise ConfigError(
+                f"{ENV_VAR} est trop courte ({len(value)} caractères) : il en faut au moins "
+                f"{MIN_LENGTH}, par exemple la sortie de "
+                "« python -c 'import secrets; print(secrets.token_urlsafe(48))' »"
+            )
+        return value.encode()
+    if config.mail.backend != "outbox":
+        raise ConfigError(
+            f"{ENV_VAR} n'est pas définie : elle est obligatoire avec le mode d'envoi "
+            f"« {config.mail.backend} » (liens de désinscription signés). Générez-la avec "
+            "« python -c 'import secrets; print(secrets.token_urlsafe(48))' »"
+        )
+    return _local_key(config.data_dir / LOCAL_KEY_FILE)
+
+
+def _local_key(path: Path) -> bytes:
+    """A key made once per data folder for the outbox backend (demo, development)."""
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48).encode()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as file:
+        file.write(key)
+    log.warning("event=secret_key_created path=%s hint=set_HUB_SECRET_KEY_in_production", path)
+    return key
+
+
+def derived_key(config: Config, purpose: str) -> bytes:
+    """A key for one purpose, so a signature made for one use is worthless for another."""
+    return hmac.new(secret_key(config), f"fcpts-hub:{purpose}".encode(), hashlib.sha256).digest()

@@ -1,0 +1,64 @@
+"""Outgoing mail: what is sent (`Content`), to whom (`Recipient`), and the `Messenger` interface
+that every delivery backend (outbox, smtp, sendgrid) implements.
+
+Content is rendered once, with the per-recipient placeholders of `newsletters.render`
+(`[[first_name]]`, `[[unsubscribe_url]]`, `[[preferences_url]]`) left in; each backend fills them
+per recipient (SendGrid through substitutions, so the HTML travels as rendered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Content:
+    subject: str
+    html: str
+    text: str
+    category: str  # the edition's key, or "transactionnel": SendGrid category, outbox folder
+    campaign_id: int | None = None
+    provider_batch_id: str | None = None  # SendGrid batch_id of the campaign
+    # Newsletters carry List-Unsubscribe (RFC 2369/8058); a confirmation request does not.
+    list_unsubscribe: bool = True
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    first_name: str = ""
+    unsubscribe_url: str = ""  # this person's signed one-click link (https://…/u/TOKEN)
+    preferences_url: str = ""
+    send_log_id: int | None = None  # ties provider events back to the send log
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the provider said about one recipient of a batch."""
+
+    recipient: Recipient
+    message_id: str | None = None
+    error: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.error is None
+
+
+class BatchRejected(Exception):
+    """The provider refused the whole batch, or kept failing after the retries: nothing of it
+    was accepted. The message is the provider's own, stored with the batch."""
+
+
+class Messenger(Protocol):
+    """A delivery backend. `send` hands one batch (at most `max_batch` recipients) to the
+    provider and returns one outcome per recipient, or raises `BatchRejected`."""
+
+    name: str
+    max_batch: int
+
+    async def send(self, content: Content, recipients: Sequence[Recipient]) -> list[Outcome]: ...
+
+    async def close(self) -> None: ...
