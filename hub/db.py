@@ -226,8 +226,10 @@ class Database:
         never starts inside another's (SQLite would refuse) or commits another's half-work.
         """
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
             try:
+                # Inside the try: a task cancelled while BEGIN runs (it still runs, in
+                # aiosqlite's thread) must roll it back, or the connection stays in it.
+                await self.conn.execute("BEGIN IMMEDIATE")
                 yield self
             except BaseException:
                 await self.conn.rollback()

@@ -94,3 +94,9 @@ def french_date(value: date, weekday: bool = False) -> str:
 
 def french_time(value: datetime) -> str:
     return f"{value.hour}h{value.minute:02d}" if value.minute else f"{value.hour}h"
+
+
+def french_datetime(value: datetime, tz: ZoneInfo) -> str:
+    """'1er décembre 2026 à 9h' in `tz`: how staff read an instant."""
+    local = value.astimezone(tz)
+    return f"{french_date(local.date())} à {french_time(local)}"

@@ -61,8 +61,7 @@ class TokenSigner:
             raise ValueError(f"unknown token purpose {purpose!r}")
         expires = int(time.time()) + ttl_seconds if ttl_seconds is not None else 0
         payload = (
-            struct.pack(">BQQ", PURPOSES.index(purpose), subscriber_id, expires)
-            + list_key.encode()
+            struct.pack(">BQQ", PURPOSES.index(purpose), subscriber_id, expires) + list_key.encode()
         )
         return f"{_b64(payload)}.{_b64(self._sign(payload))}"
 

@@ -136,3 +136,11 @@ CREATE TABLE signup_attempts (
     count INTEGER NOT NULL,
     PRIMARY KEY (ip, hour)
 ) WITHOUT ROWID;
+
+-- Who a send to a list reaches: its confirmed subscribers, minus every suppressed address.
+CREATE VIEW list_audience AS
+SELECT sub.list AS list, s.id AS subscriber_id, s.email AS email
+FROM subscriptions AS sub
+JOIN subscribers AS s ON s.id = sub.subscriber_id
+WHERE sub.status = 'confirmed'
+  AND NOT EXISTS (SELECT 1 FROM suppressions AS x WHERE x.email_hash = s.email_hash);

@@ -1,0 +1,1 @@
+"""Campaigns: an issue sent to a list, exactly once per person."""

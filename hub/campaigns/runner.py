@@ -1,0 +1,120 @@
+"""Campaign sends inside `hub run`: scheduled ones start at their time, orphaned ones resume.
+
+A campaign whose time passed while the hub was down starts when it comes back (the log says how
+late); one left `sending` by a process that died is taken over. Sends run as tasks of the
+process; on shutdown they finish the batches in flight, then stop, resumable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import suppress
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from hub.campaigns.model import CampaignError
+from hub.campaigns.sender import Sender, owner_alive
+from hub.config import Config
+from hub.db import Database
+from hub.mail import Messenger
+from hub.timeutil import from_utc_text, to_utc_text
+
+log = logging.getLogger("hub.campaigns")
+
+CHECK_EVERY_SECONDS = 15.0
+LATE_AFTER_SECONDS = 60.0
+STOP_GRACE_SECONDS = 2.5
+
+
+class CampaignRunner:
+    def __init__(self, db: Database, config: Config, messenger: Messenger) -> None:
+        self.sender = Sender(db, config, messenger)
+        self.db = db
+        self.tasks: dict[int, asyncio.Task[object]] = {}
+
+    async def tick(self) -> None:
+        """Start what is due and take over what was orphaned."""
+        now = datetime.now(UTC)
+        for row in await self.db.fetch_all("campaign_due", {"now": to_utc_text(now)}):
+            scheduled = from_utc_text(row["scheduled_at"])
+            assert scheduled is not None
+            late = (now - scheduled).total_seconds()
+            if late > LATE_AFTER_SECONDS:
+                log.warning(
+                    "campaign_late campaign=%s scheduled_at=%s late_seconds=%d",
+                    row["id"],
+                    row["scheduled_at"],
+                    late,
+                )
+            self._spawn(row["id"], self.sender.start)
+        for row in await self.db.fetch_all("campaign_sending"):
+            if row["id"] in self.tasks or row["owner"] == self.sender.owner:
+                continue
+            if not owner_alive(row["owner"], from_utc_text(row["lease_until"]), now):
+                log.warning(
+                    "campaign_resumed campaign=%s previous_owner=%s", row["id"], row["owner"]
+                )
+                self._spawn(row["id"], self.sender.resume)
+
+    def _spawn(self, campaign_id: int, action: Callable[[int], Awaitable[object]]) -> None:
+        if campaign_id in self.tasks:
+            return
+
+        async def run() -> object:
+            try:
+                return await action(campaign_id)
+            except CampaignError as exc:  # another process got there first, or it was cancelled
+                log.info("campaign_not_sent campaign=%s reason=%s", campaign_id, exc)
+            except Exception:
+                log.exception("campaign_send_failed campaign=%s", campaign_id)
+            finally:
+                self.tasks.pop(campaign_id, None)
+            return None
+
+        self.tasks[campaign_id] = asyncio.create_task(run(), name=f"campaign-{campaign_id}")
+
+    async def stop(self) -> None:
+        """Let the batches in flight finish (their outcome gets recorded), then stop."""
+        self.sender.stopping.set()
+        tasks = list(self.tasks.values())
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with suppress(asyncio.CancelledError):
+                await task
+
+
+def campaigns_background(
+    db_key: web.AppKey[Database],
+    messenger_factory: Callable[[Config], Messenger],
+    config: Config,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context running the campaign runner for as long as the application lives."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        messenger = messenger_factory(config)
+        runner = CampaignRunner(app[db_key], config, messenger)
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await runner.tick()
+                except Exception:
+                    log.exception("campaign check failed")
+                await asyncio.sleep(CHECK_EVERY_SECONDS)
+
+        checker = asyncio.create_task(loop(), name="campaigns")
+        yield
+        checker.cancel()
+        with suppress(asyncio.CancelledError):
+            await checker
+        await runner.stop()
+        await messenger.close()
+
+    return context

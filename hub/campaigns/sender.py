@@ -1,0 +1,411 @@
+"""Sending a campaign exactly once, through crashes.
+
+The audience is frozen into the send log when the send starts, cut into batches. Each batch is
+written before its provider call (`submitting`, its recipients `submitted`) and after it
+(`submitted` with each recipient `accepted` or `failed`, or the whole batch `failed`). A process
+killed at any instant therefore leaves at most the batches it had in flight `submitting`: those
+alone are in doubt, reported by number and size, and resent only when staff ask for it.
+
+One process at a time sends a campaign: it owns it (`owner`, host:pid:nonce) under a lease it
+renews. Another process takes over only when the owner is gone: its pid is dead on this host,
+or its lease has expired.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
+
+from hub.campaigns.model import STATUS_LABELS, CampaignError, InDoubtBatch, Progress
+from hub.config import Config
+from hub.db import Database
+from hub.mail import BatchRejected, Content, Messenger, Outcome, Recipient
+from hub.timeutil import from_utc_text, to_utc_text, utcnow
+from hub.tokens import ALL_LISTS, TokenSigner
+
+log = logging.getLogger("hub.campaigns")
+
+LEASE_SECONDS = 30
+CONCURRENT_BATCHES = 4  # provider calls in flight at once: hides the round-trip latency
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@runtime_checkable
+class BatchIdProvider(Protocol):
+    """A backend that can group a campaign's sends under one id (SendGrid's batch_id)."""
+
+    async def create_batch_id(self) -> str: ...
+
+
+def new_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed child its parent has not reaped yet still answers kill(0)
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def owner_alive(owner: str | None, lease_until: datetime | None, now: datetime) -> bool:
+    """Whether another process still sends: on this host its pid says so; elsewhere, its lease."""
+    if not owner:
+        return False
+    host, pid, _ = owner.rsplit(":", 2)
+    if host == socket.gethostname() and pid.isdigit():
+        return _pid_alive(int(pid))
+    return lease_until is not None and lease_until > now
+
+
+def _lease_until(now: datetime) -> str:
+    return to_utc_text(now + timedelta(seconds=LEASE_SECONDS))
+
+
+async def read_progress(db: Database, campaign_id: int) -> Progress:
+    row = await db.fetch_one("send_progress", {"campaign_id": campaign_id})
+    doubt = await db.fetch_all("send_batches_in_doubt", {"campaign_id": campaign_id})
+    assert row is not None
+    return Progress(
+        audience=row["audience"],
+        accepted=row["accepted"],
+        failed=row["failed"],
+        skipped=row["skipped"],
+        pending=row["pending"],
+        submitted=row["submitted"],
+        in_doubt=tuple(InDoubtBatch(r["seq"], r["recipients"]) for r in doubt),
+    )
+
+
+@dataclass(frozen=True)
+class _Batch:
+    id: int
+    seq: int
+    recipients: list[Recipient]
+
+
+class Sender:
+    """Sends campaigns through one messenger, on behalf of one process (`owner`)."""
+
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        messenger: Messenger,
+        *,
+        on_progress: ProgressCallback | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.messenger = messenger
+        self.on_progress = on_progress
+        self.owner = owner or new_owner()
+        self.stopping = asyncio.Event()  # set on shutdown: finish the batches in flight, stop
+        self._signer = TokenSigner.for_config(config)
+        self._base_url = config.web.base_url.rstrip("/")
+
+    async def start(self, campaign_id: int) -> Progress:
+        """Freeze the audience and send. Only a draft or scheduled campaign can start."""
+        campaign = await self._campaign(campaign_id)
+        if campaign["status"] not in ("draft", "scheduled"):
+            raise CampaignError(
+                f"la campagne {campaign_id} est {_label(campaign['status'])} : seule une campagne "
+                "en brouillon ou programmée peut partir (voir « hub campaign resume » ou "
+                "« hub campaign retry »)"
+            )
+        batch_id = None
+        if isinstance(self.messenger, BatchIdProvider):
+            batch_id = await self.messenger.create_batch_id()
+        now = datetime.now(UTC)
+        async with self.db.transaction() as db:
+            current = await self._campaign(campaign_id)
+            if current["status"] not in ("draft", "scheduled"):  # another process won the race
+                raise CampaignError(f"la campagne {campaign_id} vient d'être lancée ailleurs")
+            stamp = to_utc_text(now)
+            await db.execute(
+                "send_log_freeze",
+                {
+                    "campaign_id": campaign_id,
+                    "list": current["list"],
+                    "batch_size": self._batch_size,
+                    "now": stamp,
+                },
+            )
+            await db.execute(
+                "send_batches_create", {"campaign_id": campaign_id, "first_seq": 0, "now": stamp}
+            )
+            await db.execute(
+                "campaign_start",
+                {
+                    "id": campaign_id,
+                    "provider_batch_id": batch_id,
+                    "owner": self.owner,
+                    "lease_until": _lease_until(now),
+                    "now": stamp,
+                },
+            )
+        progress = await read_progress(self.db, campaign_id)
+        log.info(
+            "campaign_started campaign=%s audience=%s backend=%s",
+            campaign_id,
+            progress.audience,
+            self.messenger.name,
+        )
+        return await self._run(campaign_id)
+
+    async def resume(self, campaign_id: int) -> Progress:
+        """Go on with a paused campaign, or one whose sending process died."""
+        await self.claim(campaign_id, ("paused", "sending"))
+        return await self._run(campaign_id)
+
+    async def retry(self, campaign_id: int, *, in_doubt: bool) -> Progress:
+        """Send again to the failed recipients (and, if asked, to the in-doubt batches)."""
+        await self.claim(campaign_id, ("paused", "sending", "sent"))
+        try:
+            async with self.db.transaction() as db:
+                ids = [r["id"] for r in await db.fetch_all("send_log_failed_ids", _c(campaign_id))]
+                if in_doubt:
+                    rows = await db.fetch_all("send_log_in_doubt_ids", _c(campaign_id))
+                    ids += [r["id"] for r in rows]
+                    await db.execute(
+                        "send_batches_close_in_doubt",
+                        {
+                            "campaign_id": campaign_id,
+                            "error": "en doute ; destinataires renvoyés à la demande de l'équipe",
+                            "now": utcnow(),
+                        },
+                    )
+                await self._requeue(campaign_id, sorted(ids))
+        except BaseException:
+            await self._release(campaign_id)
+            raise
+        return await self._run(campaign_id)
+
+    @property
+    def _batch_size(self) -> int:
+        return min(self.config.mail.batch_size, self.messenger.max_batch)
+
+    async def _requeue(self, campaign_id: int, ids: list[int]) -> None:
+        row = await self.db.fetch_one("send_batch_max_seq", _c(campaign_id))
+        first_seq = (row["seq"] if row else -1) + 1
+        now = utcnow()
+        size = self._batch_size
+        await self.db.execute_many(
+            "send_log_requeue",
+            (
+                {"id": log_id, "seq": first_seq + i // size, "now": now}
+                for i, log_id in enumerate(ids)
+            ),
+        )
+        await self.db.execute(
+            "send_batches_create", {"campaign_id": campaign_id, "first_seq": first_seq, "now": now}
+        )
+
+    async def claim(self, campaign_id: int, statuses: tuple[str, ...]) -> None:
+        """Become the campaign's sending process, unless a live one already is."""
+        now = datetime.now(UTC)
+        async with self.db.transaction() as db:
+            campaign = await self._campaign(campaign_id)
+            if campaign["status"] not in statuses:
+                raise CampaignError(
+                    f"la campagne {campaign_id} est {_label(campaign['status'])} : "
+                    f"action possible seulement si elle est "
+                    f"{' ou '.join(_label(s) for s in statuses)}"
+                )
+            owner = campaign["owner"]
+            if owner != self.owner and owner_alive(
+                owner, from_utc_text(campaign["lease_until"]), now
+            ):
+                raise CampaignError(
+                    f"la campagne {campaign_id} est déjà en cours d'envoi par un autre processus "
+                    f"({owner}) : attendez la fin, ou « hub campaign pause {campaign_id} »"
+                )
+            await db.execute(
+                "campaign_claim",
+                {
+                    "id": campaign_id,
+                    "owner": self.owner,
+                    "lease_until": _lease_until(now),
+                    "now": to_utc_text(now),
+                },
+            )
+
+    async def _run(self, campaign_id: int) -> Progress:
+        content = await self._content(campaign_id)
+        heartbeat = asyncio.create_task(self._heartbeat(campaign_id))
+        try:
+            async with asyncio.TaskGroup() as workers:  # one failing stops the others
+                for _ in range(CONCURRENT_BATCHES):
+                    workers.create_task(self._worker(campaign_id, content))
+            async with self.db.transaction() as db:
+                left = await db.fetch_one("send_batch_next", _c(campaign_id))
+                if left is None and not self.stopping.is_set():
+                    await db.execute("campaign_finish", {"id": campaign_id, "now": utcnow()})
+        finally:
+            heartbeat.cancel()
+            with suppress(asyncio.CancelledError):
+                await heartbeat
+            await self._release(campaign_id)
+        progress = await read_progress(self.db, campaign_id)
+        log.info(
+            "campaign_progress campaign=%s accepted=%s failed=%s skipped=%s pending=%s "
+            "in_doubt_recipients=%s",
+            campaign_id,
+            progress.accepted,
+            progress.failed,
+            progress.skipped,
+            progress.pending,
+            progress.in_doubt_recipients,
+        )
+        return progress
+
+    async def _release(self, campaign_id: int) -> None:
+        await self.db.execute("campaign_release", {"id": campaign_id, "owner": self.owner})
+
+    async def _heartbeat(self, campaign_id: int) -> None:
+        while True:
+            await asyncio.sleep(LEASE_SECONDS / 3)
+            await self.db.execute(
+                "campaign_renew_lease",
+                {
+                    "id": campaign_id,
+                    "owner": self.owner,
+                    "lease_until": _lease_until(datetime.now(UTC)),
+                },
+            )
+
+    async def _worker(self, campaign_id: int, content: Content) -> None:
+        while not self.stopping.is_set():
+            batch = await self._claim_batch(campaign_id, content)
+            if batch is None:
+                return
+            if not batch.recipients:
+                await self._record(campaign_id, batch, [])
+                continue
+            try:
+                outcomes = await self.messenger.send(content, batch.recipients)
+            except BatchRejected as exc:
+                await self._record_rejected(campaign_id, batch, str(exc))
+            else:
+                await self._record(campaign_id, batch, outcomes)
+            if self.on_progress:
+                self.on_progress(await read_progress(self.db, campaign_id))
+
+    async def _claim_batch(self, campaign_id: int, content: Content) -> _Batch | None:
+        """Take the next pending batch: after this commits, it is `submitting`."""
+        async with self.db.transaction() as db:
+            campaign = await self._campaign(campaign_id)
+            if campaign["status"] != "sending" or campaign["owner"] != self.owner:
+                return None  # paused, cancelled, or taken over
+            row = await db.fetch_one("send_batch_next", _c(campaign_id))
+            if row is None:
+                return None
+            now = utcnow()
+            params = {"campaign_id": campaign_id, "seq": row["seq"], "now": now}
+            await db.execute(
+                "send_batch_set",
+                {"id": row["id"], "status": "submitting", "attempt": 1, "error": None, "now": now},
+            )
+            await db.execute("send_log_skip_departed", {**params, "list": campaign["list"]})
+            await db.execute("send_log_submit", params)
+            rows = await db.fetch_all("send_log_batch_recipients", params)
+        return _Batch(row["id"], row["seq"], [self._recipient(r, campaign["list"]) for r in rows])
+
+    def _recipient(self, row: Any, list_key: str) -> Recipient:
+        subscriber_id = row["subscriber_id"]
+        unsubscribe = self._signer.make("unsubscribe", subscriber_id, list_key)
+        preferences = self._signer.make("preferences", subscriber_id, ALL_LISTS)
+        return Recipient(
+            email=row["email"],
+            first_name=row["first_name"],
+            unsubscribe_url=f"{self._base_url}/u/{unsubscribe}",
+            preferences_url=f"{self._base_url}/preferences/{preferences}",
+            send_log_id=row["id"],
+        )
+
+    async def _record(self, campaign_id: int, batch: _Batch, outcomes: list[Outcome]) -> None:
+        now = utcnow()
+        failures = [o for o in outcomes if not o.accepted]
+        async with self.db.transaction() as db:
+            await db.execute_many(
+                "send_log_result",
+                (
+                    {
+                        "id": o.recipient.send_log_id,
+                        "status": "accepted" if o.accepted else "failed",
+                        "message_id": o.message_id,
+                        "error": o.error,
+                        "now": now,
+                    }
+                    for o in outcomes
+                ),
+            )
+            error = f"{len(failures)} destinataire(s) refusé(s)" if failures else None
+            await db.execute(
+                "send_batch_set",
+                {"id": batch.id, "status": "submitted", "attempt": 0, "error": error, "now": now},
+            )
+
+    async def _record_rejected(self, campaign_id: int, batch: _Batch, error: str) -> None:
+        now = utcnow()
+        log.warning(
+            "batch_rejected campaign=%s batch=%s recipients=%s error=%s",
+            campaign_id,
+            batch.seq,
+            len(batch.recipients),
+            error,
+        )
+        async with self.db.transaction() as db:
+            await db.execute(
+                "send_log_fail_batch",
+                {"campaign_id": campaign_id, "seq": batch.seq, "error": error, "now": now},
+            )
+            await db.execute(
+                "send_batch_set",
+                {"id": batch.id, "status": "failed", "attempt": 0, "error": error, "now": now},
+            )
+
+    async def _campaign(self, campaign_id: int) -> Any:
+        row = await self.db.fetch_one("campaign_get", {"id": campaign_id})
+        if row is None:
+            raise CampaignError(
+                f"aucune campagne n°{campaign_id} (« hub campaign list » les montre toutes)"
+            )
+        return row
+
+    async def _content(self, campaign_id: int) -> Content:
+        row = await self.db.fetch_one("campaign_content", {"id": campaign_id})
+        assert row is not None
+        return Content(
+            subject=row["subject"],
+            html=row["html"],
+            text=row["text"],
+            category=row["edition"],
+            campaign_id=campaign_id,
+            provider_batch_id=row["provider_batch_id"],
+        )
+
+
+def _c(campaign_id: int) -> dict[str, int]:
+    return {"campaign_id": campaign_id}
+
+
+def _label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)

@@ -1,0 +1,373 @@
+"""`hub campaign`: create, test, schedule and send campaigns, and follow them."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from hub.campaigns.model import Campaign, Progress
+from hub.campaigns.sender import Sender, read_progress
+from hub.campaigns.service import (
+    audience_size,
+    campaign_failures,
+    campaign_stats,
+    cancel_campaign,
+    create_campaign,
+    get_campaign,
+    list_campaigns,
+    pause_campaign,
+    schedule_campaign,
+    send_test,
+)
+from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
+from hub.config import Config
+from hub.db import Database
+from hub.mail.factory import make_messenger
+from hub.subscribers.service import normalise_email
+from hub.timeutil import french_datetime, parse_local_datetime
+
+STATUS_POLL_SECONDS = 0.5
+
+
+@click.group("campaign", cls=HubGroup)
+def campaign_group() -> None:
+    """Campagnes : un numéro envoyé à une liste, une fois par personne."""
+
+
+def _echo_campaign(campaign: Campaign, config: Config) -> None:
+    click.echo(
+        f"Campagne {campaign.id} : « {campaign.subject} » "
+        f"({config.editions[campaign.edition].name} n°{campaign.issue_number}) "
+        f"→ liste {campaign.list} — {campaign.status_label}"
+    )
+    if campaign.scheduled_at and campaign.status == "scheduled":
+        click.echo(f"  Programmée le {french_datetime(campaign.scheduled_at, config.tz)}")
+    if campaign.started_at:
+        click.echo(f"  Partie le {french_datetime(campaign.started_at, config.tz)}")
+    if campaign.finished_at:
+        click.echo(f"  Terminée le {french_datetime(campaign.finished_at, config.tz)}")
+
+
+def _echo_progress(progress: Progress) -> None:
+    click.echo(
+        f"Destinataires : {progress.audience} — acceptés : {progress.accepted}, "
+        f"échecs : {progress.failed}, ignorés (désinscrits entre-temps) : {progress.skipped}, "
+        f"restants : {progress.pending}"
+    )
+    for batch in progress.in_doubt:
+        click.echo(
+            f"En doute : lot n°{batch.seq} ({batch.recipients} destinataires) : l'envoi a été "
+            "interrompu pendant l'appel au fournisseur ; ces personnes l'ont peut-être reçu. "
+            "Pour le leur renvoyer quand même : hub campaign retry ID --in-doubt",
+            err=True,
+        )
+
+
+@campaign_group.command("create")
+@click.option(
+    "--draft",
+    "draft",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Brouillon du numéro (fichier Markdown de « hub newsletter draft »).",
+)
+@click.option("--list", "list_key", help="Liste destinataire (par défaut celle de l'édition).")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON (la campagne entière).")
+@pass_hub
+@run_async
+async def create_command(hub: HubContext, draft: Path, list_key: str | None, as_json: bool) -> None:
+    """Crée une campagne : rend le brouillon une fois et le garde tel quel pour l'envoi.
+
+    La dernière ligne affichée est le numéro de la campagne, seul.
+    """
+    config = hub.config
+    async with hub.database() as db:
+        campaign = await create_campaign(db, config, draft, list_key)
+        audience = await audience_size(db, campaign.list)
+    if as_json:
+        print_json({**campaign.to_json(), "audience": audience})
+        return
+    _echo_campaign(campaign, config)
+    click.echo(f"  Audience actuelle : {audience} abonné(s) confirmé(s)")
+    click.echo(f"Prochaines étapes : hub campaign test {campaign.id} --to VOUS@EXEMPLE.FR, puis ")
+    click.echo(f'hub campaign schedule {campaign.id} --at "AAAA-MM-JJ HH:MM" ou send {campaign.id}')
+    click.echo(str(campaign.id))
+
+
+@campaign_group.command("test")
+@click.argument("campaign_id", type=int)
+@click.option("--to", "emails", multiple=True, required=True, help="Adresse de test (répétable).")
+@pass_hub
+@run_async
+async def test_command(hub: HubContext, campaign_id: int, emails: tuple[str, ...]) -> None:
+    """Envoie la campagne à quelques adresses, objet préfixé [TEST], sans la compter."""
+    config = hub.config
+    addresses = [normalise_email(e) for e in emails]
+    messenger = make_messenger(config)
+    try:
+        async with hub.database() as db:
+            outcomes = await send_test(db, config, messenger, campaign_id, addresses)
+    finally:
+        await messenger.close()
+    for outcome in outcomes:
+        if outcome.accepted:
+            click.echo(f"Test envoyé à {outcome.recipient.email}")
+        else:
+            click.echo(f"Échec pour {outcome.recipient.email} : {outcome.error}", err=True)
+    if not all(o.accepted for o in outcomes):
+        sys.exit(1)
+
+
+@campaign_group.command("schedule")
+@click.argument("campaign_id", type=int)
+@click.option("--at", "at", required=True, help='Date et heure de Paris, ex. "2026-12-01 09:00".')
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_hub
+@run_async
+async def schedule_command(hub: HubContext, campaign_id: int, at: str, as_json: bool) -> None:
+    """Programme l'envoi ; « hub run » le lancera à l'heure dite (heure de Paris)."""
+    config = hub.config
+    when = parse_local_datetime(at, config.tz, "--at")
+    async with hub.database() as db:
+        campaign = await schedule_campaign(db, config, campaign_id, when)
+    if as_json:
+        print_json(campaign.to_json())
+        return
+    _echo_campaign(campaign, config)
+    click.echo("L'envoi partira à cette heure si « hub run » tourne (sinon dès son lancement).")
+
+
+async def _send_in_foreground(
+    db: Database, config: Config, campaign_id: int, action: str, *, in_doubt: bool = False
+) -> Progress:
+    """Run a send here, with a progress bar on stderr, and return when it is done."""
+    messenger = make_messenger(config)
+    start = await read_progress(db, campaign_id)
+    with click.progressbar(
+        length=max(start.audience, 1), label="Envoi", file=sys.stderr, show_pos=True
+    ) as bar:
+        shown = start.done
+
+        def advance(progress: Progress) -> None:
+            nonlocal shown
+            bar.length = max(progress.audience, 1)
+            bar.update(progress.done - shown)
+            shown = progress.done
+
+        sender = Sender(db, config, messenger, on_progress=advance)
+        try:
+            if action == "start":
+                progress = await sender.start(campaign_id)
+            elif action == "resume":
+                progress = await sender.resume(campaign_id)
+            else:
+                progress = await sender.retry(campaign_id, in_doubt=in_doubt)
+        finally:
+            await messenger.close()
+        advance(progress)
+    return progress
+
+
+def _finish(progress: Progress, campaign: Campaign, as_json: bool) -> None:
+    if as_json:
+        print_json({**campaign.to_json(), "progress": progress.to_json()})
+    else:
+        _echo_progress(progress)
+        click.echo(f"Campagne {campaign.id} : {campaign.status_label}")
+    if progress.failed or progress.in_doubt:
+        sys.exit(1)
+
+
+@campaign_group.command("send")
+@click.argument("campaign_id", type=int)
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+@click.option("--dry-run", is_flag=True, help="Compter les destinataires sans rien envoyer.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_hub
+@run_async
+async def send_command(
+    hub: HubContext, campaign_id: int, yes: bool, dry_run: bool, as_json: bool
+) -> None:
+    """Envoie la campagne maintenant, au premier plan, avec une barre de progression."""
+    config = hub.config
+    async with hub.database() as db:
+        campaign = await get_campaign(db, campaign_id)
+        audience = await audience_size(db, campaign.list)
+        backend = config.mail.backend
+        if dry_run:
+            if as_json:
+                print_json({**campaign.to_json(), "audience": audience, "dry_run": True})
+            else:
+                click.echo(
+                    f"« {campaign.subject} » partirait à {audience} destinataire(s) "
+                    f"(liste {campaign.list}, envoi : {backend}). Rien n'a été envoyé."
+                )
+            return
+        if not yes:
+            click.confirm(
+                f"Envoyer « {campaign.subject} » à {audience} destinataire(s) "
+                f"(liste {campaign.list}, envoi : {backend}) ?",
+                abort=True,
+                err=True,
+            )
+        progress = await _send_in_foreground(db, config, campaign_id, "start")
+        _finish(progress, await get_campaign(db, campaign_id), as_json)
+
+
+@campaign_group.command("resume")
+@click.argument("campaign_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_hub
+@run_async
+async def resume_command(hub: HubContext, campaign_id: int, as_json: bool) -> None:
+    """Reprend un envoi en pause, ou interrompu (processus arrêté), au premier plan."""
+    async with hub.database() as db:
+        progress = await _send_in_foreground(db, hub.config, campaign_id, "resume")
+        _finish(progress, await get_campaign(db, campaign_id), as_json)
+
+
+@campaign_group.command("retry")
+@click.argument("campaign_id", type=int)
+@click.option(
+    "--in-doubt",
+    is_flag=True,
+    help="Renvoyer aussi les lots en doute (interrompus pendant l'appel au fournisseur).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_hub
+@run_async
+async def retry_command(hub: HubContext, campaign_id: int, in_doubt: bool, as_json: bool) -> None:
+    """Renvoie la campagne aux seuls destinataires en échec."""
+    async with hub.database() as db:
+        progress = await _send_in_foreground(
+            db, hub.config, campaign_id, "retry", in_doubt=in_doubt
+        )
+        _finish(progress, await get_campaign(db, campaign_id), as_json)
+
+
+@campaign_group.command("pause")
+@click.argument("campaign_id", type=int)
+@pass_hub
+@run_async
+async def pause_command(hub: HubContext, campaign_id: int) -> None:
+    """Met l'envoi en pause après les lots en cours (« resume » le reprend)."""
+    async with hub.database() as db:
+        campaign = await pause_campaign(db, campaign_id)
+    _echo_campaign(campaign, hub.config)
+
+
+@campaign_group.command("cancel")
+@click.argument("campaign_id", type=int)
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+@pass_hub
+@run_async
+async def cancel_command(hub: HubContext, campaign_id: int, yes: bool) -> None:
+    """Annule la campagne : plus rien ne part ; ce qui est parti reste enregistré."""
+    if not yes:
+        click.confirm(f"Annuler la campagne {campaign_id} ?", abort=True, err=True)
+    async with hub.database() as db:
+        campaign = await cancel_campaign(db, campaign_id)
+    _echo_campaign(campaign, hub.config)
+
+
+@campaign_group.command("status")
+@click.argument("campaign_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON (sans suivi en direct).")
+@pass_hub
+@run_async
+async def status_command(hub: HubContext, campaign_id: int, as_json: bool) -> None:
+    """État de la campagne ; pendant un envoi, une barre de progression suit en direct."""
+    config = hub.config
+    async with hub.database() as db:
+        campaign = await get_campaign(db, campaign_id)
+        progress = await read_progress(db, campaign_id)
+        if as_json:
+            print_json({**campaign.to_json(), "progress": progress.to_json()})
+            return
+        _echo_campaign(campaign, config)
+        if campaign.status == "sending" and sys.stderr.isatty():
+            with click.progressbar(
+                length=max(progress.audience, 1), label="Envoi", file=sys.stderr
+            ) as bar:
+                bar.update(progress.done)
+                while campaign.status == "sending":
+                    await asyncio.sleep(STATUS_POLL_SECONDS)
+                    latest = await read_progress(db, campaign_id)
+                    bar.update(latest.done - progress.done)
+                    progress = latest
+                    campaign = await get_campaign(db, campaign_id)
+        if campaign.started_at:
+            _echo_progress(progress)
+
+
+@campaign_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_hub
+@run_async
+async def list_command(hub: HubContext, as_json: bool) -> None:
+    """Les campagnes, des plus récentes aux plus anciennes."""
+    async with hub.database() as db:
+        campaigns = await list_campaigns(db)
+    if as_json:
+        print_json([c.to_json() for c in campaigns])
+        return
+    if not campaigns:
+        click.echo("Aucune campagne. Créez-en une : hub campaign create --draft BROUILLON")
+    for campaign in campaigns:
+        _echo_campaign(campaign, hub.config)
+
+
+_STAT_LABELS = {
+    "audience": "Destinataires",
+    "accepted": "Acceptés par le fournisseur",
+    "delivered": "Délivrés",
+    "unique_opens": "Ouvertures (uniques)",
+    "unique_clicks": "Clics (uniques)",
+    "bounces": "Rejets (bounces)",
+    "spam_reports": "Signalements comme spam",
+    "unsubscriptions": "Désinscriptions",
+    "failed": "Échecs d'envoi",
+    "skipped": "Ignorés (désinscrits pendant l'envoi)",
+}
+
+
+@campaign_group.command("stats")
+@click.argument("campaign_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_hub
+@run_async
+async def stats_command(hub: HubContext, campaign_id: int, as_json: bool) -> None:
+    """Les chiffres de la campagne : audience, délivrés, ouvertures, clics, rejets…"""
+    async with hub.database() as db:
+        stats = await campaign_stats(db, campaign_id)
+    if as_json:
+        print_json(stats)
+        return
+    width = max(len(label) for label in _STAT_LABELS.values())
+    for key, label in _STAT_LABELS.items():
+        click.echo(f"{label:<{width}}  {stats[key]}")
+
+
+@campaign_group.command("failures")
+@click.argument("campaign_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_hub
+@run_async
+async def failures_command(hub: HubContext, campaign_id: int, as_json: bool) -> None:
+    """Chaque destinataire en échec et pourquoi (« retry » les renvoie)."""
+    async with hub.database() as db:
+        failures = await campaign_failures(db, campaign_id)
+    if as_json:
+        print_json(failures)
+        return
+    if not failures:
+        click.echo("Aucun échec.")
+    for failure in failures:
+        click.echo(f"{failure['email'] or '(personne effacée)'} : {failure['error']}")
+
+
+def setup(cli: click.Group) -> None:
+    cli.add_command(campaign_group)

@@ -1,0 +1,58 @@
+"""Campaign fixtures: small batches, a draft ready to send, and an audience of real subscribers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from hub.config import Config
+from hub.db import Database
+from hub.subscribers.service import Consent, Person, Subscribers
+from newsletters.draft import write_draft
+from tests.newsletters.factories import full_issue
+
+BATCH_SIZE = 3
+CONSENT = Consent(source="cli", text="Inscrit par l'équipe pour les tests", version="test")
+
+AddPeople = Callable[..., Awaitable[list[str]]]
+
+
+@pytest.fixture
+def config_path(config_path: Path) -> Path:
+    """The shipped configuration with tiny batches, so a dozen people make several batches."""
+    text = config_path.read_text(encoding="utf-8")
+    config_path.write_text(
+        text.replace("batch_size = 1000", f"batch_size = {BATCH_SIZE}"), encoding="utf-8"
+    )
+    return config_path
+
+
+@pytest.fixture
+def draft(config: Config, tmp_path: Path) -> Path:
+    path = tmp_path / "bimestrielle-7.md"
+    path.write_text(write_draft(full_issue(config, "bimestrielle", number=7)), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def add_people(db: Database, config: Config) -> AddPeople:
+    """Subscribe `count` people (confirmed) to `list_key`; returns their addresses in order."""
+
+    async def add(
+        count: int, list_key: str = "bimestrielle", prefix: str = "abonne", *, member: bool = False
+    ) -> list[str]:
+        people = [
+            Person(
+                email=f"{prefix}{i:04d}@example.org",
+                first_name=f"Prénom{i}",
+                last_name="Test",
+                member=member,
+            )
+            for i in range(count)
+        ]
+        await Subscribers(db, config).subscribe_many(people, [list_key], CONSENT, confirmed=True)
+        return [p.email for p in people]
+
+    return add

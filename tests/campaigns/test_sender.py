@@ -1,0 +1,262 @@
+"""Sending a campaign: everyone confirmed once, nobody who left, through pauses, failures and
+a dead sending process. The outbox backend writes what each person would receive."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import socket
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from hub.campaigns.model import CampaignError
+from hub.campaigns.sender import Sender
+from hub.campaigns.service import (
+    cancel_campaign,
+    create_campaign,
+    pause_campaign,
+)
+from hub.config import Config
+from hub.db import Database
+from hub.mail import BatchRejected, Content, Outcome, Recipient
+from hub.mail.factory import make_messenger, outbox_folder
+from hub.subscribers.service import Person, Subscribers
+from hub.tokens import TokenSigner
+from tests.campaigns.conftest import BATCH_SIZE, CONSENT, AddPeople
+
+Hook = Callable[[Sequence[Recipient]], Awaitable[None]]
+
+
+class ControlledProvider:
+    """The outbox backend, with a hook the test runs before each batch is handed over, and
+    batches it refuses: how a test makes things happen *during* a send."""
+
+    def __init__(self, config: Config, hook: Hook | None = None, refuse: set[str] = frozenset()):
+        self.inner = make_messenger(config)
+        self.name = "controlled"
+        self.max_batch = self.inner.max_batch
+        self.hook = hook
+        self.refuse = set(refuse)
+        self.calls: list[list[str]] = []
+
+    async def send(self, content: Content, recipients: Sequence[Recipient]) -> list[Outcome]:
+        self.calls.append([r.email for r in recipients])
+        if self.hook:
+            await self.hook(recipients)
+        if self.refuse & {r.email for r in recipients}:
+            self.refuse -= {r.email for r in recipients}
+            raise BatchRejected("The from address does not match a verified Sender Identity")
+        return await self.inner.send(content, recipients)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+def received(config: Config, campaign_id: int) -> dict[str, list[email.message.EmailMessage]]:
+    """Every message the outbox holds for the campaign, by recipient."""
+    messages: dict[str, list[email.message.EmailMessage]] = {}
+    for path in sorted((outbox_folder(config) / str(campaign_id)).glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        messages.setdefault(str(message["To"]).split("<")[-1].rstrip(">"), []).append(message)
+    return messages
+
+
+async def test_every_confirmed_subscriber_gets_the_issue_once_and_only_them(
+    db: Database, config: Config, draft: Path, add_people: AddPeople
+) -> None:
+    confirmed = await add_people(7)
+    await add_people(2, "adherents-flash", prefix="flash", member=True)
+    subscribers = Subscribers(db, config)
+    await subscribers.subscribe(
+        Person("attente@example.org"), ["bimestrielle"], CONSENT, confirmed=False
+    )
+    gone = await subscribers.find("abonne0003@example.org")
+    assert gone is not None
+    await subscribers.unsubscribe(gone.id, "bimestrielle", "cli")
+    await subscribers.suppress("abonne0005@example.org", "bounce", "550 mailbox unknown")
+
+    campaign = await create_campaign(db, config, draft)
+    assert campaign.list == "bimestrielle" and campaign.status == "draft"
+    progress = await Sender(db, config, make_messenger(config)).start(campaign.id)
+
+    expected = set(confirmed) - {"abonne0003@example.org", "abonne0005@example.org"}
+    messages = received(config, campaign.id)
+    assert set(messages) == expected
+    assert all(len(copies) == 1 for copies in messages.values())
+    assert (progress.audience, progress.accepted, progress.failed) == (5, 5, 0)
+    row = await db.fetch_one("campaign_get", {"id": campaign.id})
+    assert row is not None and row["status"] == "sent" and row["owner"] is None
+
+    # Each message is that person's: their first name, their own signed one-click link.
+    signer = TokenSigner.for_config(config)
+    person = await subscribers.find("abonne0006@example.org")
+    assert person is not None
+    message = messages["abonne0006@example.org"][0]
+    assert message["Subject"] == campaign.subject
+    assert "Bonjour Prénom6" in message.get_body(("plain",)).get_content()
+    link = message["List-Unsubscribe"].split("<")[1].split(">")[0]
+    token = signer.read(link.rsplit("/u/", 1)[1], "unsubscribe")
+    assert (token.subscriber_id, token.list) == (person.id, "bimestrielle")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+async def test_who_leaves_during_the_send_is_not_sent_what_has_not_left(
+    db: Database, config: Config, draft: Path, add_people: AddPeople
+) -> None:
+    addresses = await add_people(30)  # 10 batches of 3
+    subscribers = Subscribers(db, config)
+    last = await subscribers.find(addresses[-1])
+    assert last is not None
+
+    async def leave_on_first_batch(recipients: Sequence[Recipient]) -> None:
+        if addresses[-1] not in {r.email for r in recipients}:
+            await subscribers.unsubscribe(last.id, "*", "web")
+
+    campaign = await create_campaign(db, config, draft)
+    provider = ControlledProvider(config, leave_on_first_batch)
+    progress = await Sender(db, config, provider).start(campaign.id)
+
+    assert addresses[-1] not in received(config, campaign.id)
+    assert len(received(config, campaign.id)) == 29
+    assert (progress.accepted, progress.skipped) == (29, 1)
+
+
+async def test_pause_stops_after_the_batches_in_flight_and_resume_finishes_once(
+    db: Database, config: Config, draft: Path, add_people: AddPeople
+) -> None:
+    addresses = await add_people(45)  # 15 batches
+    campaign = await create_campaign(db, config, draft)
+
+    done: list[bool] = []
+
+    async def pause_once(recipients: Sequence[Recipient]) -> None:
+        if not done:
+            done.append(True)
+            await pause_campaign(db, campaign.id)
+
+    progress = await Sender(db, config, ControlledProvider(config, pause_once)).start(campaign.id)
+    row = await db.fetch_one("campaign_get", {"id": campaign.id})
+    assert row is not None and row["status"] == "paused"
+    assert 0 < progress.accepted < 45 and progress.pending == 45 - progress.accepted
+    assert not progress.in_doubt
+
+    progress = await Sender(db, config, make_messenger(config)).resume(campaign.id)
+    messages = received(config, campaign.id)
+    assert set(messages) == set(addresses)
+    assert all(len(copies) == 1 for copies in messages.values())
+    assert progress.accepted == 45
+
+
+async def test_cancel_stops_the_send_for_good(
+    db: Database, config: Config, draft: Path, add_people: AddPeople
+) -> None:
+    await add_people(30)
+    campaign = await create_campaign(db, config, draft)
+
+    done: list[bool] = []
+
+    async def cancel_once(recipients: Sequence[Recipient]) -> None:
+        if not done:
+            done.append(True)
+            await cancel_campaign(db, campaign.id)
+
+    progress = await Sender(db, config, ControlledProvider(config, cancel_once)).start(campaign.id)
+    assert progress.pending > 0
+    with pytest.raises(CampaignError, match="annulée"):
+        await Sender(db, config, make_messenger(config)).resume(campaign.id)
+    assert len(received(config, campaign.id)) == progress.accepted
+
+
+async def test_a_sending_process_keeps_every_other_one_out(
+    db: Database, config: Config, draft: Path, add_people: AddPeople
+) -> None:
+    await add_people(12)
+    campaign = await create_campaign(db, config, draft)
+    refused: list[str] = []
+
+    async def try_to_resume_elsewhere(recipients: Sequence[Recipient]) -> None:
+        try:
+            await Sender(db, config, make_messenger(config)).resume(campaign.id)
+        except CampaignError as exc:
+            refused.append(str(exc))
+
+    await Sender(db, config, ControlledProvider(config, try_to_resume_elsewhere)).start(campaign.id)
+    assert refused and all("déjà en cours d'envoi" in reason for reason in refused)
+    assert len(received(config, campaign.id)) == 12
+
+
+def _dead_pid() -> int:
+    pid = 4_000_000
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        pid -= 1
+
+
+async def test_a_dead_senders_campaign_resumes_without_its_batch_in_doubt(
+    db: Database, config: Config, draft: Path, add_people: AddPeople
+) -> None:
+    """The state a process killed mid-call leaves: one batch `submitting`, the rest pending."""
+    addresses = await add_people(12)
+    campaign = await create_campaign(db, config, draft)
+    owner = f"{socket.gethostname()}:{_dead_pid()}:dead"
+
+    class Crash(Exception):
+        pass
+
+    async def die(recipients: Sequence[Recipient]) -> None:
+        raise Crash
+
+    with pytest.raises(ExceptionGroup):
+        await Sender(db, config, ControlledProvider(config, die), owner=owner).start(campaign.id)
+    # The crash of a real process releases nothing: put back what it would have left.
+    await db.conn.execute(
+        "UPDATE campaigns SET owner = ?, lease_until = '2999-01-01T00:00:00+00:00' WHERE id = ?",
+        (owner, campaign.id),
+    )
+    in_doubt_rows = await db.conn.execute_fetchall(
+        "SELECT l.email FROM send_log l JOIN send_batches b ON b.campaign_id = l.campaign_id "
+        "AND b.seq = l.batch_seq WHERE b.status = 'submitting' AND l.campaign_id = ?",
+        (campaign.id,),
+    )
+    in_doubt = {row[0] for row in in_doubt_rows}
+    assert 0 < len(in_doubt) <= 4 * BATCH_SIZE
+
+    progress = await Sender(db, config, make_messenger(config)).resume(campaign.id)
+    assert set(received(config, campaign.id)) == set(addresses) - in_doubt
+    assert progress.in_doubt_recipients == len(in_doubt)
+    row = await db.fetch_one("campaign_get", {"id": campaign.id})
+    assert row is not None and row["status"] == "sent"
+
+    progress = await Sender(db, config, make_messenger(config)).retry(campaign.id, in_doubt=True)
+    messages = received(config, campaign.id)
+    assert set(messages) == set(addresses)
+    assert all(len(copies) == 1 for copies in messages.values())
+    assert not progress.in_doubt and progress.accepted == 12
+
+
+async def test_a_refused_batch_fails_alone_and_retry_sends_only_its_recipients(
+    db: Database, config: Config, draft: Path, add_people: AddPeople
+) -> None:
+    addresses = await add_people(12)
+    campaign = await create_campaign(db, config, draft)
+    provider = ControlledProvider(config, refuse={addresses[4]})
+    progress = await Sender(db, config, provider).start(campaign.id)
+
+    failed_batch = addresses[3:6]
+    assert (progress.accepted, progress.failed) == (9, 3)
+    rows = await db.fetch_all("send_log_failures", {"campaign_id": campaign.id})
+    assert [r["email"] for r in rows] == failed_batch
+    assert all("verified Sender Identity" in r["error"] for r in rows)
+    assert set(received(config, campaign.id)) == set(addresses) - set(failed_batch)
+
+    provider = ControlledProvider(config)
+    progress = await Sender(db, config, provider).retry(campaign.id, in_doubt=False)
+    assert provider.calls == [failed_batch]
+    assert (progress.accepted, progress.failed) == (12, 0)
+    assert set(received(config, campaign.id)) == set(addresses)
