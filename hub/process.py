@@ -1,4 +1,5 @@
-"""`hub run`: the one long-running process — web app, scheduler, and later the Discord bots."""
+"""`hub run`: the one long-running process — web app, feeds, campaign sends, and later the
+Discord bots."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from hub.campaigns.runner import campaigns_background
 from hub.config import Config
+from hub.mail.factory import make_messenger
 from hub.scheduler import PeriodicJob, periodic
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.app import create_app
@@ -31,7 +34,10 @@ async def pull_configured_feeds(app: web.Application) -> None:
 def build_app(config: Config) -> web.Application:
     """The web app with every background job of the hub attached to its lifecycle."""
     jobs = [PeriodicJob("feeds", config.feeds.pull_every_minutes * 60, pull_configured_feeds)]
-    return create_app(config, background=[periodic(jobs)])
+    return create_app(
+        config,
+        background=[periodic(jobs), campaigns_background(DB_KEY, make_messenger, config)],
+    )
 
 
 async def serve(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -9,6 +12,7 @@ import pytest
 
 from hub.config import Config
 from hub.db import Database
+from hub.mail.factory import outbox_folder
 from hub.subscribers.service import Consent, Person, Subscribers
 from newsletters.draft import write_draft
 from tests.newsletters.factories import full_issue
@@ -56,3 +60,23 @@ def add_people(db: Database, config: Config) -> AddPeople:
         return [p.email for p in people]
 
     return add
+
+
+def received(config: Config, campaign_id: int) -> dict[str, list[email.message.EmailMessage]]:
+    """Every message the outbox holds for the campaign, by recipient."""
+    messages: dict[str, list[email.message.EmailMessage]] = {}
+    for path in sorted((outbox_folder(config) / str(campaign_id)).glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        messages.setdefault(str(message["To"]).split("<")[-1].rstrip(">"), []).append(message)
+    return messages
+
+
+def dead_pid() -> int:
+    """A process id nobody uses: the owner a killed sender leaves behind."""
+    pid = 4_000_000
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        pid -= 1

@@ -3,9 +3,6 @@ a dead sending process. The outbox backend writes what each person would receive
 
 from __future__ import annotations
 
-import email
-import email.policy
-import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -22,10 +19,10 @@ from hub.campaigns.service import (
 from hub.config import Config
 from hub.db import Database
 from hub.mail import BatchRejected, Content, Outcome, Recipient
-from hub.mail.factory import make_messenger, outbox_folder
+from hub.mail.factory import make_messenger
 from hub.subscribers.service import Person, Subscribers
 from hub.tokens import TokenSigner
-from tests.campaigns.conftest import BATCH_SIZE, CONSENT, AddPeople
+from tests.campaigns.conftest import BATCH_SIZE, CONSENT, AddPeople, dead_pid, received
 
 Hook = Callable[[Sequence[Recipient]], Awaitable[None]]
 
@@ -53,15 +50,6 @@ class ControlledProvider:
 
     async def close(self) -> None:
         await self.inner.close()
-
-
-def received(config: Config, campaign_id: int) -> dict[str, list[email.message.EmailMessage]]:
-    """Every message the outbox holds for the campaign, by recipient."""
-    messages: dict[str, list[email.message.EmailMessage]] = {}
-    for path in sorted((outbox_folder(config) / str(campaign_id)).glob("*.eml")):
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        messages.setdefault(str(message["To"]).split("<")[-1].rstrip(">"), []).append(message)
-    return messages
 
 
 async def test_every_confirmed_subscriber_gets_the_issue_once_and_only_them(
@@ -188,23 +176,13 @@ async def test_a_sending_process_keeps_every_other_one_out(
     assert len(received(config, campaign.id)) == 12
 
 
-def _dead_pid() -> int:
-    pid = 4_000_000
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return pid
-        pid -= 1
-
-
 async def test_a_dead_senders_campaign_resumes_without_its_batch_in_doubt(
     db: Database, config: Config, draft: Path, add_people: AddPeople
 ) -> None:
     """The state a process killed mid-call leaves: one batch `submitting`, the rest pending."""
     addresses = await add_people(12)
     campaign = await create_campaign(db, config, draft)
-    owner = f"{socket.gethostname()}:{_dead_pid()}:dead"
+    owner = f"{socket.gethostname()}:{dead_pid()}:dead"
 
     class Crash(Exception):
         pass

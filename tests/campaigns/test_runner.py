@@ -1,0 +1,114 @@
+"""`hub run`'s side of campaigns: scheduled sends start at their time (late ones when the hub
+comes back), orphaned ones resume, times typed in Paris time are stored in UTC."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hub.campaigns.model import CampaignError
+from hub.campaigns.runner import CampaignRunner
+from hub.campaigns.service import create_campaign, get_campaign, schedule_campaign
+from hub.config import Config
+from hub.db import Database
+from hub.mail.factory import make_messenger
+from hub.timeutil import DateInputError, parse_local_datetime, to_utc_text
+from tests.campaigns.conftest import AddPeople, dead_pid, received
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+async def _until_idle(runner: CampaignRunner) -> None:
+    while runner.tasks:
+        await asyncio.gather(*runner.tasks.values())
+
+
+async def test_a_campaign_due_while_the_hub_was_down_starts_when_it_comes_back(
+    db: Database,
+    config: Config,
+    draft: Path,
+    add_people: AddPeople,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    addresses = await add_people(5)
+    campaign = await create_campaign(db, config, draft)
+    await schedule_campaign(db, config, campaign.id, datetime.now(UTC) + timedelta(hours=1))
+    runner = CampaignRunner(db, config, make_messenger(config))
+
+    await runner.tick()  # not yet due
+    assert not runner.tasks
+    assert (await get_campaign(db, campaign.id)).status == "scheduled"
+
+    # The hub was down when the time came: two hours later it comes back.
+    past = to_utc_text(datetime.now(UTC) - timedelta(hours=2))
+    await db.conn.execute("UPDATE campaigns SET scheduled_at = ? WHERE id = ?", (past, campaign.id))
+    with caplog.at_level(logging.WARNING, logger="hub.campaigns"):
+        await runner.tick()
+        await runner.tick()  # a second check while it sends does not start it twice
+        await _until_idle(runner)
+    assert "campaign_late" in caplog.text and f"campaign={campaign.id}" in caplog.text
+    assert (await get_campaign(db, campaign.id)).status == "sent"
+    messages = received(config, campaign.id)
+    assert sorted(messages) == addresses and all(len(m) == 1 for m in messages.values())
+
+
+async def test_a_campaign_orphaned_by_a_dead_process_is_taken_over(
+    db: Database, config: Config, draft: Path, add_people: AddPeople
+) -> None:
+    addresses = await add_people(7)
+    campaign = await create_campaign(db, config, draft)
+    now = to_utc_text(datetime.now(UTC))
+    # What `start` leaves once it has frozen the audience, if its process then dies.
+    await db.conn.execute(
+        "INSERT INTO send_log (campaign_id, batch_seq, subscriber_id, email, status, updated_at) "
+        "SELECT ?, 0, subscriber_id, email, 'pending', ? FROM list_audience WHERE list = ?",
+        (campaign.id, now, "bimestrielle"),
+    )
+    await db.execute(
+        "send_batches_create", {"campaign_id": campaign.id, "first_seq": 0, "now": now}
+    )
+    await db.conn.execute(
+        "UPDATE campaigns SET status = 'sending', owner = ?, lease_until = ? WHERE id = ?",
+        (f"{socket.gethostname()}:{dead_pid()}:x", "2999-01-01T00:00:00+00:00", campaign.id),
+    )
+    runner = CampaignRunner(db, config, make_messenger(config))
+    await runner.tick()
+    await _until_idle(runner)
+    assert (await get_campaign(db, campaign.id)).status == "sent"
+    assert sorted(received(config, campaign.id)) == addresses
+
+
+async def test_a_past_time_is_refused_with_an_example(
+    db: Database, config: Config, draft: Path
+) -> None:
+    campaign = await create_campaign(db, config, draft)
+    with pytest.raises(CampaignError, match=r"déjà passé.*2026-12-01 09:00"):
+        await schedule_campaign(db, config, campaign.id, datetime(2020, 1, 1, tzinfo=UTC))
+    with pytest.raises(DateInputError, match=r"AAAA-MM-JJ HH:MM.*2026-12-01 09:00"):
+        parse_local_datetime("01/12/2026 9h", PARIS, "--at")
+    assert (await get_campaign(db, campaign.id)).status == "draft"
+
+
+@pytest.mark.parametrize(
+    ("typed", "utc"),
+    [
+        ("2027-01-15 09:00", "2027-01-15T08:00:00+00:00"),  # winter: UTC+1
+        ("2027-07-15 09:00", "2027-07-15T07:00:00+00:00"),  # summer: UTC+2
+        ("2027-03-28 09:00", "2027-03-28T07:00:00+00:00"),  # the morning after the change
+        ("2027-10-31 09:00", "2027-10-31T08:00:00+00:00"),
+    ],
+)
+async def test_paris_times_are_stored_in_utc_across_daylight_saving(
+    db: Database, config: Config, draft: Path, typed: str, utc: str
+) -> None:
+    campaign = await create_campaign(db, config, draft)
+    await schedule_campaign(db, config, campaign.id, parse_local_datetime(typed, PARIS))
+    row = await db.fetch_one("campaign_get", {"id": campaign.id})
+    assert row is not None and row["scheduled_at"] == utc
+    assert (await get_campaign(db, campaign.id)).scheduled_at == datetime.fromisoformat(utc)
