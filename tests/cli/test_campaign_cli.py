@@ -1,0 +1,127 @@
+"""`hub campaign` as staff type it: IDs on the last line, confirmations, dry runs, French errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from hub.config import load_config
+from hub.db import Database
+from hub.mail.factory import outbox_folder
+from hub.subscribers.service import Consent, Person, Subscribers
+from newsletters.draft import write_draft
+from tests.cli.conftest import HubRunner
+from tests.newsletters.factories import full_issue
+
+
+def subscribe(config_path: Path, count: int) -> list[str]:
+    config = load_config(config_path, env={})
+    people = [Person(f"lecteur{i}@example.org", first_name=f"Lecteur{i}") for i in range(count)]
+
+    async def run() -> None:
+        async with await Database.open(config.database_path) as db:
+            await Subscribers(db, config).subscribe_many(
+                people, ["bimestrielle"], Consent("cli", "test", "1"), confirmed=True
+            )
+
+    asyncio.run(run())
+    return [p.email for p in people]
+
+
+@pytest.fixture
+def draft(config_path: Path, tmp_path: Path) -> Path:
+    config = load_config(config_path, env={})
+    path = tmp_path / "bimestrielle-3.md"
+    path.write_text(write_draft(full_issue(config, "bimestrielle", number=3)), encoding="utf-8")
+    return path
+
+
+def test_create_prints_the_id_alone_on_its_last_line_and_json_gives_the_record(
+    hub: HubRunner, draft: Path, config_path: Path
+) -> None:
+    subscribe(config_path, 3)
+    result = hub("campaign", "create", "--draft", str(draft))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "1"
+    assert "Audience actuelle : 3 abonné(s)" in result.stdout
+
+    listed = json.loads(hub("campaign", "list", "--json").stdout)
+    assert [(c["id"], c["status"], c["list"]) for c in listed] == [(1, "draft", "bimestrielle")]
+
+
+def test_send_counts_asks_then_sends_once_and_reports(
+    hub: HubRunner, draft: Path, config_path: Path
+) -> None:
+    addresses = subscribe(config_path, 4)
+    campaign_id = hub("campaign", "create", "--draft", str(draft)).stdout.splitlines()[-1]
+
+    dry = hub("campaign", "send", campaign_id, "--dry-run")
+    assert dry.returncode == 0 and "partirait à 4 destinataire(s)" in dry.stdout
+    declined = hub("campaign", "send", campaign_id)  # no terminal to say yes: nothing is sent
+    assert declined.returncode != 0
+    folder = outbox_folder(load_config(config_path, env={})) / campaign_id
+    assert not folder.exists()
+
+    sent = hub("campaign", "send", campaign_id, "--yes")
+    assert sent.returncode == 0, sent.stderr
+    assert "acceptés : 4" in sent.stdout and "envoyée" in sent.stdout
+    assert len(list(folder.glob("*.eml"))) == len(addresses)
+
+    again = hub("campaign", "send", campaign_id, "--yes")
+    assert again.returncode == 2 and "Erreur : la campagne 1 est envoyée" in again.stderr
+    assert len(list(folder.glob("*.eml"))) == len(addresses)
+
+    stats = json.loads(hub("campaign", "stats", campaign_id, "--json").stdout)
+    assert (stats["audience"], stats["accepted"], stats["failed"]) == (4, 4, 0)
+    status = json.loads(hub("campaign", "status", campaign_id, "--json").stdout)
+    assert status["status"] == "sent" and status["progress"]["accepted"] == 4
+    assert hub("campaign", "failures", campaign_id).stdout.strip() == "Aucun échec."
+
+
+def test_test_send_marks_the_subject_and_counts_nothing(
+    hub: HubRunner, draft: Path, config_path: Path
+) -> None:
+    subscribe(config_path, 2)
+    campaign_id = hub("campaign", "create", "--draft", str(draft)).stdout.splitlines()[-1]
+    result = hub("campaign", "test", campaign_id, "--to", "Equipe@FCPTS.example.org")
+    assert result.returncode == 0, result.stderr
+    assert "Test envoyé à equipe@fcpts.example.org" in result.stdout
+    files = list((outbox_folder(load_config(config_path, env={})) / campaign_id).glob("*.eml"))
+    assert len(files) == 1 and b"Subject: [TEST] " in files[0].read_bytes()
+    stats = json.loads(hub("campaign", "stats", campaign_id, "--json").stdout)
+    assert stats["audience"] == 0 and stats["accepted"] == 0
+
+
+@pytest.mark.parametrize(
+    ("at", "message"),
+    [
+        ("2026-13-01 09:00", "format attendu 'AAAA-MM-JJ HH:MM'"),
+        ("demain 9h", 'par exemple "2026-12-01 09:00"'),
+        ("2020-01-01 09:00", "est déjà passé"),
+    ],
+)
+def test_schedule_refuses_a_bad_or_past_time_with_an_example(
+    hub: HubRunner, draft: Path, at: str, message: str
+) -> None:
+    campaign_id = hub("campaign", "create", "--draft", str(draft)).stdout.splitlines()[-1]
+    result = hub("campaign", "schedule", campaign_id, "--at", at)
+    assert result.returncode == 2 and message in result.stderr
+    status = json.loads(hub("campaign", "status", campaign_id, "--json").stdout)
+    assert status["status"] == "draft"
+
+
+def test_schedule_shows_the_paris_time_back(hub: HubRunner, draft: Path) -> None:
+    campaign_id = hub("campaign", "create", "--draft", str(draft)).stdout.splitlines()[-1]
+    result = hub("campaign", "schedule", campaign_id, "--at", "2031-07-01 09:30")
+    assert result.returncode == 0, result.stderr
+    assert "Programmée le 1er juillet 2031 à 9h30" in result.stdout
+    status = json.loads(hub("campaign", "status", campaign_id, "--json").stdout)
+    assert status["scheduled_at"] == "2031-07-01T07:30:00+00:00"
+
+
+def test_an_unknown_campaign_is_a_clear_error(hub: HubRunner) -> None:
+    result = hub("campaign", "status", "42")
+    assert result.returncode == 2 and "aucune campagne n°42" in result.stderr
