@@ -1,4 +1,5 @@
-"""`hub demo`: the whole newsletter pipeline on the shipped sample feed, for a newcomer.
+"""`hub demo`: the whole newsletter pipeline on the shipped sample feed, for a newcomer: four
+issues rendered and archived, demo subscribers, and the bimonthly issue sent through the outbox.
 
 It works in a sandbox of its own (`<data_dir>/demo`, recreated at each run), so it never
 touches the real archive or uses up the real editions' numbers.
@@ -12,9 +13,13 @@ from datetime import datetime
 
 import click
 
+from hub.campaigns.sender import Sender
+from hub.campaigns.service import create_campaign, get_campaign
 from hub.cli import HubCommand, HubContext, pass_hub, print_json, run_async
 from hub.config import SAMPLE_FEED, Config, FeedSource
 from hub.db import Database
+from hub.mail.factory import make_messenger, outbox_folder
+from hub.subscribers.service import Consent, Person, Subscribers
 from newsletters.fetch import pull_configured
 from newsletters.pipeline import draft_next_issue, publish_draft
 
@@ -23,13 +28,40 @@ from newsletters.pipeline import draft_next_issue, publish_draft
 DEMO_SINCE = datetime.fromisoformat("2025-01-01T00:00:00+01:00")
 
 
+DEMO_FIRST_NAMES = ("Camille", "Julien", "Sophie", "Karim", "Élodie", "Thomas", "Nadia", "Luc")
+DEMO_LAST_NAMES = ("Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Garcia", "Roux", "Petit")
+DEMO_CPTS = ("CPTS du Grand Jonzac", "CPTS Bordeaux Rive Droite", "CPTS Val de Loire", "")
+DEMO_SUBSCRIBERS = 24
+
+
 def demo_config(config: Config) -> Config:
-    """The configuration with its data in the demo sandbox and the sample feed as only feed."""
+    """The configuration with its data in the demo sandbox, the sample feed as only feed, and
+    the outbox as the only backend (the demo never mails anyone)."""
     return dataclasses.replace(
         config,
         data_dir=config.data_dir / "demo",
         feeds=dataclasses.replace(config.feeds, sources=[FeedSource("exemple", str(SAMPLE_FEED))]),
+        mail=dataclasses.replace(config.mail, backend="outbox"),
     )
+
+
+def demo_people() -> list[Person]:
+    """Demo subscribers on example.org (a domain reserved for examples: nobody gets mail)."""
+    people = []
+    for i in range(DEMO_SUBSCRIBERS):
+        first = DEMO_FIRST_NAMES[i % len(DEMO_FIRST_NAMES)]
+        last = DEMO_LAST_NAMES[(i // len(DEMO_FIRST_NAMES)) % len(DEMO_LAST_NAMES)]
+        people.append(
+            Person(
+                email=f"{first}.{last}{i}@example.org".lower().replace("é", "e"),
+                first_name=first,
+                last_name=last,
+                organisation=DEMO_CPTS[i % len(DEMO_CPTS)],
+                role=("salarie", "elu", "coordinateur", "partenaire")[i % 4],
+                member=bool(DEMO_CPTS[i % len(DEMO_CPTS)]),
+            )
+        )
+    return people
 
 
 @click.command("demo", cls=HubCommand)
@@ -49,9 +81,35 @@ async def demo_command(hub: HubContext, as_json: bool) -> None:
         for edition in config.editions:
             _, draft = await draft_next_issue(db, config, edition, since=DEMO_SINCE)
             results.append((await publish_draft(db, config, draft), draft))
+        subscribers = Subscribers(db, config)
+        consent = Consent("cli", "Abonné de démonstration", config.subscriptions.consent_version)
+        people = demo_people()
+        await subscribers.subscribe_many(people, ["bimestrielle"], consent, confirmed=True)
+        members = [p for p in people if p.member]
+        member_lists = [key for key, item in config.lists.items() if item.members_only]
+        await subscribers.subscribe_many(members, member_lists, consent, confirmed=True)
+        bimestrielle_draft = next(d for p, d in results if p.issue.edition == "bimestrielle")
+        campaign = await create_campaign(db, config, bimestrielle_draft)
+        messenger = make_messenger(config)
+        try:
+            progress = await Sender(db, config, messenger).start(campaign.id)
+        finally:
+            await messenger.close()
+        campaign = await get_campaign(db, campaign.id)
+    folder = outbox_folder(config) / str(campaign.id)
+    written = len(list(folder.glob("*.eml")))
 
     if as_json:
-        print_json({"data_dir": str(config.data_dir), "issues": [p.to_json() for p, _ in results]})
+        print_json(
+            {
+                "data_dir": str(config.data_dir),
+                "issues": [p.to_json() for p, _ in results],
+                "subscribers": len(people),
+                "campaign": {**campaign.to_json(), "progress": progress.to_json()},
+                "outbox": str(folder),
+                "files_written": written,
+            }
+        )
         return
     (feed,) = report.feeds
     click.echo(f"Flux d'exemple : {feed.new} articles")
@@ -59,6 +117,16 @@ async def demo_command(hub: HubContext, as_json: bool) -> None:
         issue = published.issue
         click.echo(f"{config.editions[issue.edition].name} n°{issue.number} : {published.files[0]}")
         click.echo(f"    brouillon modifiable : {draft}")
+    click.echo("")
+    click.echo(f"Abonnés de démonstration : {len(people)} (dont {len(members)} adhérents)")
+    click.echo(
+        f"Campagne {campaign.id} « {campaign.subject} » envoyée dans la boîte d'envoi locale :"
+    )
+    click.echo(f"    {folder}")
+    click.echo(
+        f"Destinataires : {progress.audience}, acceptés : {progress.accepted}, "
+        f"fichiers écrits : {written}"
+    )
     click.echo("")
     click.echo("Pour parcourir ces archives dans le navigateur :")
     click.echo(f"    HUB_DATA_DIR={config.data_dir} .venv/bin/hub run")

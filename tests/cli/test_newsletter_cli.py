@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import re
@@ -77,7 +79,9 @@ def test_user_mistakes_are_clear(hub: HubRunner, tmp_path: Path) -> None:
     assert missing.returncode == 2 and "introuvable" in missing.stderr
 
 
-def test_demo_renders_the_four_editions_in_its_sandbox(hub: HubRunner, config: Config) -> None:
+def test_demo_renders_the_four_editions_and_sends_one_in_its_sandbox(
+    hub: HubRunner, config: Config
+) -> None:
     for _ in range(2):  # a second run starts afresh: the same numbers again
         result = hub("demo", "--json")
         assert result.returncode == 0, result.stderr
@@ -96,6 +100,20 @@ def test_demo_renders_the_four_editions_in_its_sandbox(hub: HubRunner, config: C
         assert text.is_file() and meta.is_file()
     bimestrielle = json.loads(Path(issues[0]["files"][2]).read_text(encoding="utf-8"))
     assert any(s["title"] == "Agenda" for s in bimestrielle["sections"])
+    # The bimonthly issue went to every demo subscriber, one message each, in the outbox.
+    campaign = demo["campaign"]
+    assert campaign["status"] == "sent" and campaign["edition"] == "bimestrielle"
+    outbox = Path(demo["outbox"])
+    assert outbox == config.data_dir / "demo" / "outbox" / str(campaign["id"])
+    files = sorted(outbox.glob("*.eml"))
+    assert len(files) == demo["files_written"] == demo["subscribers"] == 24
+    recipients = {
+        email.message_from_bytes(f.read_bytes(), policy=email.policy.default)["To"]
+        .addresses[0]
+        .addr_spec
+        for f in files
+    }
+    assert len(recipients) == 24 and all(r.endswith("@example.org") for r in recipients)
     # The real archive is untouched.
     assert not config.database_path.exists()
 
