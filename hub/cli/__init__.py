@@ -113,7 +113,7 @@ def main() -> None:
 
 
 # The command groups register themselves on `cli`; imported last because they import it.
-from hub.cli import campaign, db, demo, feed, newsletter, run  # noqa: E402
+from hub.cli import campaign, db, demo, feed, newsletter, outbox, run, subscribers  # noqa: E402
 
-for _module in (db, feed, newsletter, campaign, run, demo):
+for _module in (db, feed, newsletter, campaign, outbox, subscribers, run, demo):
     _module.setup(cli)

@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
 from hub.config import load_config
-from hub.db import Database
 from hub.mail.factory import outbox_folder
-from hub.subscribers.service import Consent, Person, Subscribers
-from newsletters.draft import write_draft
-from tests.cli.conftest import HubRunner
-from tests.newsletters.factories import full_issue
-
-
-def subscribe(config_path: Path, count: int) -> list[str]:
-    config = load_config(config_path, env={})
-    people = [Person(f"lecteur{i}@example.org", first_name=f"Lecteur{i}") for i in range(count)]
-
-    async def run() -> None:
-        async with await Database.open(config.database_path) as db:
-            await Subscribers(db, config).subscribe_many(
-                people, ["bimestrielle"], Consent("cli", "test", "1"), confirmed=True
-            )
-
-    asyncio.run(run())
-    return [p.email for p in people]
-
-
-@pytest.fixture
-def draft(config_path: Path, tmp_path: Path) -> Path:
-    config = load_config(config_path, env={})
-    path = tmp_path / "bimestrielle-3.md"
-    path.write_text(write_draft(full_issue(config, "bimestrielle", number=3)), encoding="utf-8")
-    return path
+from tests.cli.conftest import HubRunner, subscribe
 
 
 def test_create_prints_the_id_alone_on_its_last_line_and_json_gives_the_record(
