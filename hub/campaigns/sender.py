@@ -35,6 +35,7 @@ log = logging.getLogger("hub.campaigns")
 
 LEASE_SECONDS = 30
 CONCURRENT_BATCHES = 4  # provider calls in flight at once: hides the round-trip latency
+PROGRESS_EVERY_SECONDS = 0.25
 
 ProgressCallback = Callable[[Progress], None]
 
@@ -119,6 +120,7 @@ class Sender:
         self.owner = owner or new_owner()
         self.stopping = asyncio.Event()  # set on shutdown: finish the batches in flight, stop
         self._signer = TokenSigner.for_config(config)
+        self._progress_at = float("-inf")
         self._base_url = config.web.base_url.rstrip("/")
 
     async def start(self, campaign_id: int) -> Progress:
@@ -305,8 +307,14 @@ class Sender:
                 await self._record_rejected(campaign_id, batch, str(exc))
             else:
                 await self._record(campaign_id, batch, outcomes)
-            if self.on_progress:
-                self.on_progress(await read_progress(self.db, campaign_id))
+            await self._report_progress(campaign_id)
+
+    async def _report_progress(self, campaign_id: int) -> None:
+        """Tell the progress bar, at most a few times a second: counting reads the whole log."""
+        now = asyncio.get_running_loop().time()
+        if self.on_progress and now - self._progress_at >= PROGRESS_EVERY_SECONDS:
+            self._progress_at = now
+            self.on_progress(await read_progress(self.db, campaign_id))
 
     async def _claim_batch(self, campaign_id: int, content: Content) -> _Batch | None:
         """Take the next pending batch: after this commits, it is `submitting`."""
