@@ -1,0 +1,123 @@
+"""What every backend sends: the per-recipient values of the placeholders and the RFC 5322
+message itself (the outbox writes it, SMTP transmits it, SendGrid builds the same from JSON).
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from hub.config import Config
+from hub.mail import Content, Recipient
+from newsletters.render import PLACEHOLDERS
+
+UNSUBSCRIBE_SUBJECT = "desinscription"
+
+
+def display_name(recipient: Recipient) -> str:
+    """The first name on one line (it goes in headers too), "" when unknown."""
+    return " ".join(recipient.first_name.split())
+
+
+def first_name_value(recipient: Recipient) -> str:
+    """The value of [[first_name]]: " Marie", with a leading space so that
+    "Bonjour[[first_name]]," reads well, or "" without a name."""
+    name = display_name(recipient)
+    return f" {name}" if name else ""
+
+
+def html_safe(value: str) -> str:
+    """Safe both in element text and in a quoted attribute (the links go in `href="…"`)."""
+    return html_lib.escape(value, quote=True)
+
+
+def substitutions(recipient: Recipient, *, html: bool) -> dict[str, str]:
+    """Placeholder -> this recipient's value, for the HTML part (`html=True`) or the text part.
+
+    In HTML every value goes through `html_safe`; the text part takes them as they are: a name
+    like "Anne & Marc" must not read "Anne &amp; Marc" there.
+    """
+    values = {
+        PLACEHOLDERS["first_name"]: first_name_value(recipient),
+        PLACEHOLDERS["unsubscribe_url"]: recipient.unsubscribe_url,
+        PLACEHOLDERS["preferences_url"]: recipient.preferences_url,
+    }
+    if html:
+        return {key: html_safe(value) for key, value in values.items()}
+    return values
+
+
+def personalise(template: str, recipient: Recipient, *, html: bool) -> str:
+    """The HTML or text of `template` with this recipient's values in place of the placeholders."""
+    for placeholder, value in substitutions(recipient, html=html).items():
+        template = template.replace(placeholder, value)
+    return template
+
+
+def list_unsubscribe_headers(
+    content: Content, recipient: Recipient, config: Config
+) -> dict[str, str]:
+    """RFC 2369 List-Unsubscribe (one-click link, then mailto for staff) and RFC 8058's
+    List-Unsubscribe-Post, so mailbox providers show their own "unsubscribe" button.
+
+    Empty for mail that is not a newsletter (e.g. a confirmation request) or has no link.
+    """
+    if not (content.list_unsubscribe and recipient.unsubscribe_url):
+        return {}
+    mailto = f"mailto:{config.mail.unsubscribe_address}?subject={UNSUBSCRIBE_SUBJECT}"
+    return {
+        "List-Unsubscribe": f"<{recipient.unsubscribe_url}>, <{mailto}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def tracking_headers(content: Content, recipient: Recipient) -> dict[str, str]:
+    """Our ids, so a bounce read by a person can be traced; never any personal data."""
+    headers = {}
+    if content.campaign_id is not None:
+        headers["X-Campaign-ID"] = str(content.campaign_id)
+    if recipient.send_log_id is not None:
+        headers["X-Send-Log-ID"] = str(recipient.send_log_id)
+    return headers
+
+
+def sender_domain(config: Config) -> str:
+    return config.mail.from_address.rpartition("@")[2]
+
+
+def build_message(
+    content: Content,
+    recipient: Recipient,
+    config: Config,
+    *,
+    message_id_domain: str | None = None,
+) -> EmailMessage:
+    """The complete message for one recipient, exactly as it goes on the wire: text then HTML
+    (multipart/alternative, UTF-8, quoted-printable), personalised, with its list headers."""
+    message = EmailMessage()
+    message["From"] = Address(config.mail.from_name, addr_spec=config.mail.from_address)
+    message["To"] = Address(display_name(recipient), addr_spec=recipient.email)
+    if config.mail.reply_to:
+        message["Reply-To"] = config.mail.reply_to
+    message["Subject"] = content.subject
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = make_msgid(domain=message_id_domain or sender_domain(config))
+    for name, value in (
+        list_unsubscribe_headers(content, recipient, config) | tracking_headers(content, recipient)
+    ).items():
+        message[name] = value
+    message.set_content(
+        personalise(content.text, recipient, html=False), charset="utf-8", cte="quoted-printable"
+    )
+    message.add_alternative(
+        personalise(content.html, recipient, html=True),
+        subtype="html",
+        charset="utf-8",
+        cte="quoted-printable",
+    )
+    for part in message.iter_parts():
+        del part["MIME-Version"]  # belongs to the top level only
+    return message

@@ -1,0 +1,501 @@
+"""A local SendGrid (Mail Send v3) for the tests and the benchmark: real HTTP on 127.0.0.1.
+
+Every request is checked against SendGrid's own OpenAPI contract (tests/contracts/sendgrid, a
+copy so the suite runs on any clone) and against the documented limits the schema cannot
+express; a request that breaks them gets SendGrid's 400 and is kept in `violations`, which a
+test asserts is empty. Accepted messages are kept in `accepted` (and, with `record`, appended to
+a file, one line per recipient, flushed per request, so another process can count them even
+after a crash). Faults are injected on demand: 429 with rate-limit headers, 5xx, slow answers,
+dropped connections, 400 with SendGrid's error body.
+
+In-process::
+
+    async with SendgridServer() as server:
+        ... server.url ...
+
+As its own process (benchmark, crash tests); the URL is the first line on stdout::
+
+    python -m tests.support.sendgrid_server --port 0 --record FILE [--latency-ms N]
+        [--validate full|sample] [--api-key KEY]
+
+The process takes faults as JSON posted to /__fake__/faults, e.g. {"kind": "rate_limit",
+"count": 2, "reset_after": 1}; `kind` is one of rate_limit, error, slow, drop, reject.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import re
+import secrets
+import signal
+import sys
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Self
+
+import jsonschema
+from aiohttp import web
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+CONTRACT_PATH = Path(__file__).resolve().parents[1] / "contracts/sendgrid/mail-send-v3.openapi.json"
+_CONTRACT_URI = "urn:fcpts-tests:sendgrid-mail-send-v3"
+_MAIL_SEND_SCHEMA = "#/components/requestBodies/PostMailSend/content/application~1json/schema"
+CONTROL_PREFIX = "/__fake__/"
+_REQUIRED = re.compile(r"'(.+)' is a required property$")
+
+# Documented at https://www.twilio.com/docs/sendgrid/api-reference/mail-send/mail-send (limits
+# section), not expressible in the schema.
+MAX_BODY_BYTES = 30 * 1024 * 1024
+MAX_PERSONALIZATIONS = 1000  # also in the schema, which sample mode checks on a slice
+MAX_RECIPIENTS = 1000  # to + cc + bcc, over all personalizations of one request
+MAX_SUBSTITUTIONS_BYTES = 10_000  # per personalization
+MAX_CUSTOM_ARGS_BYTES = 10_000  # per personalization
+RESERVED_HEADERS = frozenset(
+    {
+        "x-sg-id",
+        "x-sg-eid",
+        "received",
+        "dkim-signature",
+        "content-type",
+        "content-transfer-encoding",
+        "to",
+        "from",
+        "subject",
+        "reply-to",
+        "cc",
+        "bcc",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    field: str | None = None
+
+    def as_json(self) -> dict[str, str]:
+        return {"message": self.message} | ({"field": self.field} if self.field else {})
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A request the real SendGrid would refuse: the code under test is wrong."""
+
+    method: str
+    path: str
+    problems: list[Problem]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    body: dict[str, Any]
+    message_id: str
+
+
+@dataclass
+class Fault:
+    """What the next mail send answers instead of 202 (see the module docstring)."""
+
+    kind: str
+    status: int = 500
+    delay: float = 0.0  # slow: seconds before answering (then accepted as usual)
+    reset_after: float = 1.0  # rate_limit: seconds until X-RateLimit-Reset
+    retry_after: bool = False  # rate_limit: Retry-After instead of X-RateLimit-Reset
+    problems: list[Problem] = field(default_factory=list)  # reject: the 400's errors
+
+    KINDS = ("rate_limit", "error", "slow", "drop", "reject")
+
+
+def _field(path: Iterable[Any]) -> str | None:
+    return ".".join(str(p) for p in path) or None
+
+
+class Contract:
+    """The routes and the Mail Send body schema of SendGrid's OpenAPI 3.1 document (its
+    schemas are JSON Schema 2020-12; `#/components/…` references resolve in the document)."""
+
+    def __init__(self, path: Path = CONTRACT_PATH) -> None:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        registry = Registry().with_resource(
+            _CONTRACT_URI, Resource(contents=document, specification=DRAFT202012)
+        )
+        self.mail_send = jsonschema.Draft202012Validator(
+            {"$ref": _CONTRACT_URI + _MAIL_SEND_SCHEMA},
+            registry=registry,
+            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+        )
+        self.routes = [
+            (re.compile(re.sub(r"\{[^/}]+\}", "[^/]+", route) + "$"), operations)
+            for route, operations in document["paths"].items()
+        ]
+
+    def operation(self, method: str, path: str) -> tuple[str | None, int]:
+        """The contract's operationId for this request, or (None, 404/405)."""
+        for pattern, operations in self.routes:
+            if pattern.match(path):
+                operation = operations.get(method.lower())
+                return (operation["operationId"], 0) if operation else (None, 405)
+        return None, 404
+
+    def schema_problems(self, body: Any) -> list[Problem]:
+        problems = []
+        for error in self.mail_send.iter_errors(body):
+            path = list(error.absolute_path)
+            missing = _REQUIRED.match(error.message)
+            if error.validator == "required" and missing:  # name the missing field itself
+                path.append(missing[1])
+            problems.append(Problem(error.message, _field(path)))
+        return problems
+
+
+_NEED_TO = (
+    "The to array is required for all personalization objects, and must have at least one "
+    "email object with a valid email address."
+)
+_UNIQUE = (
+    "Each email address in the personalization block should be unique between to, cc, and bcc."
+)
+_NEED_SUBJECT = (
+    "The subject is required. You can get around this requirement if you use a template with a "
+    "subject defined or if every personalization has a subject defined."
+)
+_CONTENT_ORDER = (
+    "If present, text/plain and text/html may only be provided in the order text/plain then "
+    "text/html, and must be the first content types."
+)
+_NEED_CONTENT = "Unless a valid template_id is provided, the content parameter is required."
+
+
+def _personalization_problems(body: dict[str, Any], p: dict[str, Any], where: str) -> list[Problem]:
+    problems = []
+    addresses = [
+        a.get("email", "").lower()
+        for kind in ("to", "cc", "bcc")
+        for a in p.get(kind, [])
+        if isinstance(a, dict)
+    ]
+    if not p.get("to"):
+        problems.append(Problem(_NEED_TO, f"{where}.to"))
+    if len(set(addresses)) != len(addresses):
+        problems.append(Problem(_UNIQUE, where))
+    for name, limit in (
+        ("substitutions", MAX_SUBSTITUTIONS_BYTES),
+        ("custom_args", MAX_CUSTOM_ARGS_BYTES),
+    ):
+        values = p.get(name, {})
+        if not isinstance(values, dict):
+            continue
+        if any(not isinstance(v, str) for v in values.values()):
+            problems.append(Problem(f"{name} values must be strings", f"{where}.{name}"))
+        elif sum(len(k.encode()) + len(v.encode()) for k, v in values.items()) > limit:
+            problems.append(Problem(f"{name} may not exceed {limit} bytes", f"{where}.{name}"))
+    headers = p.get("headers", {})
+    if isinstance(headers, dict):
+        for key, value in headers.items():
+            if key.lower() in RESERVED_HEADERS:
+                problems.append(Problem(f"The header {key} is reserved", f"{where}.headers"))
+            if not isinstance(value, str):
+                problems.append(Problem("Header values must be strings", f"{where}.headers"))
+    if "subject" not in body and "subject" not in p and "template_id" not in body:
+        problems.append(Problem(_NEED_SUBJECT, "subject"))
+    return problems
+
+
+def limit_problems(body: dict[str, Any], *, every_personalization: bool = True) -> list[Problem]:
+    """SendGrid's documented rules that the schema does not say; the per-personalization ones
+    for the first personalization only unless `every_personalization`."""
+    problems = []
+    personalizations = body.get("personalizations")
+    if isinstance(personalizations, list):
+        recipients = 0
+        for i, p in enumerate(personalizations):
+            if isinstance(p, dict):
+                if every_personalization or i == 0:
+                    problems += _personalization_problems(body, p, f"personalizations.{i}")
+                recipients += len(p.get("to", ())) + len(p.get("cc", ())) + len(p.get("bcc", ()))
+        if recipients > MAX_RECIPIENTS:
+            problems.append(
+                Problem(f"The total number of recipients must be no more than {MAX_RECIPIENTS}.")
+            )
+    content = body.get("content")
+    if isinstance(content, list):
+        types = [c.get("type") for c in content if isinstance(c, dict)]
+        expected = [t for t in ("text/plain", "text/html") if t in types]
+        if types[: len(expected)] != expected:
+            problems.append(Problem(_CONTENT_ORDER, "content"))
+    elif "template_id" not in body:
+        problems.append(Problem(_NEED_CONTENT, "content"))
+    return problems
+
+
+def _errors(*problems: Problem) -> dict[str, Any]:
+    return {"errors": [p.as_json() for p in problems]}
+
+
+class SendgridServer:
+    """The fake SendGrid; `api_key=None` accepts any bearer token."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        validate: str = "full",
+        sample_every: int = 50,
+        latency: float = 0.0,
+        record: Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        keep_bodies: bool = True,
+    ) -> None:
+        """`keep_bodies=False` (the process) keeps counts only: a benchmark's bodies would
+        take gigabytes."""
+        if validate not in ("full", "sample"):
+            raise ValueError(f"validate: 'full' or 'sample', not {validate!r}")
+        self.api_key = api_key
+        self.validate = validate
+        self.sample_every = sample_every
+        self.latency = latency
+        self.host, self.port = host, port
+        self.record_path = record
+        self.contract = Contract()
+        self.keep_bodies = keep_bodies
+        self.accepted: list[Accepted] = []
+        self.accepted_requests = 0
+        self.accepted_recipients = 0
+        self.violations: list[Violation] = []
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every API request
+        self.batch_ids: set[str] = set()
+        self._faults: deque[Fault] = deque()
+        self._mail_sends = 0
+        self._record: IO[str] | None = None
+        self._runner: web.AppRunner | None = None
+
+    # -- fault injection -------------------------------------------------------------------
+
+    def inject(self, fault: Fault, count: int = 1) -> None:
+        """The next `count` valid mail sends get `fault`, after earlier injected faults."""
+        if fault.kind not in Fault.KINDS:
+            raise ValueError(f"fault kind: one of {Fault.KINDS}, not {fault.kind!r}")
+        self._faults.extend([fault] * count)
+
+    def rate_limit(
+        self, count: int = 1, *, reset_after: float = 1.0, retry_after: bool = False
+    ) -> None:
+        fault = Fault("rate_limit", 429, reset_after=reset_after, retry_after=retry_after)
+        self.inject(fault, count)
+
+    def fail(self, count: int = 1, *, status: int = 500) -> None:
+        self.inject(Fault("error", status), count)
+
+    def slow(self, count: int = 1, *, delay: float) -> None:
+        self.inject(Fault("slow", delay=delay), count)
+
+    def drop(self, count: int = 1) -> None:
+        self.inject(Fault("drop"), count)
+
+    def reject(self, message: str, field: str | None = None, count: int = 1) -> None:
+        self.inject(Fault("reject", 400, problems=[Problem(message, field)]), count)
+
+    # -- what was accepted -----------------------------------------------------------------
+
+    def recipients(self) -> list[str]:
+        """Every accepted `to` address, in order: a duplicate here is a person mailed twice."""
+        return [
+            to["email"]
+            for accepted in self.accepted
+            for p in accepted.body["personalizations"]
+            for to in p["to"]
+        ]
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def __aenter__(self) -> Self:
+        app = web.Application(client_max_size=MAX_BODY_BYTES + 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        if self.record_path is not None:
+            self._record = self.record_path.open("a", encoding="utf-8")
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._record is not None:
+            self._record.close()
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def _refuse(self, request: web.Request, status: int, *problems: Problem) -> web.Response:
+        self.violations.append(Violation(request.method, request.path, list(problems)))
+        print(f"violation: {request.method} {request.path} {problems}", file=sys.stderr)
+        return web.json_response(_errors(*problems), status=status)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if request.path.startswith(CONTROL_PREFIX):
+            return await self._control(request)
+        raw = await request.read()
+        self.requests.append((request.method, request.path))
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        operation, status = self.contract.operation(request.method, request.path)
+        if operation is None:
+            message = "not found" if status == 404 else "method not allowed"
+            return self._refuse(request, status, Problem(message))
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if not request.headers.get("Authorization", "").startswith("Bearer ") or not token:
+            return self._refuse(request, 401, Problem("authorization required"))
+        if self.api_key is not None and not secrets.compare_digest(token, self.api_key):
+            problem = Problem("The provided authorization grant is invalid, expired, or revoked")
+            return web.json_response(_errors(problem), status=401)
+        if operation == "CreateMailBatch":
+            batch_id = secrets.token_urlsafe(24)
+            self.batch_ids.add(batch_id)
+            return web.json_response({"batch_id": batch_id}, status=201)
+        if operation == "GetMailBatch":
+            batch_id = request.path.rsplit("/", 1)[1]
+            if batch_id not in self.batch_ids:
+                return web.json_response(_errors(Problem("invalid batch id")), status=400)
+            return web.json_response({"batch_id": batch_id})
+        return await self._mail_send(request, raw)
+
+    async def _mail_send(self, request: web.Request, raw: bytes) -> web.StreamResponse:
+        if request.content_type != "application/json":
+            return self._refuse(
+                request, 400, Problem("Content-Type should be application/json.", "content-type")
+            )
+        if len(raw) > MAX_BODY_BYTES:
+            return self._refuse(request, 413, Problem("content too large"))
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return self._refuse(request, 400, Problem("Bad Request: invalid JSON", None))
+        self._mail_sends += 1
+        full = self.validate == "full" or (self._mail_sends - 1) % self.sample_every == 0
+        checked, problems = body, []
+        if not full and isinstance(body, dict) and isinstance(body.get("personalizations"), list):
+            checked = body | {"personalizations": body["personalizations"][:1]}
+            if len(body["personalizations"]) > MAX_PERSONALIZATIONS:
+                problems.append(Problem("Too many personalizations", "personalizations"))
+        problems += self.contract.schema_problems(checked)
+        if isinstance(body, dict):
+            problems += limit_problems(body, every_personalization=full)
+            batch_id = body.get("batch_id")
+            if isinstance(batch_id, str) and batch_id not in self.batch_ids:
+                problems.append(Problem("invalid batch id", "batch_id"))
+        if problems:
+            return self._refuse(request, 400, *problems)
+        fault = self._faults.popleft() if self._faults else None
+        if fault is not None and fault.kind != "slow":
+            return self._answer_fault(request, fault)
+        if fault is not None:
+            await asyncio.sleep(fault.delay)
+        return self._accept(body)
+
+    def _answer_fault(self, request: web.Request, fault: Fault) -> web.StreamResponse:
+        if fault.kind == "drop":
+            assert request.transport is not None
+            request.transport.abort()  # the body was read; no answer ever comes
+            raise asyncio.CancelledError
+        if fault.kind == "rate_limit":
+            reset = time.time() + fault.reset_after
+            headers = {"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0"}
+            if fault.retry_after:
+                headers["Retry-After"] = str(math.ceil(fault.reset_after))
+            else:
+                headers["X-RateLimit-Reset"] = str(math.ceil(reset))
+            problem = Problem("too many requests")
+            return web.json_response(_errors(problem), status=429, headers=headers)
+        if fault.kind == "reject":
+            return web.json_response(_errors(*fault.problems), status=400)
+        return web.json_response(_errors(Problem("internal server error")), status=fault.status)
+
+    def _accept(self, body: dict[str, Any]) -> web.Response:
+        message_id = secrets.token_urlsafe(16)[:22]
+        self.accepted_requests += 1
+        self.accepted_recipients += sum(len(p["to"]) for p in body["personalizations"])
+        if self.keep_bodies:
+            self.accepted.append(Accepted(body, message_id))
+        if self._record is not None:
+            self._record.write(
+                "".join(
+                    f"{to['email']}\t{p.get('custom_args', {}).get('send_log_id', '')}"
+                    f"\t{message_id}\n"
+                    for p in body["personalizations"]
+                    for to in p["to"]
+                )
+            )
+            self._record.flush()
+        return web.Response(status=202, headers={"X-Message-Id": message_id})
+
+    async def _control(self, request: web.Request) -> web.Response:
+        """Fault injection and counters for a server running as its own process."""
+        if request.path == CONTROL_PREFIX + "faults" and request.method == "POST":
+            spec = await request.json()
+            count = int(spec.pop("count", 1))
+            problems = [Problem(**p) for p in spec.pop("problems", [])]
+            self.inject(Fault(problems=problems, **spec), count)
+            return web.json_response({"pending": len(self._faults)})
+        if request.path == CONTROL_PREFIX + "stats":
+            return web.json_response(
+                {
+                    "requests": len(self.requests),
+                    "accepted": self.accepted_requests,
+                    "recipients": self.accepted_recipients,
+                    "violations": len(self.violations),
+                }
+            )
+        raise web.HTTPNotFound()
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    server = SendgridServer(
+        api_key=args.api_key,
+        validate=args.validate,
+        sample_every=args.sample_every,
+        latency=args.latency_ms / 1000,
+        record=args.record,
+        host=args.host,
+        port=args.port,
+        keep_bodies=False,
+    )
+    async with server:
+        print(server.url, flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--record", type=Path, help="append accepted recipients to this file")
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--validate", choices=("full", "sample"), default="full")
+    parser.add_argument("--sample-every", type=int, default=50)
+    parser.add_argument("--api-key", default=None, help="the only key accepted (default: any)")
+    args = parser.parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(args))
+
+
+if __name__ == "__main__":
+    main()
