@@ -1,0 +1,173 @@
+"""Transactional e-mails: the answer to a sign-up (confirm, already subscribed, reserved lists)
+and the notice that someone has been unsubscribed.
+
+They are rendered by the newsletters' own machinery (`render_mjml`, `compile_mjml`,
+`render_text`) on `templates/mjml/base.mjml.j2`, for one recipient at a time, and sent through
+the configured backend as category "transactionnel", without List-Unsubscribe: they are not
+newsletters, and nobody subscribes to them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hub.config import Config, MailingList
+from hub.mail import BatchRejected, Content, Messenger, Recipient
+from hub.timeutil import french_date, french_time
+from hub.tokens import ALL_LISTS, TokenSigner
+from newsletters.render import compile_mjml, render_mjml, render_text
+
+log = logging.getLogger(__name__)
+
+CATEGORY = "transactionnel"
+ACCENT = "#1d4f91"  # the site's blue: white text on it reads at 8.6:1
+# Where each kind of signed link lands (routes of hub.web.subscriptions).
+LINK_PATHS = {"confirm": "/confirmer/", "preferences": "/preferences/", "unsubscribe": "/u/"}
+
+
+class NoticeNotSent(Exception):
+    """The backend did not take the message; the message says why, for the logs."""
+
+
+@dataclass(frozen=True)
+class SignupAnswer:
+    """What a sign-up request came to, list by list (list keys)."""
+
+    to_confirm: Sequence[str] = ()  # waiting for the person's confirmation
+    already: Sequence[str] = ()  # already confirmed before this request
+    refused: Sequence[str] = ()  # members-only lists the person is not entitled to
+
+    @property
+    def empty(self) -> bool:
+        return not (self.to_confirm or self.already or self.refused)
+
+
+def signed_path(
+    config: Config,
+    purpose: str,
+    subscriber_id: int,
+    list_key: str = ALL_LISTS,
+    *,
+    ttl_seconds: int | None = None,
+) -> str:
+    """The path of one of the subscription pages, signed for this subscriber (pages of the
+    site link to each other by path, e-mails by `signed_link`)."""
+    token = TokenSigner.for_config(config).make(
+        purpose, subscriber_id, list_key, ttl_seconds=ttl_seconds
+    )
+    return f"{LINK_PATHS[purpose]}{token}"
+
+
+def signed_link(
+    config: Config,
+    purpose: str,
+    subscriber_id: int,
+    list_key: str = ALL_LISTS,
+    *,
+    ttl_seconds: int | None = None,
+) -> str:
+    """The absolute link of `signed_path`, as e-mails carry it."""
+    path = signed_path(config, purpose, subscriber_id, list_key, ttl_seconds=ttl_seconds)
+    return f"{config.web.base_url.rstrip('/')}{path}"
+
+
+def confirm_ttl_seconds(config: Config) -> int:
+    return config.subscriptions.confirm_days * 86_400
+
+
+def local_moment(config: Config, unix_time: float) -> str:
+    """'14 décembre 2026 à 9h05', in the hub's time zone."""
+    moment = datetime.fromtimestamp(unix_time, UTC).astimezone(config.tz)
+    return f"{french_date(moment.date())} à {french_time(moment)}"
+
+
+def _lists(config: Config, keys: Sequence[str]) -> list[MailingList]:
+    return [config.mailing_list(key) for key in keys]
+
+
+def _content(config: Config, name: str, subject: str, context: dict[str, Any]) -> Content:
+    context = {"accent": ACCENT, "title": subject, "preheader": "", **context}
+    return Content(
+        subject=subject,
+        html=compile_mjml(render_mjml(f"mjml/{name}.mjml.j2", context, config)),
+        text=render_text(f"text/{name}.txt.j2", context, config),
+        category=CATEGORY,
+        list_unsubscribe=False,
+    )
+
+
+def signup_content(config: Config, answer: SignupAnswer, subscriber_id: int | None) -> Content:
+    """The answer to a sign-up: a confirmation link when a list waits for one, a link to the
+    preferences page when the person is known, and why members-only lists were refused."""
+    confirm_url = preferences_url = expires = ""
+    if answer.to_confirm and subscriber_id is not None:
+        ttl = confirm_ttl_seconds(config)
+        expires = local_moment(config, time.time() + ttl)
+        confirm_url = signed_link(config, "confirm", subscriber_id, ttl_seconds=ttl)
+    if subscriber_id is not None:
+        preferences_url = signed_link(config, "preferences", subscriber_id)
+    subject = (
+        "Confirmez votre inscription"
+        if confirm_url
+        else f"Votre demande d'inscription aux lettres de la {config.federation.short_name}"
+    )
+    context = {
+        "to_confirm": _lists(config, answer.to_confirm) if confirm_url else [],
+        "already": _lists(config, answer.already),
+        "refused": _lists(config, answer.refused),
+        "confirm_url": confirm_url,
+        "expires": expires,
+        "preferences_url": preferences_url,
+        "preheader": "Un clic pour recevoir nos lettres d'information" if confirm_url else "",
+    }
+    return _content(config, "confirm", subject, context)
+
+
+def unsubscribed_content(config: Config, lists: Sequence[str], subscriber_id: int) -> Content:
+    """The notice sent after an unsubscription, with the way back (the preferences page)."""
+    context = {
+        "lists": _lists(config, lists),
+        "preferences_url": signed_link(config, "preferences", subscriber_id),
+    }
+    return _content(config, "unsubscribed", "Vous êtes désinscrit(e)", context)
+
+
+async def send(messenger: Messenger, content: Content, email: str, first_name: str) -> None:
+    """Hand one message to the backend; `NoticeNotSent` when it is not accepted."""
+    recipient = Recipient(email=email, first_name=first_name)
+    try:
+        (outcome,) = await messenger.send(content, [recipient])
+    except BatchRejected as exc:
+        raise NoticeNotSent(str(exc)) from exc
+    if not outcome.accepted:
+        raise NoticeNotSent(outcome.error or "refused")
+    log.info("notice sent", extra={"subject": content.subject, "message_id": outcome.message_id})
+
+
+async def send_signup(
+    config: Config,
+    messenger: Messenger,
+    *,
+    email: str,
+    first_name: str,
+    answer: SignupAnswer,
+    subscriber_id: int | None,
+) -> None:
+    await send(messenger, signup_content(config, answer, subscriber_id), email, first_name)
+
+
+async def send_unsubscribed(
+    config: Config,
+    messenger: Messenger,
+    *,
+    email: str,
+    first_name: str,
+    lists: Sequence[str],
+    subscriber_id: int,
+) -> None:
+    await send(messenger, unsubscribed_content(config, lists, subscriber_id), email, first_name)

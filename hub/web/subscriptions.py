@@ -1,0 +1,538 @@
+"""The subscription pages: the public sign-up form, the double opt-in confirmation, each
+subscriber's preferences, and the unsubscription link of every newsletter (RFC 8058).
+
+Handlers stay thin: the `Subscribers` service changes subscriptions and records consents,
+`hub.notices` writes the e-mails. Every page but the form is reached through a signed link
+(`hub.tokens`): a token that is forged, altered, of another purpose or for a person who no
+longer exists gets the same French 404 page, and changes nothing.
+
+The form answers the same whatever the address (new, pending, confirmed, suppressed), so it
+cannot be used to learn who is subscribed; what differs goes to the mailbox, in the e-mail.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from hub import notices
+from hub.config import Config, MailingList
+from hub.db import Database
+from hub.mail import Messenger
+from hub.mail.factory import make_messenger
+from hub.notices import NoticeNotSent, SignupAnswer
+from hub.subscribers.service import (
+    ACTIVE,
+    Consent,
+    InvalidEmail,
+    ListOutcome,
+    Person,
+    Subscriber,
+    Subscribers,
+    normalise_email,
+)
+from hub.tokens import ALL_LISTS, InvalidToken, TokenSigner
+from hub.web import CONFIG_KEY, DB_KEY
+from hub.web.pages import render_page
+
+log = logging.getLogger("hub.web.subscriptions")
+
+routes = web.RouteTableDef()
+
+HONEYPOT = "site_web"  # hidden by CSS: a person leaves it empty, a robot fills it in
+MAX_LENGTH = 100
+ROLE_LABELS = {
+    "coordinateur": "Coordinateur ou coordinatrice de CPTS",
+    "salarie": "Salarié(e) d'une CPTS",
+    "elu": "Élu(e) d'une CPTS (bureau, conseil d'administration)",
+    "partenaire": "Partenaire (ARS, Assurance maladie, institution…)",
+    "autre": "Autre",
+}
+STATUS_LABELS = {
+    None: "non inscrit(e)",
+    "pending": "en attente de confirmation",
+    "confirmed": "inscrit(e)",
+    "unsubscribed": "désinscrit(e)",
+    "bounced": "adresse en erreur, plus aucun envoi",
+    "complained": "signalée comme indésirable, plus aucun envoi",
+}
+PREFERENCES_LABEL = "Choisir les lettres que je reçois"
+_FIELDS = ("email", "prenom", "nom", "organisation", "role", "listes", "consentement")
+
+
+def _consent(config: Config, request: web.Request) -> Consent:
+    return Consent(
+        source="web",
+        text=config.subscriptions.consent_text,
+        version=config.subscriptions.consent_version,
+        ip=request.remote,
+    )
+
+
+def _notice(
+    request: web.Request,
+    *,
+    title: str,
+    lead: str,
+    status: int = 200,
+    lists: Sequence[MailingList] = (),
+    paragraphs: Sequence[str] = (),
+    links: Sequence[tuple[str, str]] = (),
+) -> web.Response:
+    return render_page(
+        request,
+        "subscription_notice.html",
+        status=status,
+        title=title,
+        lead=lead,
+        lists=lists,
+        paragraphs=paragraphs,
+        links=links,
+    )
+
+
+def _invalid_link(request: web.Request) -> web.Response:
+    return _notice(
+        request,
+        status=404,
+        title="Lien invalide",
+        lead="Ce lien n'est pas valide : il a pu être mal copié ou coupé par votre messagerie.",
+        paragraphs=[
+            "Ouvrez-le de nouveau depuis l'e-mail reçu, en entier, ou refaites votre demande.",
+        ],
+        links=[("/abonnement", "S'abonner aux newsletters")],
+    )
+
+
+@asynccontextmanager
+async def _messenger(config: Config) -> AsyncIterator[Messenger]:
+    messenger = make_messenger(config)
+    try:
+        yield messenger
+    finally:
+        await messenger.close()
+
+
+async def _open_link(request: web.Request, purpose: str) -> tuple[Subscriber, str] | web.Response:
+    """The subscriber and list a signed link names, or the page that refuses it."""
+    try:
+        token = TokenSigner.for_config(request.app[CONFIG_KEY]).read(
+            request.match_info["token"], purpose
+        )
+    except InvalidToken as exc:
+        log.info("signed link refused", extra={"purpose": purpose, "problem": str(exc)})
+        if str(exc) == "expired":
+            return _notice(
+                request,
+                status=410,
+                title="Lien expiré",
+                lead="Ce lien de confirmation a expiré : votre inscription n'a pas été confirmée.",
+                paragraphs=["Refaites votre demande : un nouveau lien vous sera envoyé."],
+                links=[("/abonnement", "S'abonner aux newsletters")],
+            )
+        return _invalid_link(request)
+    config = request.app[CONFIG_KEY]
+    subscriber = await Subscribers(request.app[DB_KEY], config).get(token.subscriber_id)
+    if subscriber is None or (token.list != ALL_LISTS and token.list not in config.lists):
+        return _invalid_link(request)
+    return subscriber, token.list
+
+
+# --- Sign-up form ---------------------------------------------------------------------------
+
+
+def _form_page(
+    request: web.Request,
+    values: Mapping[str, Any],
+    errors: Mapping[str, str],
+    status: int = 200,
+) -> web.Response:
+    config = request.app[CONFIG_KEY]
+    lists = config.lists
+    return render_page(
+        request,
+        "subscribe.html",
+        status=status,
+        values=values,
+        errors=errors,
+        # Each error of the summary links to its field (the group's first box for the lists).
+        anchors={field: field for field in _FIELDS}
+        | {"listes": f"liste-{next(iter(config.lists))}"},
+        roles=[(key, ROLE_LABELS[key]) for key in ROLE_LABELS],
+        lists=list(lists.items()),
+        any_reserved=any(item.members_only for item in lists.values()),
+        consent_text=config.subscriptions.consent_text,
+        honeypot=HONEYPOT,
+        max_length=MAX_LENGTH,
+    )
+
+
+@routes.get("/abonnement")
+async def signup_form(request: web.Request) -> web.Response:
+    empty = {field: "" for field in _FIELDS} | {"listes": []}
+    return _form_page(request, empty, {})
+
+
+def _read_form(
+    form: MultiDictProxy[Any], config: Config
+) -> tuple[dict[str, Any], dict[str, str], str]:
+    """The values as typed (to show again), the errors by field, and the normalised address."""
+    values: dict[str, Any] = {
+        field: str(form.get(field, "")).strip() for field in _FIELDS if field != "listes"
+    }
+    values["listes"] = [key for key in form.getall("listes", []) if key in config.lists]
+    errors: dict[str, str] = {}
+    email = ""
+    if not values["email"]:
+        errors["email"] = "indiquez votre adresse e-mail, par exemple prenom.nom@cpts-exemple.fr"
+    else:
+        try:
+            email = normalise_email(values["email"])
+        except InvalidEmail as exc:
+            errors["email"] = f"{exc}. Vérifiez-la, par exemple prenom.nom@cpts-exemple.fr"
+    if not values["prenom"]:
+        errors["prenom"] = "indiquez votre prénom"
+    for field, label in (("prenom", "le prénom"), ("nom", "le nom"), ("organisation", "ce champ")):
+        if len(values[field]) > MAX_LENGTH:
+            errors[field] = f"{label} est trop long : {MAX_LENGTH} caractères au plus"
+    if values["role"] and values["role"] not in ROLE_LABELS:
+        errors["role"] = "choisissez votre fonction dans la liste proposée"
+    if not values["listes"]:
+        errors["listes"] = "cochez au moins une lettre"
+    if not values["consentement"]:
+        errors["consentement"] = (
+            "cochez la case d'accord : sans votre accord, nous ne pouvons pas vous inscrire"
+        )
+    return values, errors, email
+
+
+async def _within_rate_limit(db: Database, ip: str, limit: int) -> bool:
+    """Count this sign-up against its IP's hour; False past the limit. Only the current hour
+    is kept."""
+    hour = datetime.now(UTC).strftime("%Y-%m-%dT%H")
+    async with db.transaction():
+        await db.execute("signup_attempts_prune", {"hour": hour})
+        row = await db.fetch_one("signup_attempt_count", {"ip": ip, "hour": hour})
+    return row is not None and row["count"] <= limit
+
+
+def _signup_done(request: web.Request, email: str) -> web.Response:
+    days = request.app[CONFIG_KEY].subscriptions.confirm_days
+    return _notice(
+        request,
+        title="Vérifiez votre boîte de réception",
+        lead=f"Nous avons envoyé un e-mail à l'adresse {email} si elle peut recevoir nos lettres.",
+        paragraphs=[
+            "Ouvrez-le et cliquez sur le lien « Confirmer mon inscription » : sans cette "
+            f"confirmation, vous ne recevrez rien. Le lien est valable {days} jours.",
+            "Vous ne le trouvez pas d'ici quelques minutes ? Regardez dans les courriers "
+            "indésirables, puis vérifiez l'adresse saisie.",
+        ],
+        links=[("/", "Retour aux newsletters")],
+    )
+
+
+async def _person(subscribers: Subscribers, email: str, values: Mapping[str, Any]) -> Person:
+    """The person as the form describes them. Whoever types an address cannot rewrite the
+    details of someone who has confirmed it: for them only the address is given."""
+    known = await subscribers.find(email)
+    if known is not None and "confirmed" in (await subscribers.subscriptions(known.id)).values():
+        return Person(email=email)
+    return Person(
+        email=email,
+        first_name=values["prenom"],
+        last_name=values["nom"],
+        organisation=values["organisation"],
+        role=values["role"] or "autre",
+    )
+
+
+async def _signup_answer(
+    subscribers: Subscribers, email: str, outcomes: Sequence[ListOutcome]
+) -> tuple[Subscriber | None, SignupAnswer]:
+    """The person as stored (None when nothing was) and what to tell them by e-mail: nothing
+    (an empty answer) to a suppressed address, or when every list chosen ended in a bounce or
+    a complaint."""
+    if await subscribers.is_suppressed(email):
+        return None, SignupAnswer()
+    stored = await subscribers.find(email)
+    statuses = await subscribers.subscriptions(stored.id) if stored else {}
+    return stored, SignupAnswer(
+        to_confirm=[o.list for o in outcomes if statuses.get(o.list) == "pending"],
+        already=[o.list for o in outcomes if statuses.get(o.list) == "confirmed"],
+        refused=[o.list for o in outcomes if o.status == "members_only"],
+    )
+
+
+@routes.post("/abonnement")
+async def signup(request: web.Request) -> web.Response:
+    config, db = request.app[CONFIG_KEY], request.app[DB_KEY]
+    ip = request.remote or "inconnue"
+    if not await _within_rate_limit(db, ip, config.subscriptions.signups_per_ip_per_hour):
+        log.warning("sign-up refused: rate limit", extra={"remote": ip})
+        return _notice(
+            request,
+            status=429,
+            title="Trop de demandes",
+            lead="Trop de demandes d'inscription sont venues de votre connexion depuis une heure.",
+            paragraphs=["Réessayez dans une heure. Rien n'a été enregistré pour cette demande."],
+            links=[("/", "Retour aux newsletters")],
+        )
+    form = await request.post()
+    values, errors, email = _read_form(form, config)
+    if form.get(HONEYPOT):
+        log.info("sign-up ignored: honeypot filled", extra={"remote": ip})
+        return _signup_done(request, values["email"])
+    if errors:
+        return _form_page(request, values, errors, status=400)
+
+    subscribers = Subscribers(db, config)
+    outcomes = await subscribers.subscribe(
+        await _person(subscribers, email, values),
+        values["listes"],
+        _consent(config, request),
+        confirmed=False,
+        allow_resubscribe=True,
+    )
+    stored, answer = await _signup_answer(subscribers, email, outcomes)
+    if answer.empty:
+        return _signup_done(request, values["email"])
+    try:
+        async with _messenger(config) as messenger:
+            await notices.send_signup(
+                config,
+                messenger,
+                email=email,
+                first_name=stored.first_name if stored else values["prenom"],
+                answer=answer,
+                subscriber_id=stored.id if stored else None,
+            )
+    except NoticeNotSent as exc:
+        log.error("sign-up e-mail not sent", extra={"problem": str(exc)})
+        return _notice(
+            request,
+            status=503,
+            title="E-mail non envoyé",
+            lead="L'e-mail de confirmation n'a pas pu partir, à la suite d'un incident d'envoi.",
+            paragraphs=["Réessayez dans quelques minutes : renvoyer le formulaire suffit."],
+            links=[("/abonnement", "Revenir au formulaire")],
+        )
+    return _signup_done(request, values["email"])
+
+
+# --- Confirmation -----------------------------------------------------------------------------
+
+
+@routes.get("/confirmer/{token}")
+async def confirm(request: web.Request) -> web.Response:
+    """Double opt-in. A GET that changes state, as every double opt-in link does: a mail
+    scanner opening it first confirms what the person asked for, which is acceptable."""
+    found = await _open_link(request, "confirm")
+    if isinstance(found, web.Response):
+        return found
+    subscriber, list_key = found
+    config = request.app[CONFIG_KEY]
+    subscribers = Subscribers(request.app[DB_KEY], config)
+    await subscribers.confirm(subscriber.id, list_key, _consent(config, request))
+    statuses = await subscribers.subscriptions(subscriber.id)
+    confirmed = [item for key, item in config.lists.items() if statuses.get(key) == "confirmed"]
+    links = [
+        (
+            notices.signed_path(config, "preferences", subscriber.id),
+            "Choisir les lettres que je reçois",
+        )
+    ]
+    if not confirmed:
+        return _notice(
+            request,
+            title="Aucune inscription à confirmer",
+            lead="Cette adresse n'a aucune inscription en attente de confirmation.",
+            paragraphs=["Vous pouvez choisir vos lettres sur la page de vos préférences."],
+            links=links,
+        )
+    return _notice(
+        request,
+        title="Inscription confirmée",
+        lead="Merci ! Vous recevrez désormais "
+        + ("la lettre suivante :" if len(confirmed) == 1 else "les lettres suivantes :"),
+        lists=confirmed,
+        paragraphs=["Chaque e-mail contient un lien pour vous désinscrire en un clic."],
+        links=links,
+    )
+
+
+def _preferences_link(config: Config, subscriber_id: int) -> tuple[str, str]:
+    return notices.signed_path(config, "preferences", subscriber_id), PREFERENCES_LABEL
+
+
+async def _notify_unsubscribed(
+    config: Config, subscribers: Subscribers, subscriber: Subscriber, lists: Sequence[str]
+) -> None:
+    """Tell the person, so a forwarded e-mail's link used by someone else can be undone. Not
+    to a suppressed address; a failure is logged, the unsubscription stands."""
+    if not lists or await subscribers.is_suppressed(subscriber.email):
+        return
+    try:
+        async with _messenger(config) as messenger:
+            await notices.send_unsubscribed(
+                config,
+                messenger,
+                email=subscriber.email,
+                first_name=subscriber.first_name,
+                lists=lists,
+                subscriber_id=subscriber.id,
+            )
+    except NoticeNotSent as exc:
+        log.error("unsubscription e-mail not sent", extra={"problem": str(exc)})
+
+
+# --- Preferences ------------------------------------------------------------------------------
+
+
+async def _preferences_page(
+    request: web.Request,
+    subscriber: Subscriber,
+    *,
+    saved: str = "",
+    problems: Sequence[str] = (),
+) -> web.Response:
+    config = request.app[CONFIG_KEY]
+    subscribers = Subscribers(request.app[DB_KEY], config)
+    statuses = await subscribers.subscriptions(subscriber.id)
+    choices = []
+    for key, item in config.lists.items():
+        status = statuses.get(key)
+        active = status in ACTIVE
+        # Reserved lists stay open to members; anyone may still leave one they are on.
+        disabled = item.members_only and not subscriber.member and not active
+        choices.append((key, item, STATUS_LABELS[status], active, disabled))
+    if await subscribers.is_suppressed(subscriber.email):
+        problems = [
+            *problems,
+            "Nos envois à cette adresse sont arrêtés (adresse en erreur, signalement comme "
+            f"indésirable ou demande de suppression). Pour les reprendre, écrivez à "
+            f"{config.federation.contact_email}.",
+        ]
+    return render_page(
+        request,
+        "preferences.html",
+        subscriber=subscriber,
+        choices=choices,
+        saved=saved,
+        problems=problems,
+        action=request.path,
+        consent_text=config.subscriptions.consent_text,
+        disabled_reserved=any(choice[4] for choice in choices),
+    )
+
+
+@routes.get("/preferences/{token}")
+async def preferences(request: web.Request) -> web.Response:
+    found = await _open_link(request, "preferences")
+    if isinstance(found, web.Response):
+        return found
+    return await _preferences_page(request, found[0])
+
+
+@routes.post("/preferences/{token}")
+async def save_preferences(request: web.Request) -> web.Response:
+    """Checked lists are subscribed and confirmed at once (the link came from the person's own
+    mailbox), unchecked ones left; "tout" leaves every list."""
+    found = await _open_link(request, "preferences")
+    if isinstance(found, web.Response):
+        return found
+    subscriber = found[0]
+    config = request.app[CONFIG_KEY]
+    subscribers = Subscribers(request.app[DB_KEY], config)
+    form = await request.post()
+    statuses = await subscribers.subscriptions(subscriber.id)
+    active = {key for key, status in statuses.items() if status in ACTIVE}
+    if form.get("action") == "tout":
+        left = await subscribers.unsubscribe(subscriber.id, ALL_LISTS, "web", request.remote)
+        await _notify_unsubscribed(config, subscribers, subscriber, left)
+        return await _preferences_page(
+            request, subscriber, saved="Vous êtes désinscrit(e) de toutes les lettres."
+        )
+    chosen = [key for key in config.lists if key in form.getall("listes", [])]
+    problems = []
+    to_join = [key for key in chosen if statuses.get(key) != "confirmed"]
+    if to_join:
+        outcomes = await subscribers.subscribe(
+            Person(email=subscriber.email),
+            to_join,
+            _consent(config, request),
+            confirmed=True,
+            allow_resubscribe=True,
+        )
+        if any(o.status == "suppressed" for o in outcomes):
+            problems.append("Les lettres cochées n'ont pas pu être ajoutées.")
+    left = []
+    for key in sorted(active - set(chosen)):
+        left += await subscribers.unsubscribe(subscriber.id, key, "web", request.remote)
+    await _notify_unsubscribed(config, subscribers, subscriber, left)
+    return await _preferences_page(
+        request, subscriber, saved="Vos choix sont enregistrés.", problems=problems
+    )
+
+
+# --- Unsubscription ---------------------------------------------------------------------------
+
+
+def _lists_named(config: Config, list_key: str) -> list[MailingList]:
+    return list(config.lists.values()) if list_key == ALL_LISTS else [config.lists[list_key]]
+
+
+@routes.get("/u/{token}")
+async def unsubscribe_page(request: web.Request) -> web.Response:
+    """Shows what the button would do, and does nothing: mail scanners open every link."""
+    found = await _open_link(request, "unsubscribe")
+    if isinstance(found, web.Response):
+        return found
+    subscriber, list_key = found
+    config = request.app[CONFIG_KEY]
+    statuses = await Subscribers(request.app[DB_KEY], config).subscriptions(subscriber.id)
+    keys = list(config.lists) if list_key == ALL_LISTS else [list_key]
+    return render_page(
+        request,
+        "unsubscribe.html",
+        lists=_lists_named(config, list_key),
+        active=any(statuses.get(key) in ACTIVE for key in keys),
+        action=request.path,
+        preferences_url=notices.signed_path(config, "preferences", subscriber.id),
+    )
+
+
+@routes.post("/u/{token}")
+async def unsubscribe(request: web.Request) -> web.Response:
+    """RFC 8058 one-click (`List-Unsubscribe=One-Click` from a mail client) and the page's
+    button alike: no login, no cookie, done at once, and again harmlessly."""
+    found = await _open_link(request, "unsubscribe")
+    if isinstance(found, web.Response):
+        return found
+    subscriber, list_key = found
+    config = request.app[CONFIG_KEY]
+    subscribers = Subscribers(request.app[DB_KEY], config)
+    left = await subscribers.unsubscribe(subscriber.id, list_key, "web", request.remote)
+    log.info("unsubscribed", extra={"lists": ",".join(left) or "-"})
+    await _notify_unsubscribed(config, subscribers, subscriber, left)
+    lists = _lists_named(config, list_key)
+    return _notice(
+        request,
+        title="Vous êtes désinscrit(e)",
+        lead="Vous ne recevrez plus "
+        + ("la lettre suivante :" if len(lists) == 1 else "les lettres suivantes :"),
+        lists=lists,
+        paragraphs=["Vous pouvez revenir à tout moment depuis la page de vos préférences."],
+        links=[
+            (
+                notices.signed_path(config, "preferences", subscriber.id),
+                "Choisir les lettres que je reçois",
+            )
+        ],
+    )

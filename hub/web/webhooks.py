@@ -1,0 +1,146 @@
+"""`POST /webhooks/sendgrid`: SendGrid's signed Event Webhook.
+
+Nothing is read from a request before its signature is checked: SendGrid signs
+`timestamp + raw body` with ECDSA P-256 / SHA-256, and the public key it shows (base64 DER, or
+PEM) is given in `HUB_SENDGRID_WEBHOOK_PUBLIC_KEY`. Without the key every request is refused,
+so an unconfigured hub never takes unsigned events for real ones. A stale or future timestamp
+is refused too, so a captured request cannot be replayed later. The answers are for SendGrid,
+not people: short JSON, never the French error pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+import logging
+import os
+import time
+
+from aiohttp import web
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from hub.config import Config
+from hub.delivery import record_events
+from hub.web import CONFIG_KEY, DB_KEY
+
+log = logging.getLogger("hub.web.webhooks")
+
+PUBLIC_KEY_ENV = "HUB_SENDGRID_WEBHOOK_PUBLIC_KEY"
+SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
+TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
+_CHUNK = 64 * 1024
+
+routes = web.RouteTableDef()
+
+
+@functools.lru_cache(maxsize=4)
+def load_public_key(text: str) -> ec.EllipticCurvePublicKey:
+    """The P-256 key of `text`, base64 DER as SendGrid shows it or PEM; ValueError otherwise."""
+    text = text.strip()
+    try:
+        if "-----BEGIN" in text:
+            key = serialization.load_pem_public_key(text.encode())
+        else:
+            key = serialization.load_der_public_key(base64.b64decode(text, validate=True))
+    except (ValueError, binascii.Error, UnsupportedAlgorithm) as exc:
+        raise ValueError(f"not a public key: {type(exc).__name__}") from None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise ValueError("not an ECDSA P-256 public key")
+    return key
+
+
+def verify_signature(
+    key: ec.EllipticCurvePublicKey, body: bytes, timestamp: str, signature: str
+) -> bool:
+    """Whether `signature` (base64 DER) signs `timestamp + body` under `key`."""
+    try:
+        key.verify(
+            base64.b64decode(signature, validate=True),
+            timestamp.encode() + body,
+            ec.ECDSA(hashes.SHA256()),
+        )
+    except (InvalidSignature, binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _refuse(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
+
+
+async def _read_capped(request: web.Request, limit: int) -> bytes | None:
+    """The raw body, or None when it is longer than `limit` (declared or actually sent)."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    chunks, size = [], 0
+    while chunk := await request.content.read(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _configured_key() -> ec.EllipticCurvePublicKey | None:
+    """The key SendGrid signs with, or None (logged: every request is then refused)."""
+    configured = os.environ.get(PUBLIC_KEY_ENV, "")
+    if not configured.strip():
+        log.error(
+            "sendgrid webhook refused: no public key",
+            extra={"hint": f"set {PUBLIC_KEY_ENV} to the key shown by SendGrid"},
+        )
+        return None
+    try:
+        return load_public_key(configured)
+    except ValueError as exc:
+        log.error(
+            "sendgrid webhook refused: unusable public key",
+            extra={"problem": str(exc), "hint": f"check {PUBLIC_KEY_ENV}"},
+        )
+        return None
+
+
+def _signature_problem(
+    config: Config, key: ec.EllipticCurvePublicKey, request: web.Request, body: bytes
+) -> str | None:
+    """Why the request cannot be trusted, or None when SendGrid signed it just now."""
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+    if not signature or not timestamp.isdigit():
+        return "unsigned request"
+    if abs(time.time() - int(timestamp)) > config.sendgrid.webhook_max_age_seconds:
+        return "timestamp out of range"
+    if not verify_signature(key, body, timestamp, signature):
+        return "bad signature"
+    return None
+
+
+@routes.post("/webhooks/sendgrid")
+async def sendgrid_events(request: web.Request) -> web.Response:
+    config = request.app[CONFIG_KEY]
+    key = _configured_key()
+    if key is None:
+        return _refuse(403, "webhook not configured")
+    body = await _read_capped(request, config.sendgrid.webhook_max_bytes)
+    if body is None:
+        log.warning("sendgrid webhook refused: body too large", extra={"remote": request.remote})
+        return _refuse(413, "body too large")
+    problem = _signature_problem(config, key, request, body)
+    if problem is not None:
+        log.warning(
+            "sendgrid webhook refused", extra={"problem": problem, "remote": request.remote}
+        )
+        return _refuse(403, problem)
+    try:
+        events = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return _refuse(400, "body is not JSON")
+    if not isinstance(events, list):
+        return _refuse(400, "body is not a JSON array of events")
+    result = await record_events(request.app[DB_KEY], config, events)
+    log.info("sendgrid events", extra=result.as_dict())
+    return web.json_response(result.as_dict())

@@ -1,0 +1,165 @@
+"""The transactional e-mails, sent through the outbox backend and read back from its .eml files."""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+
+from hub import notices
+from hub.config import Config, load_config
+from hub.mail.factory import make_messenger
+from hub.notices import NoticeNotSent, SignupAnswer
+from hub.tokens import TokenSigner
+from newsletters.render import check_html
+
+
+@pytest.fixture(autouse=True)
+def secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_SECRET_KEY", "n" * 48)
+
+
+def sent(config: Config) -> list[EmailMessage]:
+    folder = config.data_dir / "outbox" / "transactionnel"
+    return [
+        BytesParser(policy=policy.default).parsebytes(path.read_bytes())  # type: ignore[misc]
+        for path in sorted(folder.glob("*.eml"))
+    ]
+
+
+def part(message: EmailMessage, subtype: str) -> str:
+    body = message.get_body(preferencelist=(subtype,))
+    assert body is not None
+    return body.get_content()
+
+
+async def send_signup(config: Config, answer: SignupAnswer, first_name: str = "Marie") -> None:
+    messenger = make_messenger(config)
+    try:
+        await notices.send_signup(
+            config,
+            messenger,
+            email="marie@cpts-exemple.fr",
+            first_name=first_name,
+            answer=answer,
+            subscriber_id=42,
+        )
+    finally:
+        await messenger.close()
+
+
+async def test_the_confirmation_request_in_french_with_its_link_and_expiry(config: Config) -> None:
+    before = time.time()
+    await send_signup(config, SignupAnswer(to_confirm=["bimestrielle", "adherents-flash"]))
+
+    (message,) = sent(config)
+    assert message["Subject"] == "Confirmez votre inscription"
+    assert message["To"] == "Marie <marie@cpts-exemple.fr>"
+    assert "List-Unsubscribe" not in message and "List-Unsubscribe-Post" not in message
+    text, html = part(message, "plain"), part(message, "html")
+    assert text.startswith("Confirmez votre inscription\n")
+    assert "Bonjour Marie," in text and "Bonjour Marie," in html
+    assert "Vous avez demandé à recevoir les lettres de la FCPTS suivantes" in text
+    assert "- La lettre bimestrielle — Tous les deux mois" in text
+    assert "- Flash FCPTS" in text
+    assert "Si vous n'êtes pas à l'origine de cette demande" in text
+    assert '<html lang="fr"' in html
+    assert "Confirmer mon inscription" in html
+    assert check_html(html) == []  # absolute links, alt texts: what a mailbox needs
+
+    (url,) = set(re.findall(r"http://127\.0\.0\.1:8080/confirmer/[\w-]+", text))
+    assert f'href="{url}"' in html
+    token = TokenSigner.for_config(config).read(url.rsplit("/", 1)[1], "confirm")
+    assert (token.subscriber_id, token.list) == (42, "*")
+    week = config.subscriptions.confirm_days * 86_400
+    assert token.expires_at is not None and before + week <= token.expires_at + 1
+    assert token.expires_at <= time.time() + week
+    expiry = notices.local_moment(config, token.expires_at)
+    assert re.fullmatch(r"\d{1,2}(er)? \w+ 20\d\d à \d{1,2}h(\d\d)?", expiry)
+    assert f"Ce lien est valable jusqu'au {expiry} (heure de Paris)" in text
+    assert f"valable jusqu'au {expiry}" in html
+
+
+def test_expiry_is_shown_in_paris_time(config: Config) -> None:
+    # 2026-07-01 22:30 UTC is already 2 July in Paris (summer time, UTC+2).
+    assert notices.local_moment(config, 1_782_945_000) == "2 juillet 2026 à 0h30"
+    # 2026-01-01 00:00 UTC is 1 a.m. in Paris (winter time, UTC+1).
+    assert notices.local_moment(config, 1_767_225_600) == "1er janvier 2026 à 1h"
+
+
+async def test_a_name_is_escaped_in_html_and_kept_in_text(config: Config) -> None:
+    await send_signup(config, SignupAnswer(to_confirm=["bimestrielle"]), "Anne & <Marc>")
+    (message,) = sent(config)
+    assert "Bonjour Anne & <Marc>," in part(message, "plain")
+    assert "Bonjour Anne &amp; &lt;Marc&gt;," in part(message, "html")
+
+
+async def test_already_subscribed_and_refused_lists_get_explanations_without_a_button(
+    config: Config,
+) -> None:
+    await send_signup(
+        config, SignupAnswer(already=["bimestrielle"], refused=["adherents-condense"])
+    )
+    (message,) = sent(config)
+    text, html = part(message, "plain"), part(message, "html")
+    assert message["Subject"] == "Votre demande d'inscription aux lettres de la FCPTS"
+    assert "/confirmer/" not in text + html and "Confirmer mon inscription" not in html
+    assert "Vous êtes déjà inscrit(e) à cette lettre" in text
+    assert "Cette lettre est réservée aux contacts des CPTS adhérentes" in text
+    assert "- Le Condensé de la Fédé" in text
+    assert f"écrivez-nous à {config.federation.contact_email}" in text
+    assert f'href="mailto:{config.federation.contact_email}"' in html
+    (url,) = set(re.findall(r"http://127\.0\.0\.1:8080/preferences/[\w-]+", text))
+    assert f'href="{url}"' in html
+    token = TokenSigner.for_config(config).read(url.rsplit("/", 1)[1], "preferences")
+    assert (token.subscriber_id, token.list, token.expires_at) == (42, "*", None)
+
+
+async def test_the_unsubscription_notice_names_the_lists_and_the_way_back(config: Config) -> None:
+    messenger = make_messenger(config)
+    await notices.send_unsubscribed(
+        config,
+        messenger,
+        email="paul@cpts-exemple.fr",
+        first_name="",
+        lists=["adherents-flash"],
+        subscriber_id=7,
+    )
+    (message,) = sent(config)
+    text, html = part(message, "plain"), part(message, "html")
+    assert message["Subject"] == "Vous êtes désinscrit(e)"
+    assert "List-Unsubscribe" not in message
+    assert "Bonjour," in text  # no name: no stray space
+    assert "Votre adresse a bien été retirée de la lettre suivante :\n- Flash FCPTS" in text
+    assert "Vous ne la recevrez plus." in text
+    (url,) = set(re.findall(r"http://127\.0\.0\.1:8080/preferences/[\w-]+", text))
+    assert f'href="{url}"' in html
+    assert TokenSigner.for_config(config).read(url.rsplit("/", 1)[1], "preferences").subscriber_id
+    assert check_html(html) == []
+
+
+def unreachable_smtp_config(config_path: Path) -> Config:
+    """The configuration of `config_path` sending by SMTP to a port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    text = config_path.read_text(encoding="utf-8")
+    text = text.replace('host = "localhost"\nport = 587\nsecurity = "starttls"', "")
+    text = text.replace("[smtp]", f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"')
+    config_path.write_text(text, encoding="utf-8")
+    config = load_config(config_path, env={"HUB_MAIL_BACKEND": "smtp"})
+    assert (config.smtp.port, config.mail.backend) == (port, "smtp")
+    return config
+
+
+async def test_a_relay_that_cannot_be_reached_is_reported(config_path: Path) -> None:
+    with pytest.raises(NoticeNotSent, match="injoignable"):
+        await send_signup(
+            unreachable_smtp_config(config_path), SignupAnswer(to_confirm=["bimestrielle"])
+        )
