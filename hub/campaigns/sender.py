@@ -34,7 +34,7 @@ from hub.tokens import ALL_LISTS, TokenSigner
 log = logging.getLogger("hub.campaigns")
 
 LEASE_SECONDS = 30
-CONCURRENT_BATCHES = 4  # provider calls in flight at once: hides the round-trip latency
+CONCURRENT_BATCHES = 2  # provider calls in flight at once: hides the round-trip latency
 PROGRESS_EVERY_SECONDS = 0.25
 
 ProgressCallback = Callable[[Progress], None]
@@ -351,20 +351,32 @@ class Sender:
     async def _record(self, campaign_id: int, batch: _Batch, outcomes: list[Outcome]) -> None:
         now = utcnow()
         failures = [o for o in outcomes if not o.accepted]
+        message_ids = {o.message_id for o in outcomes}
         async with self.db.transaction() as db:
-            await db.execute_many(
-                "send_log_result",
-                (
+            if not failures and len(message_ids) == 1 and len(outcomes) == len(batch.recipients):
+                await db.execute(
+                    "send_log_accept_batch",
                     {
-                        "id": o.recipient.send_log_id,
-                        "status": "accepted" if o.accepted else "failed",
-                        "message_id": o.message_id,
-                        "error": o.error,
+                        "campaign_id": campaign_id,
+                        "seq": batch.seq,
+                        "message_id": message_ids.pop(),
                         "now": now,
-                    }
-                    for o in outcomes
-                ),
-            )
+                    },
+                )
+            else:
+                await db.execute_many(
+                    "send_log_result",
+                    (
+                        {
+                            "id": o.recipient.send_log_id,
+                            "status": "accepted" if o.accepted else "failed",
+                            "message_id": o.message_id,
+                            "error": o.error,
+                            "now": now,
+                        }
+                        for o in outcomes
+                    ),
+                )
             error = f"{len(failures)} destinataire(s) refusé(s)" if failures else None
             await db.execute(
                 "send_batch_set",

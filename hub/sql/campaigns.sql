@@ -111,6 +111,11 @@ ORDER BY l.id;
 UPDATE send_log SET status = :status, message_id = :message_id, error = :error, updated_at = :now
 WHERE id = :id AND status = 'submitted';
 
+-- A batch the provider took whole under one message id (SendGrid's X-Message-Id).
+-- name: send_log_accept_batch
+UPDATE send_log SET status = 'accepted', message_id = :message_id, updated_at = :now
+WHERE campaign_id = :campaign_id AND batch_seq = :seq AND status = 'submitted';
+
 -- name: send_log_fail_batch
 UPDATE send_log SET status = 'failed', error = :error, updated_at = :now
 WHERE campaign_id = :campaign_id AND batch_seq = :seq AND status = 'submitted';

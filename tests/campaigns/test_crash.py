@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.campaigns.sender import CONCURRENT_BATCHES
 from hub.campaigns.service import create_campaign
 from hub.config import Config
 from hub.db import Database
@@ -137,4 +138,4 @@ def test_killed_again_and_again_nobody_gets_it_twice(
     assert not missing, f"{len(missing)} never received it, outside any batch in doubt"
     assert set(received) <= set(audience)
     # The in-doubt batches are the only uncertainty, and they stay small: one per call in flight.
-    assert len(in_doubt) <= kills * 4 * 10
+    assert len(in_doubt) <= kills * CONCURRENT_BATCHES * 10
