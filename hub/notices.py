@@ -26,10 +26,9 @@ log = logging.getLogger(__name__)
 
 CATEGORY = "transactionnel"
 ACCENT = "#1d4f91"  # the site's blue: white text on it reads at 8.6:1
+
+
 # Where each kind of signed link lands (routes of hub.web.subscriptions).
-LINK_PATHS = {"confirm": "/confirmer/", "preferences": "/preferences/", "unsubscribe": "/u/"}
-
-
 class NoticeNotSent(Exception):
     """The backend did not take the message; the message says why, for the logs."""
 
@@ -57,10 +56,9 @@ def signed_path(
 ) -> str:
     """The path of one of the subscription pages, signed for this subscriber (pages of the
     site link to each other by path, e-mails by `signed_link`)."""
-    token = TokenSigner.for_config(config).make(
+    return TokenSigner.for_config(config).path(
         purpose, subscriber_id, list_key, ttl_seconds=ttl_seconds
     )
-    return f"{LINK_PATHS[purpose]}{token}"
 
 
 def signed_link(

@@ -20,11 +20,16 @@ from hub.keys import derived_key
 
 ALL_LISTS = "*"
 PURPOSES = ("confirm", "preferences", "unsubscribe")
+LINK_PATHS = {"confirm": "/confirmer/", "preferences": "/preferences/", "unsubscribe": "/u/"}
 _SIGNATURE_BYTES = 16  # 128-bit truncated HMAC (RFC 2104 §5 allows truncation to ≥ 80 bits)
 
 
 class InvalidToken(Exception):
     """A token that is malformed, forged, altered, of another purpose, or expired."""
+
+
+class TokenExpired(InvalidToken):
+    """A genuine token whose time is up (a confirmation link older than its validity)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,19 @@ class TokenSigner:
         payload = _HEADER.pack(PURPOSES.index(purpose), subscriber_id, expires) + list_key.encode()
         return _b64(payload + self._sign(payload))
 
+    def path(
+        self,
+        purpose: str,
+        subscriber_id: int,
+        list_key: str = ALL_LISTS,
+        *,
+        ttl_seconds: int | None = None,
+    ) -> str:
+        """The path of the page the token opens (pages link by path, e-mails prefix base_url)."""
+        return LINK_PATHS[purpose] + self.make(
+            purpose, subscriber_id, list_key, ttl_seconds=ttl_seconds
+        )
+
     def read(self, token: str, purpose: str, *, now: float | None = None) -> Token:
         """The token's content, after checking its signature, purpose and expiry."""
         try:
@@ -79,7 +97,7 @@ class TokenSigner:
         if kind >= len(PURPOSES) or PURPOSES[kind] != purpose:
             raise InvalidToken("wrong purpose")
         if expires and (now if now is not None else time.time()) > expires:
-            raise InvalidToken("expired")
+            raise TokenExpired("expired")
         try:
             list_key = payload[_HEADER.size :].decode()
         except UnicodeDecodeError:

@@ -29,7 +29,7 @@ from hub.config import Config
 from hub.db import Database
 from hub.mail import BatchRejected, Content, Messenger, Outcome, Recipient
 from hub.timeutil import from_utc_text, to_utc_text, utcnow
-from hub.tokens import ALL_LISTS, TokenSigner
+from hub.tokens import TokenSigner
 
 log = logging.getLogger("hub.campaigns")
 
@@ -338,13 +338,12 @@ class Sender:
 
     def _recipient(self, row: Any, list_key: str) -> Recipient:
         subscriber_id = row["subscriber_id"]
-        unsubscribe = self._signer.make("unsubscribe", subscriber_id, list_key)
-        preferences = self._signer.make("preferences", subscriber_id, ALL_LISTS)
         return Recipient(
             email=row["email"],
             first_name=row["first_name"],
-            unsubscribe_url=f"{self._base_url}/u/{unsubscribe}",
-            preferences_url=f"{self._base_url}/preferences/{preferences}",
+            unsubscribe_url=self._base_url
+            + self._signer.path("unsubscribe", subscriber_id, list_key),
+            preferences_url=self._base_url + self._signer.path("preferences", subscriber_id),
             send_log_id=row["id"],
         )
 

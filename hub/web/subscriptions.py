@@ -37,7 +37,7 @@ from hub.subscribers.service import (
     Subscribers,
     normalise_email,
 )
-from hub.tokens import ALL_LISTS, InvalidToken, TokenSigner
+from hub.tokens import ALL_LISTS, InvalidToken, TokenExpired, TokenSigner
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.pages import render_page
 
@@ -127,7 +127,7 @@ async def _open_link(request: web.Request, purpose: str) -> tuple[Subscriber, st
         )
     except InvalidToken as exc:
         log.info("signed link refused", extra={"purpose": purpose, "problem": str(exc)})
-        if str(exc) == "expired":
+        if isinstance(exc, TokenExpired):
             return _notice(
                 request,
                 status=410,
