@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import time
 from email import policy
 from email.message import EmailMessage
@@ -13,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from hub import notices
-from hub.config import Config, load_config
+from hub.config import Config
 from hub.mail.factory import make_messenger
 from hub.notices import NoticeNotSent, SignupAnswer
 from hub.tokens import TokenSigner
 from newsletters.render import check_html
+from tests.support.configs import unreachable_smtp_config
 
 
 @pytest.fixture(autouse=True)
@@ -142,20 +142,6 @@ async def test_the_unsubscription_notice_names_the_lists_and_the_way_back(config
     assert f'href="{url}"' in html
     assert TokenSigner.for_config(config).read(url.rsplit("/", 1)[1], "preferences").subscriber_id
     assert check_html(html) == []
-
-
-def unreachable_smtp_config(config_path: Path) -> Config:
-    """The configuration of `config_path` sending by SMTP to a port nobody listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    text = config_path.read_text(encoding="utf-8")
-    text = text.replace('host = "localhost"\nport = 587\nsecurity = "starttls"', "")
-    text = text.replace("[smtp]", f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"')
-    config_path.write_text(text, encoding="utf-8")
-    config = load_config(config_path, env={"HUB_MAIL_BACKEND": "smtp"})
-    assert (config.smtp.port, config.mail.backend) == (port, "smtp")
-    return config
 
 
 async def test_a_relay_that_cannot_be_reached_is_reported(config_path: Path) -> None:

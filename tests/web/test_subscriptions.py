@@ -22,7 +22,7 @@ from hub.subscribers.service import ROLES, Consent, Person, Subscribers
 from hub.tokens import TokenSigner
 from hub.web.app import create_app
 from hub.web.subscriptions import HONEYPOT, ROLE_LABELS
-from tests.hub.test_notices import unreachable_smtp_config
+from tests.support.configs import unreachable_smtp_config
 
 LIMIT = 4
 IMPORT = Consent(source="import", text="Import du fichier des adhérents", version="i1")
