@@ -6,7 +6,9 @@ express; a request that breaks them gets SendGrid's 400 and is kept in `violatio
 test asserts is empty. Accepted messages are kept in `accepted` (and, with `record`, appended to
 a file, one line per recipient, flushed per request, so another process can count them even
 after a crash). Faults are injected on demand: 429 with rate-limit headers, 5xx, slow answers,
-dropped connections, 400 with SendGrid's error body.
+dropped connections, 400 with SendGrid's error body. It also reports back as SendGrid does:
+`events()` builds Event Webhook events for accepted recipients and `post_events()` posts them to
+the hub, signed with the test's ECDSA key.
 
 In-process::
 
@@ -40,10 +42,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Self
 
+import aiohttp
 import jsonschema
 from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import ec
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from tests.support.webhook_signing import signed_headers
 
 CONTRACT_PATH = Path(__file__).resolve().parents[1] / "contracts/sendgrid/mail-send-v3.openapi.json"
 _CONTRACT_URI = "urn:fcpts-tests:sendgrid-mail-send-v3"
@@ -314,6 +320,46 @@ class SendgridServer:
             for p in accepted.body["personalizations"]
             for to in p["to"]
         ]
+
+    # -- event webhooks ----------------------------------------------------------------------
+
+    def events(self, event: str, emails: Iterable[str], **extra: Any) -> list[dict[str, Any]]:
+        """Events as SendGrid's Event Webhook reports them for these accepted recipients: their
+        custom_args at the top level, a unique sg_event_id, the request's message id."""
+        wanted = set(emails)
+        found = []
+        for accepted in self.accepted:
+            for p in accepted.body["personalizations"]:
+                email = p["to"][0]["email"]
+                if email in wanted:
+                    found.append(
+                        {
+                            "email": email,
+                            "event": event,
+                            "timestamp": int(time.time()),
+                            "sg_event_id": secrets.token_urlsafe(16),
+                            "sg_message_id": f"{accepted.message_id}.filter0001.{len(found)}",
+                            "category": accepted.body.get("categories", []),
+                            **p.get("custom_args", {}),
+                            **extra,
+                        }
+                    )
+        return found
+
+    async def post_events(
+        self, hub_url: str, events: list[dict[str, Any]], key: ec.EllipticCurvePrivateKey
+    ) -> int:
+        """Post events to the hub's webhook, signed as SendGrid signs them; the answer's status."""
+        body = json.dumps(events).encode()
+        headers = {
+            "Content-Type": "application/json",
+            **signed_headers(key, body, int(time.time())),
+        }
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{hub_url}/webhooks/sendgrid", data=body, headers=headers) as r,
+        ):
+            return r.status
 
     # -- lifecycle ---------------------------------------------------------------------------
 
