@@ -33,3 +33,5 @@ test: test-setup
 bench: test-setup
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/feeds.py
+	$(BIN)/python bench/send.py
+	$(BIN)/python bench/import.py

@@ -25,10 +25,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from hub.campaigns.model import STATUS_LABELS, CampaignError, InDoubtBatch, Progress
+from hub.campaigns.service import get_campaign
 from hub.config import Config
 from hub.db import Database
 from hub.mail import BatchRejected, Content, Messenger, Outcome, Recipient
-from hub.timeutil import from_utc_text, to_utc_text, utcnow
+from hub.timeutil import to_utc_text, utcnow
 from hub.tokens import TokenSigner
 
 log = logging.getLogger("hub.campaigns")
@@ -125,10 +126,10 @@ class Sender:
 
     async def start(self, campaign_id: int) -> Progress:
         """Freeze the audience and send. Only a draft or scheduled campaign can start."""
-        campaign = await self._campaign(campaign_id)
-        if campaign["status"] not in ("draft", "scheduled"):
+        campaign = await get_campaign(self.db, campaign_id)
+        if campaign.status not in ("draft", "scheduled"):
             raise CampaignError(
-                f"la campagne {campaign_id} est {_label(campaign['status'])} : seule une campagne "
+                f"la campagne {campaign_id} est {campaign.status_label} : seule une campagne "
                 "en brouillon ou programmée peut partir (voir « hub campaign resume » ou "
                 "« hub campaign retry »)"
             )
@@ -137,15 +138,15 @@ class Sender:
             batch_id = await self.messenger.create_batch_id()
         now = datetime.now(UTC)
         async with self.db.transaction() as db:
-            current = await self._campaign(campaign_id)
-            if current["status"] not in ("draft", "scheduled"):  # another process won the race
+            current = await get_campaign(self.db, campaign_id)
+            if current.status not in ("draft", "scheduled"):  # another process won the race
                 raise CampaignError(f"la campagne {campaign_id} vient d'être lancée ailleurs")
             stamp = to_utc_text(now)
             await db.execute(
                 "send_log_freeze",
                 {
                     "campaign_id": campaign_id,
-                    "list": current["list"],
+                    "list": current.list,
                     "batch_size": self._batch_size,
                     "now": stamp,
                 },
@@ -224,17 +225,15 @@ class Sender:
         """Become the campaign's sending process, unless a live one already is."""
         now = datetime.now(UTC)
         async with self.db.transaction() as db:
-            campaign = await self._campaign(campaign_id)
-            if campaign["status"] not in statuses:
+            campaign = await get_campaign(self.db, campaign_id)
+            if campaign.status not in statuses:
                 raise CampaignError(
-                    f"la campagne {campaign_id} est {_label(campaign['status'])} : "
+                    f"la campagne {campaign_id} est {campaign.status_label} : "
                     f"action possible seulement si elle est "
-                    f"{' ou '.join(_label(s) for s in statuses)}"
+                    f"{' ou '.join(STATUS_LABELS[s] for s in statuses)}"
                 )
-            owner = campaign["owner"]
-            if owner != self.owner and owner_alive(
-                owner, from_utc_text(campaign["lease_until"]), now
-            ):
+            owner = campaign.owner
+            if owner != self.owner and owner_alive(owner, campaign.lease_until, now):
                 raise CampaignError(
                     f"la campagne {campaign_id} est déjà en cours d'envoi par un autre processus "
                     f"({owner}) : attendez la fin, ou « hub campaign pause {campaign_id} »"
@@ -319,8 +318,8 @@ class Sender:
     async def _claim_batch(self, campaign_id: int, content: Content) -> _Batch | None:
         """Take the next pending batch: after this commits, it is `submitting`."""
         async with self.db.transaction() as db:
-            campaign = await self._campaign(campaign_id)
-            if campaign["status"] != "sending" or campaign["owner"] != self.owner:
+            campaign = await get_campaign(self.db, campaign_id)
+            if campaign.status != "sending" or campaign.owner != self.owner:
                 return None  # paused, cancelled, or taken over
             row = await db.fetch_one("send_batch_next", _c(campaign_id))
             if row is None:
@@ -331,10 +330,10 @@ class Sender:
                 "send_batch_set",
                 {"id": row["id"], "status": "submitting", "attempt": 1, "error": None, "now": now},
             )
-            await db.execute("send_log_skip_departed", {**params, "list": campaign["list"]})
+            await db.execute("send_log_skip_departed", {**params, "list": campaign.list})
             await db.execute("send_log_submit", params)
             rows = await db.fetch_all("send_log_batch_recipients", params)
-        return _Batch(row["id"], row["seq"], [self._recipient(r, campaign["list"]) for r in rows])
+        return _Batch(row["id"], row["seq"], [self._recipient(r, campaign.list) for r in rows])
 
     def _recipient(self, row: Any, list_key: str) -> Recipient:
         subscriber_id = row["subscriber_id"]
@@ -401,14 +400,6 @@ class Sender:
                 {"id": batch.id, "status": "failed", "attempt": 0, "error": error, "now": now},
             )
 
-    async def _campaign(self, campaign_id: int) -> Any:
-        row = await self.db.fetch_one("campaign_get", {"id": campaign_id})
-        if row is None:
-            raise CampaignError(
-                f"aucune campagne n°{campaign_id} (« hub campaign list » les montre toutes)"
-            )
-        return row
-
     async def _content(self, campaign_id: int) -> Content:
         row = await self.db.fetch_one("campaign_content", {"id": campaign_id})
         assert row is not None
@@ -424,7 +415,3 @@ class Sender:
 
 def _c(campaign_id: int) -> dict[str, int]:
     return {"campaign_id": campaign_id}
-
-
-def _label(status: str) -> str:
-    return STATUS_LABELS.get(status, status)
