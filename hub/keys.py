@@ -58,7 +58,7 @@ def _local_key(path: Path) -> bytes:
         return path.read_bytes().strip()
     with os.fdopen(fd, "wb") as file:
         file.write(key)
-    log.warning("event=secret_key_created path=%s hint=set_HUB_SECRET_KEY_in_production", path)
+    log.warning("secret key created", extra={"path": str(path), "hint": "set HUB_SECRET_KEY"})
     return key
 
 

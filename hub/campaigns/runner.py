@@ -39,15 +39,19 @@ class CampaignRunner:
         """Start what is due and take over what was orphaned."""
         now = datetime.now(UTC)
         for row in await self.db.fetch_all("campaign_due", {"now": to_utc_text(now)}):
+            if row["id"] in self.tasks:
+                continue  # started by the last check, not yet marked as sending
             scheduled = from_utc_text(row["scheduled_at"])
             assert scheduled is not None
             late = (now - scheduled).total_seconds()
             if late > LATE_AFTER_SECONDS:
                 log.warning(
-                    "campaign_late campaign=%s scheduled_at=%s late_seconds=%d",
-                    row["id"],
-                    row["scheduled_at"],
-                    late,
+                    "campaign late",
+                    extra={
+                        "campaign": row["id"],
+                        "scheduled_at": row["scheduled_at"],
+                        "late_seconds": int(late),
+                    },
                 )
             self._spawn(row["id"], self.sender.start)
         for row in await self.db.fetch_all("campaign_sending"):
@@ -55,7 +59,8 @@ class CampaignRunner:
                 continue
             if not owner_alive(row["owner"], from_utc_text(row["lease_until"]), now):
                 log.warning(
-                    "campaign_resumed campaign=%s previous_owner=%s", row["id"], row["owner"]
+                    "campaign resumed",
+                    extra={"campaign": row["id"], "previous_owner": row["owner"]},
                 )
                 self._spawn(row["id"], self.sender.resume)
 
@@ -67,9 +72,9 @@ class CampaignRunner:
             try:
                 return await action(campaign_id)
             except CampaignError as exc:  # another process got there first, or it was cancelled
-                log.info("campaign_not_sent campaign=%s reason=%s", campaign_id, exc)
+                log.info("campaign not sent", extra={"campaign": campaign_id, "reason": str(exc)})
             except Exception:
-                log.exception("campaign_send_failed campaign=%s", campaign_id)
+                log.exception("campaign send failed", extra={"campaign": campaign_id})
             finally:
                 self.tasks.pop(campaign_id, None)
             return None

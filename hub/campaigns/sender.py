@@ -166,10 +166,12 @@ class Sender:
             )
         progress = await read_progress(self.db, campaign_id)
         log.info(
-            "campaign_started campaign=%s audience=%s backend=%s",
-            campaign_id,
-            progress.audience,
-            self.messenger.name,
+            "campaign started",
+            extra={
+                "campaign": campaign_id,
+                "audience": progress.audience,
+                "backend": self.messenger.name,
+            },
         )
         return await self._run(campaign_id)
 
@@ -266,14 +268,15 @@ class Sender:
             await self._release(campaign_id)
         progress = await read_progress(self.db, campaign_id)
         log.info(
-            "campaign_progress campaign=%s accepted=%s failed=%s skipped=%s pending=%s "
-            "in_doubt_recipients=%s",
-            campaign_id,
-            progress.accepted,
-            progress.failed,
-            progress.skipped,
-            progress.pending,
-            progress.in_doubt_recipients,
+            "campaign progress",
+            extra={
+                "campaign": campaign_id,
+                "accepted": progress.accepted,
+                "failed": progress.failed,
+                "skipped": progress.skipped,
+                "pending": progress.pending,
+                "in_doubt_recipients": progress.in_doubt_recipients,
+            },
         )
         return progress
 
@@ -384,11 +387,13 @@ class Sender:
     async def _record_rejected(self, campaign_id: int, batch: _Batch, error: str) -> None:
         now = utcnow()
         log.warning(
-            "batch_rejected campaign=%s batch=%s recipients=%s error=%s",
-            campaign_id,
-            batch.seq,
-            len(batch.recipients),
-            error,
+            "batch rejected",
+            extra={
+                "campaign": campaign_id,
+                "batch": batch.seq,
+                "recipients": len(batch.recipients),
+                "error": error,
+            },
         )
         async with self.db.transaction() as db:
             await db.execute(

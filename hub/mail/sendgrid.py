@@ -180,11 +180,13 @@ class SendgridMessenger:
                 if retry.wait is not None:
                     wait = retry.wait
                 log.warning(
-                    "event=sendgrid_retry path=%s attempt=%d reason=%r wait_s=%.2f",
-                    path,
-                    attempt + 1,
-                    str(retry),
-                    wait,
+                    "sendgrid retry",
+                    extra={
+                        "path": path,
+                        "attempt": attempt + 1,
+                        "reason": str(retry),
+                        "wait_s": round(wait, 2),
+                    },
                 )
                 await asyncio.sleep(wait)
                 attempt += 1
