@@ -5,6 +5,7 @@ message itself (the outbox writes it, SMTP transmits it, SendGrid builds the sam
 from __future__ import annotations
 
 import html as html_lib
+import re
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -29,9 +30,15 @@ def first_name_value(recipient: Recipient) -> str:
     return f" {name}" if name else ""
 
 
+_HTML_SPECIAL = re.compile("[&<>\"']")
+
+
 def html_safe(value: str) -> str:
-    """Safe both in element text and in a quoted attribute (the links go in `href="…"`)."""
-    return html_lib.escape(value, quote=True)
+    """Safe both in element text and in a quoted attribute (the links go in `href="…"`).
+
+    Most values (signed links, most names) have nothing to escape: a search is cheaper than
+    the five replacements of `html.escape`, which a send repeats three times per recipient."""
+    return html_lib.escape(value, quote=True) if _HTML_SPECIAL.search(value) else value
 
 
 def substitutions(recipient: Recipient, *, html: bool) -> dict[str, str]:
