@@ -1,0 +1,1 @@
+"""Subscribers: people, their lists and consents, the suppression list, GDPR access and erasure."""

@@ -1,0 +1,607 @@
+"""People, their subscriptions and the proof of their consent; suppression; GDPR access/erasure.
+
+One person is one row per e-mail address (normalised), shared by every list and, later, by
+event registrations. Every change of a subscription records who asked, how, with which consent
+text: that record is what the GDPR (art. 7) asks us to be able to show.
+
+The suppression list holds keyed hashes, not addresses: it must outlive an erasure (the address
+must never be mailed again) without keeping the address itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import cached_property, lru_cache
+from typing import Any
+
+import aiosqlite
+from email_validator import EmailNotValidError, validate_email
+
+from hub.config import Config
+from hub.db import Database
+from hub.errors import UserError
+from hub.keys import derived_key
+from hub.timeutil import from_utc_text, utcnow
+from hub.tokens import ALL_LISTS
+
+ROLES = ("salarie", "elu", "coordinateur", "partenaire", "autre")
+SOURCES = ("web", "import", "cli", "discord", "email")
+STATUSES = ("pending", "confirmed", "unsubscribed", "bounced", "complained")
+SUPPRESSION_REASONS = ("bounce", "complaint", "erased", "manual")
+ACTIVE = ("pending", "confirmed")
+# Outcomes of a subscription request that leave the person on the list.
+ACCEPTED = ("pending", "confirmed", "already")
+
+# What each suppression does to the person's current subscriptions.
+_SUPPRESSED_STATUS = {
+    "bounce": "bounced",
+    "complaint": "complained",
+    "manual": "unsubscribed",
+    "erased": "unsubscribed",
+}
+
+
+class InvalidEmail(UserError):
+    """An address that cannot be an e-mail address; the message says what is wrong with it."""
+
+
+# email-validator's reasons, in French, found by a piece of their English wording.
+_REASONS = (
+    ("must have an @-sign", "il manque le @"),
+    ("at-sign", "le @ n'est pas le bon caractère"),
+    ("something before the @-sign", "rien avant le @"),
+    ("something after the @-sign", "rien après le @"),
+    ("two periods in a row", "deux points se suivent"),
+    ("period and a hyphen", "un point et un tiret se suivent"),
+    ("with a period", "un point au début ou à la fin d'une partie de l'adresse"),
+    ("with a hyphen", "un tiret au début ou à la fin du domaine"),
+    ("should have a period", "le domaine après le @ doit contenir un point (ex. : cpts.fr)"),
+    ("top-level domain", "l'extension du domaine (.fr, .org…) n'est pas valable"),
+    ("special-use or reserved", "ce domaine est réservé et ne reçoit pas d'e-mails"),
+    ("too long", "l'adresse est trop longue"),
+    ("display name", "ne mettez que l'adresse, sans nom ni chevrons < >"),
+    ("Quoting", "les guillemets ne sont pas acceptés"),
+    ("Internationalized characters before", "caractères accentués non acceptés avant le @"),
+    ("invalid character", "elle contient des caractères non autorisés"),
+    ("unsafe characters", "elle contient des caractères non autorisés"),
+)
+
+# Most addresses are plain ASCII dot-atoms: checked by this pattern (a strict subset of what
+# email-validator accepts) and a cached check of their domain, they skip the full validation,
+# which costs ~60 µs an address, too much for a 100,000-row import.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_SIMPLE = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+@lru_cache(maxsize=4096)
+def _simple_domain_ok(domain: str) -> bool:
+    """Whether an ASCII domain is valid and already in normal form (once per domain)."""
+    try:
+        return validate_email(f"a@{domain}", check_deliverability=False).domain == domain
+    except EmailNotValidError:
+        return False
+
+
+def normalise_email(raw: str) -> str:
+    """The address as stored and compared: validated, then lower-cased as a whole.
+
+    email-validator (without DNS checks) lower-cases the domain; the local part is lower-cased
+    too, because French mail providers ignore its case: « Marie.Dupont@… » and
+    « marie.dupont@… » are the same person and must be one subscriber.
+    """
+    text = raw.strip()
+    match = _SIMPLE.fullmatch(text)
+    if match and len(match[1]) <= 64 and len(text) <= 254:
+        text = text.lower()
+        if _simple_domain_ok(match[2].lower()):
+            return text
+    if not text:
+        raise InvalidEmail("adresse e-mail vide")
+    try:
+        return validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        english = str(exc)
+        reason = next((fr for en, fr in _REASONS if en in english), "adresse mal formée")
+        if any(c.isspace() for c in text):
+            reason = "elle contient une espace"
+        raise InvalidEmail(f"adresse e-mail invalide « {raw.strip()} » : {reason}") from None
+
+
+@lru_cache(maxsize=8)
+def _keyed_sha256(key: bytes) -> hmac.HMAC:
+    """An HMAC with its key already absorbed: copying it is cheaper than starting over."""
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+def email_hash(key: bytes, email: str) -> str:
+    """The keyed hash of a normalised address: what the suppression list keeps."""
+    digest = _keyed_sha256(key).copy()
+    digest.update(email.encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Person:
+    """What someone tells us about themselves (or staff about them)."""
+
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    organisation: str = ""
+    role: str = "autre"
+    member: bool = False
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise UserError(f"rôle inconnu « {self.role} » ; rôles possibles : {', '.join(ROLES)}")
+
+
+@dataclass(frozen=True)
+class Consent:
+    """How a request was made: the proof recorded with every change of a subscription."""
+
+    source: str
+    text: str
+    version: str
+    ip: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.source not in SOURCES:
+            raise UserError(
+                f"origine inconnue « {self.source} » ; origines possibles : {', '.join(SOURCES)}"
+            )
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    organisation: str
+    role: str
+    member: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ListOutcome:
+    """What a request did on one list.
+
+    pending | confirmed: subscribed now; already: was already on it, nothing changed;
+    unsubscribed: left this list before, not put back; suppressed: address blocked, skipped;
+    members_only: refused, the list is for members and the person is not one.
+    """
+
+    list: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Subscribed:
+    """One person's result in `subscribe_many`: the outcomes and what they changed."""
+
+    email: str
+    outcomes: list[ListOutcome]
+    previous: dict[str, str | None]  # each list's status before the request (None: not on it)
+    person: str | None  # "created" | "updated" | "unchanged"; None when nothing was stored
+
+
+def _subscriber(row: aiosqlite.Row) -> Subscriber:
+    return Subscriber(
+        id=row["id"],
+        email=row["email"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        organisation=row["organisation"],
+        role=row["role"],
+        member=bool(row["member"]),
+        created_at=from_utc_text(row["created_at"]),  # type: ignore[arg-type]
+        updated_at=from_utc_text(row["updated_at"]),  # type: ignore[arg-type]
+    )
+
+
+def _cleaned(person: Person) -> Person:
+    """The person with a normalised address and trimmed text fields."""
+    email = normalise_email(person.email)
+    first, last = person.first_name.strip(), person.last_name.strip()
+    organisation = person.organisation.strip()
+    if (email, first, last, organisation) == (
+        person.email,
+        person.first_name,
+        person.last_name,
+        person.organisation,
+    ):
+        return person  # already clean (an import's rows): no copy
+    return replace(person, email=email, first_name=first, last_name=last, organisation=organisation)
+
+
+def merge_person(stored: Subscriber | None, given: Person) -> tuple[Person, bool]:
+    """The person as stored after a request, and whether that differs from what was stored.
+
+    Given non-empty fields replace stored ones, empty ones keep them; a role other than
+    "autre" replaces the stored one; membership is only ever granted here, never withdrawn
+    (an import or a form that leaves it out must not silently downgrade a member).
+    """
+    if stored is None:
+        return given, True
+    after = Person(
+        email=stored.email,
+        first_name=given.first_name or stored.first_name,
+        last_name=given.last_name or stored.last_name,
+        organisation=given.organisation or stored.organisation,
+        role=given.role if given.role != "autre" else stored.role,
+        member=stored.member or given.member,
+    )
+    changed = (
+        after.first_name != stored.first_name
+        or after.last_name != stored.last_name
+        or after.organisation != stored.organisation
+        or after.role != stored.role
+        or after.member != stored.member
+    )
+    return after, changed
+
+
+def plan_subscription(
+    current: str | None, *, confirmed: bool, allow_resubscribe: bool
+) -> tuple[str, str | None, tuple[str, ...]]:
+    """(outcome, new status or None when nothing changes, consent actions to record)."""
+    if current in ("bounced", "complained"):
+        return "suppressed", None, ()
+    if current == "unsubscribed" and not allow_resubscribe:
+        return "unsubscribed", None, ()
+    if current == "confirmed" or (current == "pending" and not confirmed):
+        return "already", None, ()
+    if current == "pending":
+        return "confirmed", "confirmed", ("confirm",)
+    if confirmed:
+        return "confirmed", "confirmed", ("subscribe", "confirm")
+    return "pending", "pending", ("subscribe",)
+
+
+def _person_fields(person: Person) -> list[Any]:
+    """The stored fields after the address, in the order of the SQL queries' JSON arrays."""
+    return [
+        person.first_name,
+        person.last_name,
+        person.organisation,
+        person.role,
+        int(person.member),
+    ]
+
+
+def _rows(rows: Sequence[aiosqlite.Row]) -> list[dict[str, Any]]:
+    return [dict(row) for row in rows]
+
+
+class Subscribers:
+    """The subscribers service; every write is one transaction."""
+
+    def __init__(self, db: Database, config: Config) -> None:
+        self.db = db
+        self.config = config
+
+    @cached_property
+    def _hash_key(self) -> bytes:
+        return derived_key(self.config, "suppression")
+
+    def hash(self, email: str) -> str:
+        """The suppression hash of an already normalised address."""
+        return email_hash(self._hash_key, email)
+
+    async def get(self, subscriber_id: int) -> Subscriber | None:
+        row = await self.db.fetch_one("subscriber_by_id", {"id": subscriber_id})
+        return _subscriber(row) if row else None
+
+    async def find(self, email: str) -> Subscriber | None:
+        row = await self.db.fetch_one("subscriber_by_email", {"email": normalise_email(email)})
+        return _subscriber(row) if row else None
+
+    async def save_person(self, person: Person) -> Subscriber:
+        """Create the person, or update a known one (see `merge_person`)."""
+        person = _cleaned(person)
+        async with self.db.transaction():
+            row = await self.db.fetch_one("subscriber_by_email", {"email": person.email})
+            stored = _subscriber(row) if row else None
+            merged, changed = merge_person(stored, person)
+            if changed:
+                await self._store([(merged, stored, self.hash(merged.email))], utcnow())
+            row = await self.db.fetch_one("subscriber_by_email", {"email": person.email})
+        assert row is not None
+        return _subscriber(row)
+
+    async def subscribe(
+        self,
+        person: Person,
+        lists: Sequence[str],
+        consent: Consent,
+        *,
+        confirmed: bool,
+        allow_resubscribe: bool = False,
+    ) -> list[ListOutcome]:
+        """Put a person on lists (see `subscribe_many`)."""
+        (result,) = await self.subscribe_many(
+            [person], lists, consent, confirmed=confirmed, allow_resubscribe=allow_resubscribe
+        )
+        return result.outcomes
+
+    async def subscribe_many(
+        self,
+        people: Sequence[Person],
+        lists: Sequence[str],
+        consent: Consent,
+        *,
+        confirmed: bool,
+        allow_resubscribe: bool = False,
+    ) -> list[Subscribed]:
+        """Put people on the same lists, in one transaction, in a few set-wide queries.
+
+        A suppressed address gets "suppressed" on every list and nothing is stored about it. A
+        members-only list refuses a person who is not a member once merged with what is stored.
+        Someone who left a list is not put back unless `allow_resubscribe` (a fresh consent,
+        e.g. a confirmed web sign-up); bounced or complained never. A request refused on every
+        list stores nothing (no person record is created or updated for it). One consent row is
+        recorded per list changed and action ("subscribe", then "confirm" when `confirmed`).
+        Addresses must differ once normalised.
+        """
+        keys = list(dict.fromkeys(lists))
+        if not keys:
+            raise UserError("aucune liste choisie : indiquez au moins une liste")
+        members_only = {key: self.config.mailing_list(key).members_only for key in keys}
+        people = [_cleaned(p) for p in people]
+        emails = [p.email for p in people]
+        if len(set(emails)) != len(emails):
+            raise ValueError("subscribe_many needs distinct addresses")
+        hashes = [self.hash(e) for e in emails]
+        now = utcnow()
+        results: list[Subscribed] = []
+        async with self.db.transaction():
+            suppressed = {
+                row[0]
+                for row in await self.db.fetch_all(
+                    "subscriber_suppressed_hashes", {"hashes": json.dumps(hashes)}
+                )
+            }
+            stored = await self._by_emails(emails)
+            current: dict[int, dict[str, str]] = {s.id: {} for s in stored.values()}
+            for row in await self.db.fetch_all(
+                "subscription_statuses", {"ids": json.dumps(list(current))}
+            ):
+                current[row["subscriber_id"]][row["list"]] = row["status"]
+
+            to_store: list[tuple[Person, Subscriber | None, str]] = []
+            # (email, list, new status, consent actions)
+            changes: list[tuple[str, str, str, tuple[str, ...]]] = []
+            for person, digest in zip(people, hashes, strict=True):
+                if digest in suppressed:
+                    outcomes = [ListOutcome(key, "suppressed") for key in keys]
+                    results.append(Subscribed(person.email, outcomes, {}, None))
+                    continue
+                known = stored.get(person.email)
+                merged, changed = merge_person(known, person)
+                statuses = current[known.id] if known else {}
+                outcomes, planned, accepted = [], [], False
+                for key in keys:
+                    if members_only[key] and not merged.member:
+                        outcomes.append(ListOutcome(key, "members_only"))
+                        continue
+                    outcome, status, actions = plan_subscription(
+                        statuses.get(key), confirmed=confirmed, allow_resubscribe=allow_resubscribe
+                    )
+                    outcomes.append(ListOutcome(key, outcome))
+                    accepted = accepted or outcome in ACCEPTED
+                    if status:
+                        planned.append((person.email, key, status, actions))
+                previous = {key: statuses.get(key) for key in keys}
+                if not accepted:
+                    results.append(Subscribed(person.email, outcomes, previous, None))
+                    continue
+                if changed:
+                    to_store.append((merged, known, digest))
+                change = "unchanged" if not changed else "updated" if known else "created"
+                results.append(Subscribed(person.email, outcomes, previous, change))
+                changes += planned
+
+            ids = {email: s.id for email, s in stored.items()}
+            ids.update(await self._store(to_store, now))
+            # One query per (list, status, actions): a single one for a whole import chunk.
+            groups: dict[tuple[str, str, tuple[str, ...]], list[int]] = defaultdict(list)
+            for email, key, status, actions in changes:
+                groups[key, status, actions].append(ids[email])
+            for (key, status, actions), unsorted in groups.items():
+                group = sorted(unsorted)  # ascending ids fill index pages in order: faster
+                await self.db.execute(
+                    "subscription_upsert",
+                    {"ids": json.dumps(group), "list": key, "status": status, "now": now},
+                )
+                await self._record_consents(group, [key], actions, consent, now)
+        return results
+
+    async def _by_emails(self, emails: Sequence[str]) -> dict[str, Subscriber]:
+        rows = await self.db.fetch_all("subscriber_by_emails", {"emails": json.dumps(emails)})
+        return {row["email"]: _subscriber(row) for row in rows}
+
+    async def _store(
+        self, people: Sequence[tuple[Person, Subscriber | None, str]], now: str
+    ) -> dict[str, int]:
+        """Insert new people and update known ones (inside a transaction); the new ids.
+
+        `people`: (person as it must be stored, their stored record or None, address hash).
+        """
+        new = [
+            [p.email, digest, *_person_fields(p)] for p, known, digest in people if known is None
+        ]
+        # In hash order: the hash index's random keys then fill its pages one after another,
+        # which makes a large import's inserts a quarter faster.
+        new.sort(key=lambda row: row[1])
+        known = [[k.id, *_person_fields(p)] for p, k, _ in people if k is not None]
+        if known:
+            await self.db.execute("subscriber_update", {"people": json.dumps(known), "now": now})
+        if not new:
+            return {}
+        rows = await self.db.fetch_all("subscriber_insert", {"people": json.dumps(new), "now": now})
+        return {row["email"]: row["id"] for row in rows}
+
+    async def _record_consents(
+        self,
+        ids: Sequence[int],
+        lists: Sequence[str],
+        actions: Sequence[str],
+        consent: Consent,
+        now: str,
+    ) -> None:
+        """One consent row per subscriber, list and action (actions in the order they happened)."""
+        if ids and lists and actions:
+            await self.db.execute(
+                "subscriber_consent_insert",
+                {
+                    "ids": json.dumps(list(ids)),
+                    "lists": json.dumps(list(lists)),
+                    "actions": json.dumps(list(actions)),
+                    "source": consent.source,
+                    "consent_text": consent.text,
+                    "consent_version": consent.version,
+                    "ip": consent.ip,
+                    "now": now,
+                },
+            )
+
+    async def _move(
+        self,
+        subscriber_id: int,
+        list_key: str,
+        from_statuses: Sequence[str],
+        status: str,
+        action: str,
+        consent: Consent,
+    ) -> list[str]:
+        """Move one list or all ("*") between statuses, recording the consent; lists moved."""
+        now = utcnow()
+        async with self.db.transaction():
+            rows = await self.db.fetch_all(
+                "subscription_move",
+                {
+                    "id": subscriber_id,
+                    "list": list_key,
+                    "from": json.dumps(list(from_statuses)),
+                    "status": status,
+                    "now": now,
+                },
+            )
+            moved = sorted(row["list"] for row in rows)
+            await self._record_consents([subscriber_id], moved, [action], consent, now)
+        return moved
+
+    async def confirm(self, subscriber_id: int, list_key: str, consent: Consent) -> list[str]:
+        """Confirm a pending subscription (double opt-in); `list_key` may be "*"."""
+        return await self._move(
+            subscriber_id, list_key, ("pending",), "confirmed", "confirm", consent
+        )
+
+    async def unsubscribe(
+        self, subscriber_id: int, list_key: str, source: str, ip: str | None = None
+    ) -> list[str]:
+        """Leave one list or all ("*"); the lists actually left."""
+        consent = Consent(source=source, text="", version="", ip=ip)
+        return await self._move(
+            subscriber_id, list_key, ACTIVE, "unsubscribed", "unsubscribe", consent
+        )
+
+    async def subscriptions(self, subscriber_id: int) -> dict[str, str]:
+        rows = await self.db.fetch_all("subscription_of", {"id": subscriber_id})
+        return {row["list"]: row["status"] for row in rows}
+
+    async def suppress(self, email: str, reason: str, detail: str = "") -> None:
+        """Block an address for good; a known person's current subscriptions end with it."""
+        async with self.db.transaction():
+            await self._suppress(normalise_email(email), reason, detail)
+
+    async def _suppress(self, email: str, reason: str, detail: str) -> Subscriber | None:
+        if reason not in SUPPRESSION_REASONS:
+            raise ValueError(f"unknown suppression reason {reason!r}")
+        now = utcnow()
+        await self.db.execute(
+            "subscriber_suppress",
+            {"email_hash": self.hash(email), "reason": reason, "detail": detail, "now": now},
+        )
+        row = await self.db.fetch_one("subscriber_by_email", {"email": email})
+        if row is None:
+            return None
+        await self.db.fetch_all(
+            "subscription_move",
+            {
+                "id": row["id"],
+                "list": ALL_LISTS,
+                "from": json.dumps(list(ACTIVE)),
+                "status": _SUPPRESSED_STATUS[reason],
+                "now": now,
+            },
+        )
+        return _subscriber(row)
+
+    async def is_suppressed(self, email: str) -> bool:
+        return await self._suppression(normalise_email(email)) is not None
+
+    async def _suppression(self, email: str) -> dict[str, Any] | None:
+        row = await self.db.fetch_one("subscriber_suppression", {"email_hash": self.hash(email)})
+        return dict(row) if row else None
+
+    async def show(self, email: str) -> dict[str, Any] | None:
+        """Everything held about a person (GDPR art. 15), JSON-able; None if unknown."""
+        email = normalise_email(email)
+        row = await self.db.fetch_one("subscriber_by_email", {"email": email})
+        if row is None:
+            return None
+        person = dict(row)
+        person["member"] = bool(person["member"])
+        params = {"id": row["id"]}
+        suppression = await self._suppression(email)
+        return {
+            "person": person,
+            "subscriptions": _rows(await self.db.fetch_all("subscription_of", params)),
+            "consents": _rows(await self.db.fetch_all("subscriber_consents", params)),
+            "sends": _rows(await self.db.fetch_all("subscriber_sends", params)),
+            "delivery_events": _rows(await self.db.fetch_all("subscriber_delivery_events", params)),
+            "suppressed": suppression is not None,
+            "suppression": suppression,
+        }
+
+    async def forget(self, email: str) -> bool:
+        """Erase a person (GDPR art. 17); False if the address was unknown.
+
+        The address is suppressed first, even when unknown: only its hash is kept, so that no
+        later import or send can reach it again. The person's row goes with their
+        subscriptions and consents; the send log and delivery events keep only counts.
+        """
+        email = normalise_email(email)
+        async with self.db.transaction():
+            known = await self._suppress(email, "erased", "")
+            if known is None:
+                return False
+            await self.db.execute("subscriber_forget_sends", {"id": known.id, "email": email})
+            await self.db.execute("subscriber_forget_events", {"id": known.id})
+            await self.db.execute("subscriber_delete", {"id": known.id})
+        return True
+
+    async def export(self, list_key: str, status: str | None = None) -> list[dict[str, Any]]:
+        """The people of a list (optionally in one status), by address."""
+        self.config.mailing_list(list_key)
+        if status is not None and status not in STATUSES:
+            raise UserError(
+                f"statut inconnu « {status} » ; statuts possibles : {', '.join(STATUSES)}"
+            )
+        rows = _rows(
+            await self.db.fetch_all("subscription_export", {"list": list_key, "status": status})
+        )
+        for row in rows:
+            row["member"] = bool(row["member"])
+        return rows

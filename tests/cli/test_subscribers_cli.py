@@ -1,0 +1,163 @@
+"""`hub subscribers …` run as staff run them: the real command, in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import HubRunner
+
+
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUB_SECRET_KEY", "cli-test-" + "k" * 40)
+
+
+def write_csv(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def add(hub: HubRunner, email: str, *args: str) -> int:
+    result = hub("subscribers", "add", email, *args)
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.strip().splitlines()[-1])
+
+
+def test_import_prints_summary_and_report_path(hub: HubRunner, tmp_path: Path) -> None:
+    source = write_csv(
+        tmp_path / "contacts.csv",
+        "email;prénom;nom\nmarie@exemple.fr;Marie;Dupont\npas-une-adresse;Bob;Petit\n"
+        "luc@exemple.fr;Luc;Roy\n",
+    )
+    report_path = tmp_path / "refus.csv"
+    result = hub(
+        "subscribers", "import", str(source), "--list", "bimestrielle", "--report", str(report_path)
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3 ligne(s) lue(s)" in result.stdout
+    assert "2 nouvelle(s) inscription(s)" in result.stdout
+    assert "1 ligne(s) refusée(s)" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == str(report_path)
+    assert "il manque le @" in report_path.read_text(encoding="utf-8")
+
+    again = hub("subscribers", "import", str(source), "--list", "bimestrielle", "--json")
+    assert again.returncode == 0, again.stderr
+    data = json.loads(again.stdout)
+    assert (data["imported"], data["already"], data["rejected"]) == (0, 2, 1)
+    assert data["report_path"] == str(tmp_path / "contacts.rejets.csv")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x00\x01\x02PK binary", "pas un fichier texte"),
+        ("email\né@exemple.fr\n".encode("latin-1"), "UTF-8"),
+        (b"nom,prenom\nDupont,Marie\n", "pas de colonne email"),
+    ],
+)
+def test_unusable_file_exits_2_in_french(
+    hub: HubRunner, tmp_path: Path, content: bytes, message: str
+) -> None:
+    source = tmp_path / "mauvais.csv"
+    source.write_bytes(content)
+    result = hub("subscribers", "import", str(source), "--list", "bimestrielle")
+    assert result.returncode == 2
+    assert result.stderr.startswith("Erreur : ") and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_add_prints_the_id_last_and_export(hub: HubRunner, tmp_path: Path) -> None:
+    first = add(
+        hub,
+        "Jeanne@Exemple.fr",
+        "--list",
+        "bimestrielle",
+        "--list",
+        "adherents-flash",
+        "--first-name",
+        "Jeanne",
+        "--organisation",
+        "CPTS du Val",
+        "--role",
+        "Élue",
+        "--member",
+    )
+    second = add(hub, "paul@exemple.fr", "--list", "bimestrielle")
+    assert first != second
+
+    json_result = hub("subscribers", "add", "paul@exemple.fr", "--list", "bimestrielle", "--json")
+    assert json_result.returncode == 0, json_result.stderr
+    record = json.loads(json_result.stdout)
+    assert record["subscriber"]["id"] == second
+    assert record["outcomes"] == [{"list": "bimestrielle", "status": "already"}]
+
+    refused = hub("subscribers", "add", "luc@exemple.fr", "--list", "adherents-flash")
+    assert refused.returncode == 2 and "réservée aux adhérents" in refused.stderr
+    bad_role = hub("subscribers", "add", "luc@exemple.fr", "--list", "bimestrielle", "--role", "x")
+    assert bad_role.returncode == 2 and "rôle inconnu" in bad_role.stderr
+
+    exported = hub("subscribers", "export", "--list", "bimestrielle")
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert [(r["email"], r["status"]) for r in rows] == [
+        ("jeanne@exemple.fr", "confirmed"),
+        ("paul@exemple.fr", "confirmed"),
+    ]
+    assert (rows[0]["organisation"], rows[0]["role"], rows[0]["member"]) == (
+        "CPTS du Val",
+        "elu",
+        "oui",
+    )
+    assert len(rows[0]["subscribed_at"]) == len("2026-12-01 09:30")
+
+    output = tmp_path / "export.csv"
+    to_file = hub("subscribers", "export", "--list", "adherents-flash", "--output", str(output))
+    assert to_file.returncode == 0, to_file.stderr
+    assert to_file.stdout.strip().splitlines()[-1] == str(output)
+    with output.open(encoding="utf-8-sig") as file:
+        assert [r["email"] for r in csv.DictReader(file)] == ["jeanne@exemple.fr"]
+
+
+def test_show_unsubscribe_and_forget(hub: HubRunner) -> None:
+    add(hub, "zoe@exemple.fr", "--list", "bimestrielle", "--list", "adherents-flash", "--member")
+
+    shown = hub("subscribers", "show", "ZOE@exemple.fr", "--json")
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert data["person"]["email"] == "zoe@exemple.fr"
+    assert {s["list"]: s["status"] for s in data["subscriptions"]} == {
+        "adherents-flash": "confirmed",
+        "bimestrielle": "confirmed",
+    }
+    assert {c["source"] for c in data["consents"]} == {"cli"}
+
+    readable = hub("subscribers", "show", "zoe@exemple.fr")
+    assert "Flash FCPTS (adherents-flash) : confirmée" in readable.stdout
+    assert "Adresse non bloquée." in readable.stdout
+
+    one = hub("subscribers", "unsubscribe", "zoe@exemple.fr", "--list", "bimestrielle")
+    assert one.returncode == 0 and "La lettre bimestrielle" in one.stdout
+    rest = hub("subscribers", "unsubscribe", "zoe@exemple.fr")
+    assert rest.returncode == 0 and "Flash FCPTS" in rest.stdout
+    unknown = hub("subscribers", "unsubscribe", "inconnu@exemple.fr")
+    assert unknown.returncode == 2 and "aucun abonné" in unknown.stderr
+
+    declined = hub("subscribers", "forget", "zoe@exemple.fr")  # stdin closed: no « oui »
+    assert declined.returncode == 1 and "annulé" in declined.stderr
+
+    # « effacées » is only said of a known person: the declined erasure kept her.
+    forgotten = hub("subscribers", "forget", "zoe@exemple.fr", "--yes")
+    assert forgotten.returncode == 0 and "effacées" in forgotten.stdout
+    after = hub("subscribers", "show", "zoe@exemple.fr")
+    assert "Aucune donnée" in after.stdout and "liste de blocage" in after.stdout
+    again = hub("subscribers", "add", "zoe@exemple.fr", "--list", "bimestrielle")
+    assert again.returncode == 2 and "adresse bloquée" in again.stderr
+
+    never = hub("subscribers", "forget", "jamais@exemple.fr", "--yes")
+    assert never.returncode == 0
+    assert "Aucune donnée" in never.stdout and "aucun import ni envoi futur" in never.stdout
