@@ -25,6 +25,8 @@ _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Mapping[str, Any] | None
 BUSY_TIMEOUT_MS = 10_000
+CACHE_KIB = 64 * 1024
+WAL_CHECKPOINT_PAGES = 10_000  # ~40 MB
 
 
 class StorageError(UserError):
@@ -132,6 +134,10 @@ class Database:
             await _enable_wal(conn)
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
+            # A campaign or an import rewrites tens of thousands of rows several times: a page
+            # cache and a WAL sized for that keep the work in memory until one checkpoint.
+            await conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            await conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
             if migrate:
                 await db.upgrade()
         except BaseException as exc:

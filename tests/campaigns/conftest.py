@@ -42,7 +42,8 @@ def draft(config: Config, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def add_people(db: Database, config: Config) -> AddPeople:
-    """Subscribe `count` people (confirmed) to `list_key`; returns their addresses in order."""
+    """Subscribe `count` people (confirmed) to `list_key`; returns their addresses in the order
+    a send cuts its batches (by subscriber id)."""
 
     async def add(
         count: int, list_key: str = "bimestrielle", prefix: str = "abonne", *, member: bool = False
@@ -56,8 +57,10 @@ def add_people(db: Database, config: Config) -> AddPeople:
             )
             for i in range(count)
         ]
-        await Subscribers(db, config).subscribe_many(people, [list_key], CONSENT, confirmed=True)
-        return [p.email for p in people]
+        service = Subscribers(db, config)
+        await service.subscribe_many(people, [list_key], CONSENT, confirmed=True)
+        ids = {p.email: (await service.find(p.email)).id for p in people}  # type: ignore[union-attr]
+        return sorted(ids, key=ids.__getitem__)
 
     return add
 

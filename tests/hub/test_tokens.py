@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hmac
 
 import pytest
 
@@ -17,6 +18,13 @@ def test_a_token_reads_back_what_was_signed() -> None:
     assert signer.read(token, "unsubscribe") == Token("unsubscribe", 4_321, "adherents-flash")
     assert signer.path("preferences", 7).startswith("/preferences/")
     assert signer.read(signer.path("preferences", 7).rsplit("/", 1)[1], "preferences").list == "*"
+
+
+@pytest.mark.parametrize("key", [b"k" * 32, b"a longer key " * 10, b""])
+def test_the_signature_is_standard_hmac_sha256(key: bytes) -> None:
+    token = TokenSigner(key).make("preferences", 99, "*")
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    assert raw[-16:] == hmac.digest(key, raw[:-16], "sha256")[:16]
 
 
 def test_changing_any_byte_is_refused() -> None:
