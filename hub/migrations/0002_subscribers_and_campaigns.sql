@@ -5,7 +5,7 @@
 CREATE TABLE subscribers (
     id INTEGER PRIMARY KEY,
     email TEXT NOT NULL UNIQUE,          -- normalised (email-validator, domain lower-cased)
-    email_hash TEXT NOT NULL UNIQUE,     -- keyed hash of `email`, matched against suppressions
+    email_hash TEXT NOT NULL,            -- keyed hash of `email`, matched against suppressions
     first_name TEXT NOT NULL DEFAULT '',
     last_name TEXT NOT NULL DEFAULT '',
     organisation TEXT NOT NULL DEFAULT '',  -- the CPTS, or the partner's organisation
