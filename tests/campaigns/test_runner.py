@@ -56,7 +56,7 @@ async def test_a_campaign_due_while_the_hub_was_down_starts_when_it_comes_back(
     assert late.campaign == campaign.id and 7100 < late.late_seconds < 7300
     assert (await get_campaign(db, campaign.id)).status == "sent"
     messages = received(config, campaign.id)
-    assert sorted(messages) == addresses and all(len(m) == 1 for m in messages.values())
+    assert sorted(messages) == sorted(addresses) and all(len(m) == 1 for m in messages.values())
 
 
 async def test_a_campaign_orphaned_by_a_dead_process_is_taken_over(
@@ -82,7 +82,7 @@ async def test_a_campaign_orphaned_by_a_dead_process_is_taken_over(
     await runner.tick()
     await _until_idle(runner)
     assert (await get_campaign(db, campaign.id)).status == "sent"
-    assert sorted(received(config, campaign.id)) == addresses
+    assert sorted(received(config, campaign.id)) == sorted(addresses)
 
 
 async def test_a_past_time_is_refused_with_an_example(
