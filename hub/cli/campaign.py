@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from hub.campaigns.model import Campaign, Progress
-from hub.campaigns.sender import Sender, read_progress
+from hub.campaigns.sender import Sender, owner_alive, read_progress
 from hub.campaigns.service import (
     audience_size,
     campaign_failures,
@@ -49,6 +50,13 @@ def _echo_campaign(campaign: Campaign, config: Config) -> None:
         click.echo(f"  Partie le {french_datetime(campaign.started_at, config.tz)}")
     if campaign.finished_at:
         click.echo(f"  Terminée le {french_datetime(campaign.finished_at, config.tz)}")
+    if campaign.status == "sending" and not owner_alive(
+        campaign.owner, campaign.lease_until, datetime.now(UTC)
+    ):
+        click.echo(
+            f"  L'envoi est interrompu (processus arrêté) : « hub campaign resume {campaign.id} » "
+            "le reprend, ou « hub run » au démarrage"
+        )
 
 
 def _echo_progress(progress: Progress) -> None:

@@ -123,8 +123,14 @@ def test_killed_again_and_again_nobody_gets_it_twice(
         kills += 1
         command = [*hub, "resume", str(campaign_id)]
 
-    status, _ = asyncio.run(_in_doubt(config, campaign_id))
+    status, in_doubt = asyncio.run(_in_doubt(config, campaign_id))
     if status != "sent":
+        shown = subprocess.run(
+            [*hub, "status", str(campaign_id)], env=env, capture_output=True, text=True
+        )
+        assert "L'envoi est interrompu (processus arrêté)" in shown.stdout, shown.stdout
+        if in_doubt:
+            assert "En doute : lot n°" in shown.stderr, shown.stderr
         final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
         assert final.returncode in (0, 1), final.stderr  # 1: some recipients are in doubt
     status, in_doubt = asyncio.run(_in_doubt(config, campaign_id))
