@@ -22,7 +22,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 import aiosqlite
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
 from hub.config import Config
 from hub.db import Database
@@ -68,7 +68,11 @@ _REASONS = (
     ("too long", "l'adresse est trop longue"),
     ("display name", "ne mettez que l'adresse, sans nom ni chevrons < >"),
     ("Quoting", "les guillemets ne sont pas acceptés"),
-    ("Internationalized characters before", "caractères accentués non acceptés avant le @"),
+    (
+        "Internationalized characters before",
+        "pas de lettre accentuée (é, ç…) avant le @ : nos e-mails ne pourraient pas être "
+        "remis à cette adresse",
+    ),
     ("invalid character", "elle contient des caractères non autorisés"),
     ("unsafe characters", "elle contient des caractères non autorisés"),
 )
@@ -84,16 +88,24 @@ _SIMPLE = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-
 def _simple_domain_ok(domain: str) -> bool:
     """Whether an ASCII domain is valid and already in normal form (once per domain)."""
     try:
-        return validate_email(f"a@{domain}", check_deliverability=False).domain == domain
+        return _validated(f"a@{domain}").ascii_domain == domain
     except EmailNotValidError:
         return False
 
 
-def normalise_email(raw: str) -> str:
-    """The address as stored and compared: validated, then lower-cased as a whole.
+def _validated(text: str) -> ValidatedEmail:
+    """email-validator's verdict, without DNS checks and without SMTPUTF8: an address with
+    an accented local part (« José@… ») could not be sent to through our relays, and the
+    SendGrid and SMTP backends write addresses in plain ASCII headers."""
+    return validate_email(text, check_deliverability=False, allow_smtputf8=False)
 
-    email-validator (without DNS checks) lower-cases the domain; the local part is lower-cased
-    too, because French mail providers ignore its case: « Marie.Dupont@… » and
+
+def normalise_email(raw: str) -> str:
+    """The address as stored and compared: validated, in its ASCII form, lower-cased as a whole.
+
+    email-validator (without DNS checks) lower-cases the domain, and an internationalised
+    domain is kept in its ASCII (« xn-- ») form, the one mail headers can carry; the local part
+    is lower-cased too, because French mail providers ignore its case: « Marie.Dupont@… » and
     « marie.dupont@… » are the same person and must be one subscriber.
     """
     text = raw.strip()
@@ -105,7 +117,7 @@ def normalise_email(raw: str) -> str:
     if not text:
         raise InvalidEmail("adresse e-mail vide")
     try:
-        return validate_email(text, check_deliverability=False).normalized.lower()
+        return _validated(text).ascii_email.lower()  # type: ignore[union-attr]
     except EmailNotValidError as exc:
         english = str(exc)
         reason = next((fr for en, fr in _REASONS if en in english), "adresse mal formée")

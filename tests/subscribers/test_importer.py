@@ -139,6 +139,21 @@ async def test_every_kind_of_bad_row_is_reported_and_good_rows_are_in(
     assert consent["consent_version"] == config.subscriptions.consent_version
 
 
+async def test_an_accented_address_is_refused_with_its_reason(
+    service: Subscribers, tmp_path: Path
+) -> None:
+    source = tmp_path / "liste.csv"
+    source.write_text(HEADER + "José@cpts.fr,José,Martin,CPTS J,autre,oui\n", encoding="utf-8")
+
+    report = await import_csv(service, source, LIST, None)
+
+    assert (report.imported, report.rejected) == (0, 1)
+    assert report.report_path is not None
+    (row,) = read_report(report.report_path)
+    assert "José@cpts.fr" in row["reason"] and "pas de lettre accentuée" in row["reason"]
+    assert await service.find("jose@cpts.fr") is None
+
+
 async def test_importing_the_same_file_twice_changes_nothing(
     service: Subscribers, db: Database, tmp_path: Path
 ) -> None:

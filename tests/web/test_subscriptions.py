@@ -189,6 +189,7 @@ async def test_a_sign_up_stores_a_pending_subscription_with_its_proof_and_mails_
     [
         ({"email": "marie.curie.cpts-exemple.fr"}, "email", "il manque le @"),
         ({"email": "  "}, "email", "indiquez votre adresse e-mail"),
+        ({"email": "José@cpts-exemple.fr"}, "email", "pas de lettre accentuée (é, ç…) avant le @"),
         ({"prenom": ""}, "prenom", "indiquez votre prénom"),
         ({"nom": "x" * 101}, "nom", "le nom est trop long : 100 caractères au plus"),
         ({"role": "directeur"}, "role", "choisissez votre fonction dans la liste proposée"),
