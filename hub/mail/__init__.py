@@ -12,6 +12,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+ITIP_METHODS = ("PUBLISH", "REQUEST", "REPLY", "ADD", "CANCEL", "REFRESH", "COUNTER")
+
+
+@dataclass(frozen=True)
+class CalendarPart:
+    """A calendar invitation (RFC 5545 iTIP) travelling with the mail, so that mail clients
+    show "accept / decline" buttons and put the event in the person's calendar."""
+
+    method: str  # "REQUEST" | "CANCEL": the iTIP method, also the VCALENDAR's METHOD
+    ics: str  # the VCALENDAR text
+
+    def __post_init__(self) -> None:
+        if self.method not in ITIP_METHODS:  # it goes into a MIME header as it is
+            raise ValueError(f"calendar method {self.method!r}: one of {ITIP_METHODS}")
+
 
 @dataclass(frozen=True)
 class Content:
@@ -23,6 +38,7 @@ class Content:
     provider_batch_id: str | None = None  # SendGrid batch_id of the campaign
     # Newsletters carry List-Unsubscribe (RFC 2369/8058); a confirmation request does not.
     list_unsubscribe: bool = True
+    calendar: CalendarPart | None = None  # an event's invitation or its cancellation
 
 
 @dataclass(frozen=True)

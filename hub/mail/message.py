@@ -12,10 +12,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from hub.config import Config
-from hub.mail import Content, Recipient
+from hub.mail import CalendarPart, Content, Recipient
 from newsletters.render import PLACEHOLDERS
 
 UNSUBSCRIBE_SUBJECT = "desinscription"
+CALENDAR_FILE = "invitation.ics"
+CALENDAR_ATTACHMENT_TYPE = "application/ics"  # as Google Calendar and SendGrid's own example
 
 
 def display_name(recipient: Recipient) -> str:
@@ -103,7 +105,8 @@ def build_message(
     message_id_domain: str | None = None,
 ) -> EmailMessage:
     """The complete message for one recipient, exactly as it goes on the wire: text then HTML
-    (multipart/alternative, UTF-8, quoted-printable), personalised, with its list headers."""
+    (multipart/alternative, UTF-8, quoted-printable), personalised, with its list headers, and
+    the calendar invitation if the content has one."""
     message = EmailMessage()
     message["From"] = Address(config.mail.from_name, addr_spec=config.mail.from_address)
     message["To"] = Address(display_name(recipient), addr_spec=recipient.email)
@@ -125,6 +128,27 @@ def build_message(
         charset="utf-8",
         cte="quoted-printable",
     )
-    for part in message.iter_parts():
-        del part["MIME-Version"]  # belongs to the top level only
+    if content.calendar is not None:
+        _add_calendar(message, content.calendar)
+    for part in message.walk():
+        if part is not message:
+            del part["MIME-Version"]  # belongs to the top level only
     return message
+
+
+def _add_calendar(message: EmailMessage, calendar: CalendarPart) -> None:
+    """The structure calendar clients expect (Outlook's and Google's own invitations):
+    multipart/mixed(multipart/alternative(text, HTML, text/calendar; method=…), invitation.ics).
+    The inline part gives the accept/decline buttons; the attachment serves clients that only
+    import files."""
+    message.add_alternative(
+        calendar.ics,
+        subtype="calendar",
+        charset="utf-8",
+        cte="quoted-printable",
+        params={"method": calendar.method},
+    )
+    maintype, subtype = CALENDAR_ATTACHMENT_TYPE.split("/")
+    message.add_attachment(
+        calendar.ics.encode("utf-8"), maintype=maintype, subtype=subtype, filename=CALENDAR_FILE
+    )

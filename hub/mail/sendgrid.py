@@ -16,6 +16,7 @@ the reason the timeout is generous.
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import json
 import logging
@@ -29,8 +30,15 @@ import aiohttp
 import orjson
 
 from hub.config import Config, ConfigError
-from hub.mail import BatchRejected, Content, Outcome, Recipient
-from hub.mail.message import display_name, html_safe, list_unsubscribe_headers, substitutions
+from hub.mail import BatchRejected, CalendarPart, Content, Outcome, Recipient
+from hub.mail.message import (
+    CALENDAR_ATTACHMENT_TYPE,
+    CALENDAR_FILE,
+    display_name,
+    html_safe,
+    list_unsubscribe_headers,
+    substitutions,
+)
 from newsletters.render import PLACEHOLDERS
 
 log = logging.getLogger(__name__)
@@ -107,6 +115,8 @@ class SendgridMessenger:
             for kind, value in (("text/plain", text), ("text/html", content.html))
             if value
         ]
+        if content.calendar is not None:
+            _add_calendar(shared, content.calendar)
         shared["categories"] = [content.category]
         if content.provider_batch_id:
             shared["batch_id"] = content.provider_batch_id
@@ -233,6 +243,27 @@ class SendgridMessenger:
         if self._own_session and self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _add_calendar(shared: dict[str, Any], calendar: CalendarPart) -> None:
+    """The invitation as the other backends build it: a `text/calendar; method=…` entry of
+    `content` (SendGrid puts it in the multipart/alternative, after text and HTML, which is
+    what gives the accept/decline buttons) and the same file attached as `invitation.ics`.
+
+    Both are what SendGrid's contract allows (`content` takes any MIME type once text/plain and
+    text/html come first) and what SendGrid's staff give as the working shape; an attachment
+    alone shows as a file, not as an invitation, in Outlook and Gmail."""
+    shared["content"].append(
+        {"type": f"text/calendar; method={calendar.method}", "value": calendar.ics}
+    )
+    shared["attachments"] = [
+        {
+            "content": base64.b64encode(calendar.ics.encode()).decode("ascii"),
+            "type": CALENDAR_ATTACHMENT_TYPE,
+            "filename": CALENDAR_FILE,
+            "disposition": "attachment",
+        }
+    ]
 
 
 def _rate_limit_wait(headers: Mapping[str, str]) -> float | None:

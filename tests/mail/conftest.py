@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
 import pytest
 
-from hub.mail import Content, Recipient
+from hub.mail import CalendarPart, Content, Recipient
 
 HTML = (
     "<html><body><p>Bonjour[[first_name]],</p><p>L'été des CPTS : à la une.</p>"
@@ -20,11 +21,24 @@ TEXT = (
     "Gérer mes préférences : [[preferences_url]]\nSe désinscrire : [[unsubscribe_url]]\n"
 )
 SUBJECT = "La lettre n°4 : l'été des CPTS, où en est-on ?"
+ICS = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//FCPTS//hub//FR\r\nMETHOD:REQUEST\r\n"
+    "BEGIN:VEVENT\r\nUID:evenement-12@fcpts.org\r\nDTSTAMP:20270101T090000Z\r\n"
+    "DTSTART:20270115T130000Z\r\nDTEND:20270115T160000Z\r\n"
+    "SUMMARY:Journée régionale des CPTS\r\nLOCATION:Salle des fêtes\\, Nîmes\r\n"
+    "ORGANIZER;CN=FCPTS:mailto:evenements@fcpts.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
 
 
 @pytest.fixture
 def content() -> Content:
     return Content(subject=SUBJECT, html=HTML, text=TEXT, category="bimestrielle", campaign_id=42)
+
+
+@pytest.fixture
+def invitation(content: Content) -> Content:
+    """A mail carrying an event's calendar invitation."""
+    return dataclasses.replace(content, calendar=CalendarPart(method="REQUEST", ics=ICS))
 
 
 def make_recipient(i: int, first_name: str = "", *, send_log_id: int | None = None) -> Recipient:
@@ -47,3 +61,22 @@ def body(message: EmailMessage, subtype: str) -> str:
     part = message.get_body(preferencelist=(subtype,))
     assert part is not None and part.get_content_type() == f"text/{subtype}"
     return part.get_content().replace("\r\n", "\n")  # as on the wire: CRLF lines
+
+
+def assert_invitation(message: EmailMessage, method: str = "REQUEST") -> None:
+    """The structure calendar clients expect: mixed(alternative(text, html, calendar), .ics)."""
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attachment = message.iter_parts()
+    assert alternative.get_content_type() == "multipart/alternative"
+    parts = list(alternative.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html", "text/calendar"]
+    calendar = parts[2]
+    assert calendar.get_param("method") == method
+    assert calendar.get_content_charset() == "utf-8"
+    assert calendar.get_content_disposition() is None  # shown inline, as an invitation
+    assert calendar.get_content().replace("\r\n", "\n") == ICS.replace("\r\n", "\n")
+    assert attachment.get_content_disposition() == "attachment"
+    assert attachment.get_filename() == "invitation.ics"
+    assert attachment.get_content_type() == "application/ics"
+    assert attachment.get_content().decode().replace("\r\n", "\n") == ICS.replace("\r\n", "\n")
+    assert "Journée régionale des CPTS" in calendar.get_content()

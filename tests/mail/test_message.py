@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from email import policy
 from email.utils import parsedate_to_datetime
 
+import pytest
+
 from hub.config import Config
-from hub.mail import Content, Recipient
+from hub.mail import CalendarPart, Content, Recipient
 from hub.mail.message import build_message, list_unsubscribe_headers, personalise, substitutions
-from tests.mail.conftest import SUBJECT, body, make_recipient, parse
+from tests.mail.conftest import ICS, SUBJECT, assert_invitation, body, make_recipient, parse
 
 
 def wire(content: Content, recipient: Recipient, config: Config):
@@ -125,3 +127,29 @@ def test_each_message_has_its_own_message_id(content: Content, config: Config) -
     assert len(ids) == 50
     other = build_message(content, make_recipient(1), config, message_id_domain="envoi.fcpts.org")
     assert other["Message-ID"].endswith("@envoi.fcpts.org>")
+
+
+def test_an_invitation_travels_inline_and_attached(invitation: Content, config: Config) -> None:
+    data = build_message(invitation, make_recipient(3, "Zoé"), config).as_bytes(policy=policy.SMTP)
+    data.decode("ascii")  # still 7-bit on the wire, accents in the event included
+    message = parse(data)
+    assert_invitation(message)
+    assert message["MIME-Version"] == "1.0"
+    assert all("MIME-Version" not in part for part in message.walk() if part is not message)
+    assert "Bonjour Zoé," in body(message, "plain")
+    assert "<p>Bonjour Zoé,</p>" in body(message, "html")
+
+
+def test_a_cancellation_says_so_in_its_content_type(content: Content, config: Config) -> None:
+    cancel = dataclasses.replace(
+        content, calendar=CalendarPart("CANCEL", ICS.replace("METHOD:REQUEST", "METHOD:CANCEL"))
+    )
+    message = wire(cancel, make_recipient(4), config)
+    (calendar,) = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert calendar.get_param("method") == "CANCEL"
+    assert "METHOD:CANCEL" in calendar.get_content()
+
+
+def test_a_calendar_method_is_an_itip_one() -> None:
+    with pytest.raises(ValueError, match="calendar method 'request"):
+        CalendarPart("request\r\nBcc: x@exemple.fr", ICS)

@@ -9,7 +9,7 @@ from hub.config import Config
 from hub.mail import Content
 from hub.mail.factory import make_messenger, outbox_folder
 from hub.mail.outbox import OutboxMessenger
-from tests.mail.conftest import SUBJECT, body, make_recipient, parse
+from tests.mail.conftest import SUBJECT, assert_invitation, body, make_recipient, parse
 
 
 async def test_one_file_per_recipient_personalised(content: Content, config: Config) -> None:
@@ -86,3 +86,12 @@ async def test_factory_builds_the_outbox_by_default(content: Content, config: Co
     await messenger.send(content, [make_recipient(1)])
     await messenger.close()
     assert (outbox_folder(config) / "42" / "000001.eml").is_file()
+
+
+async def test_an_invitation_is_in_the_file(invitation: Content, config: Config) -> None:
+    messenger = OutboxMessenger(config, outbox_folder(config))
+    (outcome,) = await messenger.send(invitation, [make_recipient(5, "Zoé")])
+    message = parse((outbox_folder(config) / "42" / "000005.eml").read_bytes())
+    assert outcome.accepted and message["Message-ID"] == outcome.message_id
+    assert_invitation(message)
+    assert "Bonjour Zoé," in body(message, "plain")

@@ -3,6 +3,7 @@ Mail Send v3 contract and answers with the faults each test asks for."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import logging
 import math
@@ -16,7 +17,7 @@ from hub.mail import BatchRejected, Content, Recipient
 from hub.mail.factory import make_messenger
 from hub.mail.message import personalise
 from hub.mail.sendgrid import SendgridMessenger
-from tests.mail.conftest import SUBJECT, make_recipient
+from tests.mail.conftest import ICS, SUBJECT, make_recipient
 from tests.support.sendgrid_server import SendgridServer
 
 API_KEY = "SG.cle-de-test-locale.0123456789"
@@ -121,6 +122,29 @@ async def test_transactional_mail_has_no_list_headers(
     assert "headers" not in p and "custom_args" not in p
     assert "batch_id" not in server.accepted[0].body
     assert server.accepted[0].body["categories"] == ["transactionnel"]
+
+
+async def test_an_invitation_travels_inline_and_attached(
+    invitation: Content, server: SendgridServer, messenger: SendgridMessenger
+) -> None:
+    recipients = [make_recipient(1, "Zoé"), make_recipient(2)]
+    outcomes = await messenger.send(invitation, recipients)
+
+    assert all(o.accepted for o in outcomes)
+    (accepted,) = server.accepted  # checked against the Mail Send contract (no violations)
+    body = accepted.body
+    assert [c["type"] for c in body["content"]] == [
+        "text/plain",
+        "text/html",
+        "text/calendar; method=REQUEST",
+    ]
+    assert body["content"][2]["value"] == ICS
+    (attachment,) = body["attachments"]
+    assert attachment["filename"] == "invitation.ics"
+    assert attachment["type"] == "application/ics"
+    assert attachment["disposition"] == "attachment"
+    assert base64.b64decode(attachment["content"]).decode() == ICS
+    assert len(body["personalizations"]) == 2  # the invitation travels once per request
 
 
 async def test_rate_limit_waits_for_the_reset(

@@ -24,7 +24,7 @@ from hub.config import Config, ConfigError, SmtpConfig
 from hub.mail import BatchRejected, Content
 from hub.mail.factory import make_messenger
 from hub.mail.smtp import MAX_MESSAGES_PER_CONNECTION, SmtpMessenger
-from tests.mail.conftest import SUBJECT, body, make_recipient, parse
+from tests.mail.conftest import SUBJECT, assert_invitation, body, make_recipient, parse
 
 PASSWORD = "mot-de-passe-du-relais-1234"
 
@@ -268,6 +268,18 @@ async def test_implicit_tls(
     outcomes = await messenger.send(content, [make_recipient(1, "Zoé")])
     assert outcomes[0].accepted
     assert relay.received[0].message["Message-ID"] == outcomes[0].message_id
+
+
+async def test_an_invitation_reaches_the_relay(
+    invitation: Content, config: Config, start_relay: tuple[Relay, StartRelay]
+) -> None:
+    relay, start = start_relay
+    messenger = SmtpMessenger(smtp_config(config, await start()))
+    (outcome,) = await messenger.send(invitation, [make_recipient(1, "Zoé")])
+    assert outcome.accepted
+    (got,) = relay.received
+    assert_invitation(got.message)
+    assert "Bonjour Zoé," in body(got.message, "plain")
 
 
 def test_username_without_password_is_a_config_error(
