@@ -133,6 +133,49 @@ class SubscriptionsConfig:
     signups_per_ip_per_hour: int = 10
 
 
+EVENT_MODES = ("online", "in-person")
+AUDIENCES = ("public", "members", "salaries", "elus", "salaries+elus", "coordinateurs")
+WAITLIST_POLICIES = ("auto", "offer", "none")
+QUESTION_KINDS = ("text", "choice")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question asked at registration (profession, CPTS, dietary needs, day of the JN…)."""
+
+    key: str
+    label: str
+    kind: str = "text"  # text | choice
+    choices: list[str] = field(default_factory=list)
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """A kind of meeting and the defaults of its events (each event may override them)."""
+
+    name: str
+    description: str = ""
+    mode: str = "online"  # online | in-person
+    audience: str = "members"  # see AUDIENCES
+    capacity: int = 0  # 0: no limit
+    waitlist: str = "auto"  # auto: a freed seat is given; offer: held N hours; none
+    offer_hours: int = 48
+    reminders_minutes: list[int] = field(default_factory=lambda: [1440, 60])
+    questions: list[Question] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EventsConfig:
+    consent_text: str = (
+        "J'accepte que la FCPTS utilise ces informations pour organiser cet événement ; "
+        "elles sont effacées au plus tard un an après."
+    )
+    consent_version: str = "2026-12"
+    purge_after_months: int = 12  # registrations' personal data erased this long after the end
+    registrations_per_ip_per_hour: int = 20
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
@@ -148,6 +191,8 @@ class Config:
     sendgrid: SendgridConfig = field(default_factory=SendgridConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
+    event_kinds: dict[str, EventKind] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -174,6 +219,15 @@ class Config:
         except KeyError:
             known = ", ".join(sorted(self.lists))
             raise ConfigError(f"liste inconnue {key!r} ; listes possibles : {known}") from None
+
+    def event_kind(self, key: str) -> EventKind:
+        try:
+            return self.event_kinds[key]
+        except KeyError:
+            known = ", ".join(sorted(self.event_kinds))
+            raise ConfigError(
+                f"type d'événement inconnu {key!r} ; types possibles : {known}"
+            ) from None
 
 
 _MAIL_BACKENDS = ("outbox", "smtp", "sendgrid")
@@ -256,6 +310,8 @@ _TOP_LEVEL = {
     "feeds",
     "sections",
     "editions",
+    "events",
+    "event_kinds",
 }
 _SMTP_SECURITY = ("starttls", "tls", "none")
 
@@ -343,6 +399,15 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
         _build(SubscriptionsConfig, raw.get("subscriptions", {}), "[subscriptions]", path),
     )
 
+    events = typing.cast(
+        EventsConfig, _build(EventsConfig, raw.get("events", {}), "[events]", path)
+    )
+    event_kinds = typing.cast(
+        dict[str, EventKind],
+        _build(dict[str, EventKind], raw.get("event_kinds", {}), "[event_kinds]", path),
+    )
+    _check_event_kinds(event_kinds, path)
+
     base_dir = path.parent
     resolved_sources = []
     for i, source in enumerate(feeds.sources):
@@ -375,6 +440,8 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
         ("[smtp].timeout_seconds", smtp.timeout_seconds, 1),
         ("[subscriptions].confirm_days", subscriptions.confirm_days, 1),
         ("[subscriptions].signups_per_ip_per_hour", subscriptions.signups_per_ip_per_hour, 1),
+        ("[events].purge_after_months", events.purge_after_months, 1),
+        ("[events].registrations_per_ip_per_hour", events.registrations_per_ip_per_hour, 1),
     ]
     if mail.batch_size > 1000:
         raise ConfigError(
@@ -428,7 +495,41 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
         sendgrid=sendgrid,
         smtp=smtp,
         subscriptions=subscriptions,
+        events=events,
+        event_kinds=event_kinds,
     )
+
+
+def _one_of(value: str, allowed: tuple[str, ...], where: str, path: Path) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{path} : {where} : attendu {', '.join(allowed)}, trouvé {value!r}")
+
+
+def _check_event_kinds(kinds: dict[str, EventKind], path: Path) -> None:
+    for key, kind in kinds.items():
+        where = f"[event_kinds.{key}]"
+        _one_of(kind.mode, EVENT_MODES, f"{where}.mode", path)
+        _one_of(kind.audience, AUDIENCES, f"{where}.audience", path)
+        _one_of(kind.waitlist, WAITLIST_POLICIES, f"{where}.waitlist", path)
+        if kind.capacity < 0 or kind.offer_hours < 1:
+            raise ConfigError(
+                f"{path} : {where} : capacity doit être ≥ 0 (0 : sans limite) et "
+                f"offer_hours ≥ 1, trouvé {kind.capacity} et {kind.offer_hours}"
+            )
+        if any(minutes < 1 for minutes in kind.reminders_minutes):
+            raise ConfigError(
+                f"{path} : {where}.reminders_minutes : des minutes avant le début (≥ 1), "
+                f"trouvé {kind.reminders_minutes}"
+            )
+        seen: set[str] = set()
+        for i, question in enumerate(kind.questions):
+            qwhere = f"{where}.questions[{i}]"
+            _one_of(question.kind, QUESTION_KINDS, f"{qwhere}.kind", path)
+            if question.kind == "choice" and not question.choices:
+                raise ConfigError(f"{path} : {qwhere} : une question à choix demande des choices")
+            if question.key in seen:
+                raise ConfigError(f"{path} : {qwhere} : clé {question.key!r} utilisée deux fois")
+            seen.add(question.key)
 
 
 def _resolve_location(url: str, base_dir: Path) -> str:

@@ -1,0 +1,1 @@
+"""Events and registrations: one service for every channel (CLI, web, later Discord)."""

@@ -1,0 +1,54 @@
+"""Who may register for an event: the audience rules, checked whatever the channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Roles that make someone a CPTS employee (a coordinator or director is one too).
+_SALARIE_ROLES = ("salarie", "coordinateur")
+
+LABELS = {
+    "public": "ouvert à tous",
+    "members": "réservé aux adhérents",
+    "salaries": "réservé au Collectif des salariés",
+    "elus": "réservé au Collectif des élus",
+    "salaries+elus": "réservé aux Collectifs des salariés et des élus",
+    "coordinateurs": "réservé aux coordinateurs et directeurs de CPTS adhérentes",
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What eligibility looks at: the role and membership on the person's record."""
+
+    role: str
+    member: bool
+
+
+def _allowed(audience: str, profile: Profile) -> bool:
+    if audience == "public":
+        return True
+    if not profile.member:
+        return False
+    return {
+        "members": True,
+        "salaries": profile.role in _SALARIE_ROLES,
+        "elus": profile.role == "elu",
+        "salaries+elus": profile.role in (*_SALARIE_ROLES, "elu"),
+        "coordinateurs": profile.role == "coordinateur",
+    }[audience]
+
+
+def refusal(audience: str, profile: Profile) -> str | None:
+    """Why this person may not register (a polite French sentence), or None if they may."""
+    if _allowed(audience, profile):
+        return None
+    if not profile.member:
+        return (
+            f"Cet événement est {LABELS[audience]} de la FCPTS. Si votre CPTS est adhérente, "
+            "écrivez-nous pour que nous mettions votre fiche à jour."
+        )
+    return (
+        f"Cet événement est {LABELS[audience]}. D'après nos informations, vous n'en faites pas "
+        "partie ; si c'est une erreur, écrivez-nous pour mettre votre fiche à jour."
+    )

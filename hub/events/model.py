@@ -1,0 +1,176 @@
+"""Events and registrations as the rest of the hub sees them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from hub.config import Question
+from hub.errors import UserError
+from hub.timeutil import from_utc_text
+
+STATUSES = ("draft", "published", "cancelled")
+REGISTRATION_STATUSES = ("confirmed", "offered", "waitlisted", "cancelled")
+SOURCES = ("web", "cli", "discord")
+# Who holds a seat: the confirmed, and those a seat is being held for.
+SEATED = ("confirmed", "offered")
+
+# The e-mails a registration causes (event_messages.kind); reminders are "reminder:<minutes>".
+MESSAGE_KINDS = (
+    "confirmed",  # registered with a seat (or accepted an offer): invitation METHOD:REQUEST
+    "waitlisted",  # on the waiting list, at a position
+    "offered",  # a seat is held until offer_expires_at, with an accept link
+    "promoted",  # a freed seat was given automatically: invitation METHOD:REQUEST
+    "offer_expired",  # the offer was not taken in time; the seat went to the next person
+    "cancelled",  # the person's registration is cancelled: METHOD:CANCEL if they had a seat
+    "updated",  # the event's time or place changed: METHOD:REQUEST, same UID, higher SEQUENCE
+    "event_cancelled",  # the whole event is cancelled: METHOD:CANCEL
+)
+REMINDER_PREFIX = "reminder:"
+
+
+class Refused(UserError):
+    """A registration that cannot be made (not eligible, closed, full…); nothing was stored.
+    The message is meant for the person, in French."""
+
+
+class NotEligible(Refused):
+    """The person is not in the event's audience."""
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    slug: str
+    title: str
+    kind: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    mode: str  # online | in-person
+    video_url: str
+    venue: str
+    address: str
+    audience: str
+    capacity: int | None  # None: no limit
+    waitlist: str  # auto | offer | none
+    offer_hours: int
+    opens_at: datetime | None
+    closes_at: datetime | None
+    questions: list[Question]
+    reminders_minutes: list[int]
+    status: str
+    ics_uid: str
+    ics_sequence: int
+    created_at: datetime
+    updated_at: datetime
+    purged_at: datetime | None = None
+    final_counts: dict[str, int] | None = None
+
+    @property
+    def online(self) -> bool:
+        return self.mode == "online"
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Event:
+        return cls(
+            id=row["id"],
+            slug=row["slug"],
+            title=row["title"],
+            kind=row["kind"],
+            description=row["description"],
+            starts_at=_time(row["starts_at"]),
+            ends_at=_time(row["ends_at"]),
+            mode=row["mode"],
+            video_url=row["video_url"],
+            venue=row["venue"],
+            address=row["address"],
+            audience=row["audience"],
+            capacity=row["capacity"],
+            waitlist=row["waitlist"],
+            offer_hours=row["offer_hours"],
+            opens_at=from_utc_text(row["opens_at"]),
+            closes_at=from_utc_text(row["closes_at"]),
+            questions=[Question(**q) for q in json.loads(row["questions"])],
+            reminders_minutes=list(json.loads(row["reminders"])),
+            status=row["status"],
+            ics_uid=row["ics_uid"],
+            ics_sequence=row["ics_sequence"],
+            created_at=_time(row["created_at"]),
+            updated_at=_time(row["updated_at"]),
+            purged_at=from_utc_text(row["purged_at"]),
+            final_counts=json.loads(row["final_counts"]) if row["final_counts"] else None,
+        )
+
+
+@dataclass(frozen=True)
+class Registration:
+    id: int
+    event_id: int
+    subscriber_id: int
+    status: str
+    source: str
+    answers: dict[str, str]
+    waitlisted_at: datetime | None
+    offer_expires_at: datetime | None
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+    created_at: datetime
+    position: int | None = None  # on the waiting list, 1 for the next in line
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row, position: int | None = None) -> Registration:
+        return cls(
+            id=row["id"],
+            event_id=row["event_id"],
+            subscriber_id=row["subscriber_id"],
+            status=row["status"],
+            source=row["source"],
+            answers=json.loads(row["answers"]),
+            waitlisted_at=from_utc_text(row["waitlisted_at"]),
+            offer_expires_at=from_utc_text(row["offer_expires_at"]),
+            confirmed_at=from_utc_text(row["confirmed_at"]),
+            cancelled_at=from_utc_text(row["cancelled_at"]),
+            created_at=_time(row["created_at"]),
+            position=position,
+        )
+
+
+@dataclass(frozen=True)
+class Registered:
+    """The answer to a registration request: the registration, and whether it is new (False:
+    the person was already registered, and that registration is returned unchanged)."""
+
+    registration: Registration
+    created: bool
+
+
+@dataclass(frozen=True)
+class EventChanges:
+    """What `edit` may change; None leaves a field as it is."""
+
+    title: str | None = None
+    description: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    mode: str | None = None
+    video_url: str | None = None
+    venue: str | None = None
+    address: str | None = None
+    audience: str | None = None
+    capacity: int | None = None  # 0: no limit
+    waitlist: str | None = None
+    offer_hours: int | None = None
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    questions: list[Question] | None = None
+    reminders_minutes: list[int] | None = None
+
+
+def _time(text: str) -> datetime:
+    value = from_utc_text(text)
+    assert value is not None
+    return value

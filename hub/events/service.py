@@ -1,0 +1,646 @@
+"""Events and registrations: the one way in for every channel (CLI, web form, Discord).
+
+Seats are never sold twice: the number of seats taken is counted again inside the write
+transaction that gives one (`BEGIN IMMEDIATE`, which other processes wait behind), never read
+from a counter. Every change that owes someone an e-mail writes that e-mail's row
+(`event_messages`) in the same transaction, so a crash can lose neither; `hub.events.mailer`
+delivers them. Offers and promotions are rows too: they survive a restart.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+import unicodedata
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from hub.config import (
+    AUDIENCES,
+    EVENT_MODES,
+    WAITLIST_POLICIES,
+    Config,
+    Question,
+)
+from hub.db import Database
+from hub.errors import UserError
+from hub.events.audience import Profile, refusal
+from hub.events.model import (
+    SEATED,
+    SOURCES,
+    Event,
+    EventChanges,
+    NotEligible,
+    Refused,
+    Registered,
+    Registration,
+)
+from hub.subscribers.service import ROLES, Person, Subscribers, normalise_email
+from hub.timeutil import french_datetime, from_utc_text, optional_utc_text, to_utc_text
+
+# Changing one of these changes the invitation: SEQUENCE goes up, registrants are told.
+_INVITATION_FIELDS = ("starts_at", "ends_at", "mode", "video_url", "venue", "address")
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """What staff give to create an event; None takes the default of the event's kind."""
+
+    title: str
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    description: str | None = None
+    mode: str | None = None
+    video_url: str = ""
+    venue: str = ""
+    address: str = ""
+    audience: str | None = None
+    capacity: int | None = None  # 0: no limit
+    waitlist: str | None = None
+    offer_hours: int | None = None
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    questions: list[Question] | None = None
+    reminders_minutes: list[int] | None = None
+    publish: bool = False
+    slug: str | None = None
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    events: int  # events whose registrations were erased
+    registrations: int
+    people: int  # people erased because the hub held nothing else about them
+
+
+def slugify(text: str) -> str:
+    """'Journées Nationales 2026' → 'journees-nationales-2026'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-") or "evenement"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_choice(value: str, allowed: Sequence[str], what: str) -> None:
+    if value not in allowed:
+        raise UserError(f"{what} inconnu(e) « {value} » ; valeurs possibles : {', '.join(allowed)}")
+
+
+def _check_event(event: Event, tz: Any) -> None:
+    """The rules every event keeps, whether created or edited."""
+    _check_choice(event.mode, EVENT_MODES, "mode")
+    _check_choice(event.audience, AUDIENCES, "public")
+    _check_choice(event.waitlist, WAITLIST_POLICIES, "liste d'attente")
+    if not event.title.strip():
+        raise UserError("le titre de l'événement est vide")
+    if event.ends_at <= event.starts_at:
+        raise UserError(
+            f"la fin ({french_datetime(event.ends_at, tz)}) doit venir après le début "
+            f"({french_datetime(event.starts_at, tz)})"
+        )
+    if event.capacity is not None and event.capacity < 0:
+        raise UserError(f"capacité négative ({event.capacity}) ; 0 signifie sans limite")
+    if event.offer_hours < 1:
+        raise UserError(
+            f"durée d'une offre de place : au moins 1 heure, trouvé {event.offer_hours}"
+        )
+    if event.mode == "in-person" and not event.venue.strip():
+        raise UserError("un événement en présentiel demande un lieu (--venue)")
+    if event.opens_at and event.closes_at and event.closes_at <= event.opens_at:
+        raise UserError("les inscriptions doivent fermer après leur ouverture")
+    if any(minutes < 1 for minutes in event.reminders_minutes):
+        raise UserError("les rappels se comptent en minutes avant le début (au moins 1)")
+
+
+def check_answers(event: Event, answers: Mapping[str, str]) -> dict[str, str]:
+    """The answers kept for the event's questions (others are dropped), or why they are not
+    acceptable."""
+    kept: dict[str, str] = {}
+    for question in event.questions:
+        value = (answers.get(question.key) or "").strip()
+        if not value:
+            if question.required:
+                raise UserError(f"réponse manquante à la question « {question.label} »")
+            continue
+        if question.kind == "choice" and value not in question.choices:
+            raise UserError(
+                f"réponse « {value} » impossible à la question « {question.label} » ; "
+                f"choix possibles : {', '.join(question.choices)}"
+            )
+        if len(value) > 2000:
+            raise UserError(f"réponse trop longue à la question « {question.label} »")
+        kept[question.key] = value
+    return kept
+
+
+class Events:
+    """Events and their registrations. Every write is one transaction."""
+
+    def __init__(self, db: Database, config: Config, *, seat_lock: bool = True) -> None:
+        self.db = db
+        self.config = config
+        self.people = Subscribers(db, config)
+        # Only the race test's control run turns this off, to show the race it prevents: the
+        # seats are then counted before the write transaction, as a cached counter would be.
+        self._seat_lock = seat_lock
+
+    # --- events -----------------------------------------------------------------------------
+
+    async def get(self, ref: str | int) -> Event:
+        """An event by id or slug; a `UserError` naming what was asked if there is none."""
+        row = None
+        if isinstance(ref, int) or str(ref).isdigit():
+            row = await self.db.fetch_one("event_by_id", {"id": int(ref)})
+        if row is None:
+            row = await self.db.fetch_one("event_by_slug", {"slug": str(ref)})
+        if row is None:
+            raise UserError(
+                f"événement inconnu « {ref} » ; `hub events list` donne les identifiants"
+            )
+        return Event.from_row(row)
+
+    async def list(self, *, status: str | None = None, upcoming: bool = False) -> list[Event]:
+        params = {"status": status, "from": to_utc_text(_now()) if upcoming else None}
+        return [Event.from_row(row) for row in await self.db.fetch_all("event_list", params)]
+
+    async def create(self, new: NewEvent) -> Event:
+        kind = self.config.event_kind(new.kind)
+        capacity = kind.capacity if new.capacity is None else new.capacity
+        now = _now()
+        event = Event(
+            id=0,
+            slug="",
+            title=new.title.strip(),
+            kind=new.kind,
+            description=(kind.description if new.description is None else new.description),
+            starts_at=new.starts_at,
+            ends_at=new.ends_at,
+            mode=new.mode or kind.mode,
+            video_url=new.video_url.strip(),
+            venue=new.venue.strip(),
+            address=new.address.strip(),
+            audience=new.audience or kind.audience,
+            capacity=capacity or None,
+            waitlist=new.waitlist or kind.waitlist,
+            offer_hours=new.offer_hours or kind.offer_hours,
+            opens_at=new.opens_at,
+            closes_at=new.closes_at,
+            questions=list(kind.questions if new.questions is None else new.questions),
+            reminders_minutes=list(
+                kind.reminders_minutes if new.reminders_minutes is None else new.reminders_minutes
+            ),
+            status="published" if new.publish else "draft",
+            ics_uid=f"{uuid.uuid4()}@{self._uid_domain()}",
+            ics_sequence=0,
+            created_at=now,
+            updated_at=now,
+        )
+        _check_event(event, self.config.tz)
+        async with self.db.transaction():
+            slug = await self._free_slug(
+                new.slug
+                or slugify(f"{event.title} {event.starts_at.astimezone(self.config.tz):%Y-%m-%d}")
+            )
+            row = await self.db.fetch_one(
+                "event_insert",
+                {
+                    **self._columns(event),
+                    "slug": slug,
+                    "status": event.status,
+                    "ics_uid": event.ics_uid,
+                    "now": to_utc_text(now),
+                },
+            )
+        assert row is not None
+        return Event.from_row(row)
+
+    async def edit(self, ref: str | int, changes: EventChanges) -> Event:
+        """Change an event. A new time or place raises the invitation's SEQUENCE and tells every
+        registrant with a seat; more seats go to the waiting list at once."""
+        async with self.db.transaction():
+            before = await self.get(ref)
+            given = {k: v for k, v in asdict(changes).items() if v is not None}
+            if "questions" in given:
+                given["questions"] = changes.questions
+            if "capacity" in given:
+                given["capacity"] = given["capacity"] or None
+            after = replace(before, **given)
+            _check_event(after, self.config.tz)
+            moved = any(getattr(before, f) != getattr(after, f) for f in _INVITATION_FIELDS)
+            if moved:
+                after = replace(after, ics_sequence=before.ics_sequence + 1)
+            now = _now()
+            row = await self.db.fetch_one(
+                "event_update",
+                {
+                    **self._columns(after),
+                    "id": before.id,
+                    "ics_sequence": after.ics_sequence,
+                    "now": to_utc_text(now),
+                },
+            )
+            assert row is not None
+            event = Event.from_row(row)
+            if moved and event.status != "cancelled":
+                await self._tell(event, SEATED, "updated", now)
+            await self._fill_seats(event, now)
+        return event
+
+    async def publish(self, ref: str | int) -> Event:
+        async with self.db.transaction():
+            event = await self.get(ref)
+            if event.status == "cancelled":
+                raise UserError(f"« {event.title} » est annulé : il ne peut plus être publié")
+            return await self._set_status(event, "published")
+
+    async def cancel(self, ref: str | int) -> Event:
+        """Cancel the whole event; everyone registered (seat or waiting list) is told."""
+        async with self.db.transaction():
+            event = await self.get(ref)
+            if event.status == "cancelled":
+                return event
+            event = await self._set_status(event, "cancelled")
+            await self._tell(event, (*SEATED, "waitlisted"), "event_cancelled", _now())
+            return event
+
+    async def counts(self, event: Event) -> dict[str, int]:
+        """Registrations by status (after a purge: the counts kept)."""
+        if event.final_counts is not None:
+            return dict(event.final_counts)
+        rows = await self.db.fetch_all("event_counts", {"event_id": event.id})
+        return {row["status"]: row["n"] for row in rows}
+
+    async def purge(self, *, now: datetime | None = None) -> PurgeReport:
+        """Erase the registrations of events that ended more than `purge_after_months` ago,
+        keeping anonymous counts; people stored only for them go too."""
+        now = now or _now()
+        before = _months_before(now, self.config.events.purge_after_months)
+        events = registrations = people = 0
+        async with self.db.transaction():
+            for row in await self.db.fetch_all("events_to_purge", {"before": to_utc_text(before)}):
+                event = Event.from_row(row)
+                counts = await self.counts(event)
+                deleted = await self.db.fetch_all("event_purge_registrations", {"id": event.id})
+                await self.db.execute(
+                    "event_purge",
+                    {"id": event.id, "counts": json.dumps(counts), "now": to_utc_text(now)},
+                )
+                ids = sorted({r["subscriber_id"] for r in deleted})
+                orphans = await self.db.fetch_all(
+                    "people_without_anything", {"ids": json.dumps(ids)}
+                )
+                for orphan in orphans:
+                    await self.db.execute("subscriber_delete", {"id": orphan["id"]})
+                events += 1
+                registrations += len(deleted)
+                people += len(orphans)
+        return PurgeReport(events, registrations, people)
+
+    # --- registrations ----------------------------------------------------------------------
+
+    async def register(
+        self,
+        ref: str | int,
+        person: Person,
+        *,
+        source: str,
+        answers: Mapping[str, str] | None = None,
+        ip: str | None = None,
+        staff: bool = False,
+    ) -> Registered:
+        """Register a person (created with what is given if unknown; a known person keeps their
+        record, whose role and membership decide). `Refused` says why, and then nothing is
+        stored. Registering again returns the existing registration. Staff (`staff=True`) may
+        register outside the registration window, never outside the audience or the seats."""
+        _check_choice(source, SOURCES, "canal")
+        _check_choice(person.role, ROLES, "rôle")
+        email = normalise_email(person.email)
+        event = await self.get(ref)
+        kept_answers = check_answers(event, answers or {})
+        seats_before = None if self._seat_lock else await self._seats_taken(event.id)
+        async with self.db.transaction():
+            event = await self.get(event.id)
+            now = _now()
+            self._check_open(event, now, staff=staff)
+            stored = await self.people.find(email)
+            profile = (
+                Profile(stored.role, stored.member)
+                if stored
+                else Profile(person.role, person.member)
+            )
+            reason = refusal(event.audience, profile)
+            if reason:
+                raise NotEligible(reason)
+            subscriber_id = stored.id if stored else await self._add_person(person, email)
+            existing = await self.db.fetch_one(
+                "registration_of", {"event_id": event.id, "subscriber_id": subscriber_id}
+            )
+            if existing is not None and existing["status"] != "cancelled":
+                return Registered(await self._with_position(existing), created=False)
+            taken = seats_before if seats_before is not None else await self._seats_taken(event.id)
+            if event.capacity is None or taken < event.capacity:
+                status = "confirmed"
+            elif event.waitlist == "none":
+                raise Refused(f"« {event.title} » est complet, et sans liste d'attente.")
+            else:
+                status = "waitlisted"
+            params = {
+                "event_id": event.id,
+                "subscriber_id": subscriber_id,
+                "status": status,
+                "source": source,
+                "answers": json.dumps(kept_answers, ensure_ascii=False),
+                "consent_text": self.config.events.consent_text,
+                "consent_version": self.config.events.consent_version,
+                "ip": ip,
+                "waitlisted_at": to_utc_text(now) if status == "waitlisted" else None,
+                "confirmed_at": to_utc_text(now) if status == "confirmed" else None,
+                "now": to_utc_text(now),
+            }
+            if existing is None:
+                row = await self.db.fetch_one("registration_insert", params)
+            else:
+                row = await self.db.fetch_one(
+                    "registration_renew", {**params, "id": existing["id"]}
+                )
+            assert row is not None
+            await self._queue(row["id"], status, now)
+            return Registered(await self._with_position(row), created=True)
+
+    async def unregister(self, ref: str | int, email: str) -> Registration:
+        """Cancel a person's registration (staff, by address)."""
+        event = await self.get(ref)
+        person = await self.people.find(email)
+        row = (
+            await self.db.fetch_one(
+                "registration_of", {"event_id": event.id, "subscriber_id": person.id}
+            )
+            if person
+            else None
+        )
+        if row is None:
+            raise UserError(f"{email} n'est pas inscrit(e) à « {event.title} »")
+        return await self.cancel_registration(row["id"])
+
+    async def cancel_registration(self, registration_id: int) -> Registration:
+        """Cancel one registration; a seat it held goes to the waiting list at once."""
+        async with self.db.transaction():
+            row = await self._registration_row(registration_id)
+            if row["status"] == "cancelled":
+                return Registration.from_row(row)
+            now = _now()
+            row = await self._set_registration(row["id"], "cancelled", now)
+            await self._queue(row["id"], "cancelled", now)
+            await self._fill_seats(await self.get(row["event_id"]), now)
+            return Registration.from_row(row)
+
+    async def accept_offer(self, registration_id: int) -> Registration:
+        """Take up a seat offered from the waiting list, while the offer lasts."""
+        async with self.db.transaction():
+            row = await self._registration_row(registration_id)
+            if row["status"] == "confirmed":
+                return Registration.from_row(row)
+            now = _now()
+            registration = Registration.from_row(row)
+            expiry = registration.offer_expires_at
+            if row["status"] != "offered" or expiry is None or expiry <= now:
+                raise Refused(
+                    "Cette offre de place n'est plus valable : le délai pour l'accepter est passé "
+                    "et la place a été proposée à la personne suivante."
+                )
+            row = await self._set_registration(row["id"], "confirmed", now)
+            await self._queue(row["id"], "confirmed", now)
+            return Registration.from_row(row)
+
+    async def expire_offers(self, *, now: datetime | None = None) -> int:
+        """Offers not taken in time: the person is told, the seat goes to the next in line."""
+        now = now or _now()
+        async with self.db.transaction():
+            rows = await self.db.fetch_all("registration_expired_offers", {"now": to_utc_text(now)})
+            for row in rows:
+                await self._set_registration(row["id"], "cancelled", now)
+                await self._queue(row["id"], "offer_expired", now)
+            for event_id in sorted({row["event_id"] for row in rows}):
+                await self._fill_seats(await self.get(event_id), now)
+        return len(rows)
+
+    async def next_offer_expiry(self) -> datetime | None:
+        row = await self.db.fetch_one("registration_next_offer_expiry")
+        return from_utc_text(row["at"]) if row else None
+
+    async def set_answers(self, registration_id: int, answers: Mapping[str, str]) -> Registration:
+        async with self.db.transaction():
+            row = await self._registration_row(registration_id)
+            event = await self.get(row["event_id"])
+            kept = check_answers(event, answers)
+            row = await self.db.fetch_one(
+                "registration_set_answers",
+                {
+                    "id": registration_id,
+                    "answers": json.dumps(kept, ensure_ascii=False),
+                    "now": to_utc_text(_now()),
+                },
+            )
+            assert row is not None
+            return Registration.from_row(row)
+
+    async def registration(self, registration_id: int) -> Registration:
+        return await self._with_position(await self._registration_row(registration_id))
+
+    async def registrations_of(self, subscriber_id: int) -> list[tuple[Event, Registration]]:
+        """A person's registrations ("mes inscriptions"), by event date."""
+        rows = await self.db.fetch_all(
+            "registrations_of_subscriber", {"subscriber_id": subscriber_id}
+        )
+        return [
+            (await self.get(row["event_id"]), Registration.from_row(row, row["position"]))
+            for row in rows
+        ]
+
+    async def registrations(self, ref: str | int) -> list[dict[str, Any]]:
+        """Staff's list of an event's registrations: person, status, position, answers."""
+        event = await self.get(ref)
+        rows = await self.db.fetch_all("registrations_of_event", {"event_id": event.id})
+        result = []
+        for row in rows:
+            item = dict(row)
+            item["answers"] = json.loads(item["answers"])
+            item["member"] = bool(item["member"])
+            result.append(item)
+        return result
+
+    # --- inside transactions ----------------------------------------------------------------
+
+    def _check_open(self, event: Event, now: datetime, *, staff: bool) -> None:
+        if event.status != "published":
+            state = "annulé" if event.status == "cancelled" else "pas encore publié"
+            raise Refused(f"« {event.title} » est {state} : les inscriptions ne sont pas ouvertes.")
+        if event.ends_at <= now:
+            raise Refused(f"« {event.title} » est terminé.")
+        if staff:
+            return
+        tz = self.config.tz
+        if event.opens_at and now < event.opens_at:
+            raise Refused(
+                f"Les inscriptions à « {event.title} » ouvrent le "
+                f"{french_datetime(event.opens_at, tz)}."
+            )
+        closes = event.closes_at or event.starts_at
+        if now >= closes:
+            raise Refused(
+                f"Les inscriptions à « {event.title} » sont closes depuis le "
+                f"{french_datetime(closes, tz)}."
+            )
+
+    async def _add_person(self, person: Person, email: str) -> int:
+        """Store a new person for a registration (no list, no newsletter)."""
+        fields = [
+            email,
+            self.people.hash(email),
+            person.first_name.strip(),
+            person.last_name.strip(),
+            person.organisation.strip(),
+            person.role,
+            int(person.member),
+        ]
+        rows = await self.db.fetch_all(
+            "subscriber_insert", {"people": json.dumps([fields]), "now": to_utc_text(_now())}
+        )
+        return rows[0]["id"]
+
+    async def _seats_taken(self, event_id: int) -> int:
+        row = await self.db.fetch_one("event_seats_taken", {"event_id": event_id})
+        return row["taken"] if row else 0
+
+    async def _fill_seats(self, event: Event, now: datetime) -> None:
+        """Give free seats to the waiting list, in order: confirmed at once (`auto`) or held
+        for `offer_hours` (`offer`, never past the start)."""
+        if event.status != "published" or event.ends_at <= now:
+            return
+        free = (
+            None if event.capacity is None else event.capacity - await self._seats_taken(event.id)
+        )
+        if free is not None and free <= 0:
+            return
+        line = await self.db.fetch_all(
+            "registration_next_in_line", {"event_id": event.id, "n": -1 if free is None else free}
+        )
+        for row in line:
+            if event.waitlist == "offer":
+                expires = min(now + timedelta(hours=event.offer_hours), event.starts_at)
+                await self._set_registration(row["id"], "offered", now, offer_expires_at=expires)
+                await self._queue(row["id"], "offered", now)
+            else:
+                await self._set_registration(row["id"], "confirmed", now)
+                await self._queue(row["id"], "promoted", now)
+
+    async def _set_status(self, event: Event, status: str) -> Event:
+        row = await self.db.fetch_one(
+            "event_set_status", {"id": event.id, "status": status, "now": to_utc_text(_now())}
+        )
+        assert row is not None
+        return Event.from_row(row)
+
+    async def _set_registration(
+        self,
+        registration_id: int,
+        status: str,
+        now: datetime,
+        *,
+        offer_expires_at: datetime | None = None,
+    ) -> Any:
+        return await self.db.fetch_one(
+            "registration_set_status",
+            {
+                "id": registration_id,
+                "status": status,
+                "offer_expires_at": optional_utc_text(offer_expires_at),
+                "now": to_utc_text(now),
+            },
+        )
+
+    async def _queue(self, registration_id: int, kind: str, now: datetime) -> None:
+        await self.db.execute(
+            "event_message_insert",
+            {"registration_id": registration_id, "kind": kind, "now": to_utc_text(now)},
+        )
+
+    async def _tell(self, event: Event, statuses: Sequence[str], kind: str, now: datetime) -> None:
+        rows = await self.db.fetch_all(
+            "registrations_with_status",
+            {"event_id": event.id, "statuses": json.dumps(list(statuses))},
+        )
+        await self.db.execute(
+            "event_message_insert_many",
+            {
+                "registration_ids": json.dumps([row["id"] for row in rows]),
+                "kind": kind,
+                "now": to_utc_text(now),
+            },
+        )
+
+    async def _registration_row(self, registration_id: int) -> Any:
+        row = await self.db.fetch_one("registration_by_id", {"id": registration_id})
+        if row is None:
+            raise UserError(f"inscription inconnue (n° {registration_id})")
+        return row
+
+    async def _with_position(self, row: Any) -> Registration:
+        position = None
+        if row["status"] == "waitlisted":
+            found = await self.db.fetch_one(
+                "registration_position",
+                {
+                    "event_id": row["event_id"],
+                    "waitlisted_at": row["waitlisted_at"],
+                    "id": row["id"],
+                },
+            )
+            position = found["position"] if found else None
+        return Registration.from_row(row, position)
+
+    async def _free_slug(self, base: str) -> str:
+        slug, n = base, 1
+        while await self.db.fetch_one("event_slug_taken", {"slug": slug}):
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
+
+    def _columns(self, event: Event) -> dict[str, Any]:
+        return {
+            "title": event.title,
+            "kind": event.kind,
+            "description": event.description,
+            "starts_at": to_utc_text(event.starts_at),
+            "ends_at": to_utc_text(event.ends_at),
+            "mode": event.mode,
+            "video_url": event.video_url,
+            "venue": event.venue,
+            "address": event.address,
+            "audience": event.audience,
+            "capacity": event.capacity,
+            "waitlist": event.waitlist,
+            "offer_hours": event.offer_hours,
+            "opens_at": optional_utc_text(event.opens_at),
+            "closes_at": optional_utc_text(event.closes_at),
+            "questions": json.dumps([asdict(q) for q in event.questions], ensure_ascii=False),
+            "reminders": json.dumps(event.reminders_minutes),
+        }
+
+    def _uid_domain(self) -> str:
+        return urlsplit(self.config.federation.website).hostname or "fcpts.org"
+
+
+def _months_before(moment: datetime, months: int) -> datetime:
+    """The same day `months` earlier (the last day of a shorter month)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
