@@ -343,17 +343,23 @@ async def forget_command(hub: HubContext, email: str, yes: bool) -> None:
             click.echo("Effacement annulé : rien n'a été modifié.", err=True)
             raise click.exceptions.Exit(1)
     async with hub.database() as db:
-        known = await Subscribers(db, config).forget(email)
-    if known:
+        erasure = await Subscribers(db, config).forget(email)
+    if erasure.known:
         click.echo(
             f"Données de {email.strip()} effacées (personne, inscriptions, consentements ; "
-            "l'adresse est retirée du journal d'envoi). L'adresse reste bloquée par son "
-            "empreinte : aucun envoi ne lui parviendra plus."
+            "l'adresse est retirée du journal d'envoi et des motifs d'erreur). L'adresse reste "
+            "bloquée par son empreinte : aucun envoi ne lui parviendra plus."
         )
     else:
         click.echo(
-            f"Aucune donnée sur {email.strip()}. L'adresse est tout de même ajoutée à la liste "
-            "de blocage (empreinte seule) : aucun import ni envoi futur ne l'atteindra."
+            f"Aucune fiche pour {email.strip()} ; l'adresse est retirée des motifs d'erreur "
+            "qui la citaient. Elle est tout de même ajoutée à la liste de blocage (empreinte "
+            "seule) : aucun import ni envoi futur ne l'atteindra."
+        )
+    if erasure.outbox_messages:
+        click.echo(
+            f"{erasure.outbox_messages} e-mail(s) de la boîte d'envoi adressé(s) à cette "
+            "personne supprimé(s)."
         )
 
 

@@ -113,3 +113,32 @@ UPDATE send_log SET email = NULL WHERE subscriber_id = :id OR email = :email;
 -- name: subscriber_forget_events
 -- The detail of a bounce may quote the address; the events stay only as counts.
 UPDATE delivery_events SET detail = '' WHERE subscriber_id = :id;
+
+-- Texts that may quote an erased address, found by it (lower-cased: :email is stored so) and
+-- rewritten one by one without it. Each query returns (key, text) of the rows to rewrite.
+
+-- name: erasure_suppression_details
+SELECT email_hash AS key, detail AS text FROM suppressions
+WHERE instr(lower(detail), :email) > 0;
+
+-- name: erasure_suppression_detail_set
+UPDATE suppressions SET detail = :text WHERE email_hash = :key;
+
+-- name: erasure_send_log_errors
+SELECT id AS key, error AS text FROM send_log WHERE instr(lower(error), :email) > 0;
+
+-- name: erasure_send_log_error_set
+UPDATE send_log SET error = :text WHERE id = :key;
+
+-- name: erasure_send_batch_errors
+SELECT id AS key, error AS text FROM send_batches WHERE instr(lower(error), :email) > 0;
+
+-- name: erasure_send_batch_error_set
+UPDATE send_batches SET error = :text WHERE id = :key;
+
+-- name: erasure_event_details
+SELECT event_id AS key, detail AS text FROM delivery_events
+WHERE instr(lower(detail), :email) > 0;
+
+-- name: erasure_event_detail_set
+UPDATE delivery_events SET detail = :text WHERE event_id = :key;

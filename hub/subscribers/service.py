@@ -10,6 +10,7 @@ must never be mailed again) without keeping the address itself.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -28,6 +29,8 @@ from hub.config import Config
 from hub.db import Database
 from hub.errors import UserError
 from hub.keys import derived_key
+from hub.mail.factory import outbox_folder
+from hub.subscribers.erasure import remove_outbox_messages, scrubbed
 from hub.timeutil import from_utc_text, utcnow
 from hub.tokens import ALL_LISTS
 
@@ -46,6 +49,15 @@ _SUPPRESSED_STATUS = {
     "manual": "unsubscribed",
     "erased": "unsubscribed",
 }
+
+
+# Texts that may quote an address: (query finding them, query rewriting one), by table.
+_QUOTING_TEXTS = (
+    ("erasure_suppression_details", "erasure_suppression_detail_set"),
+    ("erasure_send_log_errors", "erasure_send_log_error_set"),
+    ("erasure_send_batch_errors", "erasure_send_batch_error_set"),
+    ("erasure_event_details", "erasure_event_detail_set"),
+)
 
 
 class InvalidEmail(UserError):
@@ -182,6 +194,14 @@ class Subscriber:
     member: bool
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What `Subscribers.forget` did."""
+
+    known: bool  # a person was stored under the address (and is now erased)
+    outbox_messages: int  # messages of the outbox backend to the address, deleted
 
 
 @dataclass(frozen=True)
@@ -587,22 +607,28 @@ class Subscribers:
             "suppression": suppression,
         }
 
-    async def forget(self, email: str) -> bool:
-        """Erase a person (GDPR art. 17); False if the address was unknown.
+    async def forget(self, email: str) -> Erasure:
+        """Erase a person (GDPR art. 17), known or not.
 
         The address is suppressed first, even when unknown: only its hash is kept, so that no
         later import or send can reach it again. The person's row goes with their
-        subscriptions and consents; the send log and delivery events keep only counts.
+        subscriptions and consents; the send log and delivery events keep only counts; texts
+        that quote the address (bounce reasons, send errors) lose it; the messages the outbox
+        backend wrote to it are deleted.
         """
         email = normalise_email(email)
         async with self.db.transaction():
             known = await self._suppress(email, "erased", "")
-            if known is None:
-                return False
-            await self.db.execute("subscriber_forget_sends", {"id": known.id, "email": email})
-            await self.db.execute("subscriber_forget_events", {"id": known.id})
-            await self.db.execute("subscriber_delete", {"id": known.id})
-        return True
+            if known is not None:
+                await self.db.execute("subscriber_forget_sends", {"id": known.id, "email": email})
+                await self.db.execute("subscriber_forget_events", {"id": known.id})
+                await self.db.execute("subscriber_delete", {"id": known.id})
+            for find, rewrite in _QUOTING_TEXTS:
+                for row in await self.db.fetch_all(find, {"email": email}):
+                    text = scrubbed(row["text"], email)
+                    await self.db.execute(rewrite, {"key": row["key"], "text": text})
+        removed = await asyncio.to_thread(remove_outbox_messages, outbox_folder(self.config), email)
+        return Erasure(known=known is not None, outbox_messages=removed)
 
     async def export(self, list_key: str, status: str | None = None) -> list[dict[str, Any]]:
         """The people of a list (optionally in one status), by address."""

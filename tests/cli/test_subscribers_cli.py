@@ -160,4 +160,4 @@ def test_show_unsubscribe_and_forget(hub: HubRunner) -> None:
 
     never = hub("subscribers", "forget", "jamais@exemple.fr", "--yes")
     assert never.returncode == 0
-    assert "Aucune donnée" in never.stdout and "aucun import ni envoi futur" in never.stdout
+    assert "Aucune fiche" in never.stdout and "aucun import ni envoi futur" in never.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import string
+from dataclasses import replace
 
 import pytest
 from email_validator import EmailNotValidError, validate_email
@@ -12,8 +13,11 @@ from hub.config import Config, ConfigError
 from hub.db import Database
 from hub.errors import UserError
 from hub.keys import derived_key
+from hub.mail import Content, Recipient
+from hub.mail.factory import make_messenger, outbox_folder
 from hub.subscribers.service import (
     Consent,
+    Erasure,
     InvalidEmail,
     ListOutcome,
     Person,
@@ -395,8 +399,51 @@ async def test_show_returns_everything_held(service: Subscribers, db: Database) 
     assert await service.show("inconnu@exemple.fr") is None
 
 
+async def add_quoting_texts(db: Database, email: str) -> None:
+    """Errors of a batch and of a send, and a provider event tied to nobody, that quote
+    `email` (in another case, as a relay writes it) beside another address."""
+    now = "2026-12-02T08:00:00+00:00"
+    shouted = email.upper()
+    async with db.transaction():
+        campaign = await db.conn.execute(
+            "INSERT INTO campaigns (edition, issue_number, list, subject, html, text, status,"
+            " created_at, updated_at) VALUES ('bimestrielle', 4, 'bimestrielle',"
+            " 'La lettre n°4', '<p>x</p>', 'x', 'sent', ?, ?)",
+            (now, now),
+        )
+        cid = campaign.lastrowid
+        await db.conn.execute(
+            "INSERT INTO send_batches (campaign_id, seq, status, error, updated_at)"
+            " VALUES (?, 0, 'failed', ?, ?)",
+            (cid, f"400 invalid recipients: {shouted}, autre@exemple.fr", now),
+        )
+        await db.conn.execute(
+            "INSERT INTO send_log (campaign_id, batch_seq, subscriber_id, email, status, error,"
+            " updated_at) VALUES (?, 0, NULL, 'autre@exemple.fr', 'failed', ?, ?)",
+            (cid, f"550 relay refused <{shouted}> (copied in a neighbour's error)", now),
+        )
+        await db.conn.execute(
+            "INSERT INTO delivery_events (event_id, event, campaign_id, detail, occurred_at,"
+            " received_at) VALUES ('ev-orphan', 'dropped', ?, ?, ?, ?)",
+            (cid, f"Bounced Address {shouted}", now, now),
+        )
+
+
+async def outbox_messages(config: Config, email: str) -> None:
+    """Messages to `email` written by the outbox backend: a campaign's and a transactional one,
+    and one to someone else."""
+    messenger = make_messenger(config)
+    page = Content(subject="Lettre", html="<p>Bonjour</p>", text="Bonjour", category="x")
+    await messenger.send(replace(page, campaign_id=7), [Recipient(email, send_log_id=12)])
+    await messenger.send(
+        replace(page, category="transactionnel", list_unsubscribe=False),
+        [Recipient(email.upper(), first_name="Hortense"), Recipient("reste@exemple.fr")],
+    )
+    await messenger.close()
+
+
 async def test_forget_erases_the_address_everywhere_but_keeps_it_blocked(
-    service: Subscribers, db: Database
+    service: Subscribers, db: Database, config: Config
 ) -> None:
     person = Person("effacer@exemple.fr", "Hortense", "Fontaine", "CPTS Nord", "salarie", True)
     await service.subscribe(person, ["bimestrielle", "adherents-flash"], WEB, confirmed=True)
@@ -404,9 +451,16 @@ async def test_forget_erases_the_address_everywhere_but_keeps_it_blocked(
     eva = await service.find(person.email)
     assert eva is not None
     await add_campaign_history(db, eva.id, eva.email)
+    await add_quoting_texts(db, eva.email)
+    # A hard bounce first: its reason, quoting the address, is kept with the suppression.
+    await service.suppress(eva.email, "bounce", "bounce: 550 <Effacer@exemple.fr> unknown")
+    await outbox_messages(config, eva.email)
+    outbox = outbox_folder(config)
+    assert len(list(outbox.rglob("*.eml"))) == 3
 
-    assert await service.forget("Effacer@Exemple.fr") is True
+    erasure = await service.forget("Effacer@Exemple.fr")
 
+    assert erasure == Erasure(known=True, outbox_messages=2)
     async with db.conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
     ) as cursor:
@@ -417,10 +471,22 @@ async def test_forget_erases_the_address_everywhere_but_keeps_it_blocked(
             text = " ".join(str(v) for v in row.values()).lower()
             for personal in ("effacer", "fontaine", "hortense", "cpts nord", "192.0.2.7"):
                 assert personal not in text, (table, row)
-    (log,) = await table_rows(db, "send_log")
-    assert log["subscriber_id"] is None and log["email"] is None and log["status"] == "accepted"
-    assert all(e["subscriber_id"] is None for e in await table_rows(db, "delivery_events"))
+    logs = {row["email"]: row for row in await table_rows(db, "send_log")}
+    assert logs[None]["subscriber_id"] is None and logs[None]["status"] == "accepted"
+    assert logs["autre@exemple.fr"]["error"] == (
+        "550 relay refused <[adresse effacée]> (copied in a neighbour's error)"
+    )
+    (batch,) = await table_rows(db, "send_batches")
+    assert batch["error"] == "400 invalid recipients: [adresse effacée], autre@exemple.fr"
+    (suppression,) = await table_rows(db, "suppressions")
+    assert suppression["reason"] == "bounce"
+    assert suppression["detail"] == "bounce: 550 <[adresse effacée]> unknown"
+    events = {e["event_id"]: e for e in await table_rows(db, "delivery_events")}
+    assert all(e["subscriber_id"] is None for e in events.values())
+    assert events["ev-orphan"]["detail"] == "Bounced Address [adresse effacée]"
     assert len(await table_rows(db, "subscribers")) == 1  # the other person is untouched
+    (kept,) = outbox.rglob("*.eml")
+    assert b"reste@exemple.fr" in kept.read_bytes()
 
     assert await service.is_suppressed("effacer@exemple.fr")
     assert await service.subscribe(person, ["bimestrielle"], WEB, confirmed=True) == [
@@ -430,7 +496,7 @@ async def test_forget_erases_the_address_everywhere_but_keeps_it_blocked(
 
 
 async def test_forgetting_an_unknown_address_still_blocks_it(service: Subscribers) -> None:
-    assert await service.forget("jamais@exemple.fr") is False
+    assert await service.forget("jamais@exemple.fr") == Erasure(known=False, outbox_messages=0)
     assert await service.is_suppressed("JAMAIS@exemple.fr")
     outcomes = await service.subscribe(
         Person("jamais@exemple.fr"), ["bimestrielle"], WEB, confirmed=False
