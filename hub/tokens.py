@@ -1,4 +1,5 @@
-"""Signed tokens for the links we mail: confirm, manage preferences, unsubscribe.
+"""Signed tokens for the links we mail: confirm, manage preferences, unsubscribe, see one's
+event registrations, accept a seat offered from a waiting list.
 
 A token names its purpose, one subscriber and one list (or "*" for all), and optionally an
 expiry; it is signed with HMAC-SHA256 under a key derived for tokens, and the whole is written
@@ -20,8 +21,15 @@ from hub.config import Config
 from hub.keys import derived_key
 
 ALL_LISTS = "*"
-PURPOSES = ("confirm", "preferences", "unsubscribe")
-LINK_PATHS = {"confirm": "/confirmer/", "preferences": "/preferences/", "unsubscribe": "/u/"}
+# Index-encoded in every token: only ever append.
+PURPOSES = ("confirm", "preferences", "unsubscribe", "registrations", "offer")
+LINK_PATHS = {
+    "confirm": "/confirmer/",
+    "preferences": "/preferences/",
+    "unsubscribe": "/u/",
+    "registrations": "/evenements/mes-inscriptions/",  # list "*": see and cancel one's own
+    "offer": "/evenements/offre/",  # list: the registration id a seat is held for
+}
 _SHA256_BLOCK = 64
 _SIGNATURE_BYTES = 16  # 128-bit truncated HMAC (RFC 2104 §5 allows truncation to ≥ 80 bits)
 
