@@ -63,6 +63,29 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+YES_ANSWERS = frozenset({"o", "oui", "y", "yes"})
+
+
+def confirm(question: str, *, refused: str = "Annulé.") -> None:
+    """Ask before a mass or irreversible action, in French: "question [o/N]". Only o/oui (or
+    y/yes) goes on; anything else, or no terminal to answer, prints `refused` on stderr and
+    stops the command with exit code 1 (click's own prompt would say "[y/N]" and "Aborted!")."""
+    try:
+        answer = click.prompt(
+            f"{question} [o/N]", default="", show_default=False, err=True, prompt_suffix=" "
+        )
+    except click.Abort:
+        answer = ""
+    if answer.strip().lower() not in YES_ANSWERS:
+        click.echo(refused, err=True)
+        raise click.exceptions.Exit(1)
+
+
+def french_number(n: int) -> str:
+    """2100 -> "2 100": thousands apart by a narrow no-break space, as French writes them."""
+    return f"{n:,}".replace(",", "\u202f")
+
+
 class HubCommand(click.Command):
     """Every `hub` command: staff read French, so the `--help` option says so too."""
 

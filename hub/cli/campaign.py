@@ -23,7 +23,15 @@ from hub.campaigns.service import (
     schedule_campaign,
     send_test,
 )
-from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
+from hub.cli import (
+    HubContext,
+    HubGroup,
+    confirm,
+    french_number,
+    pass_hub,
+    print_json,
+    run_async,
+)
 from hub.config import Config
 from hub.db import Database
 from hub.mail.factory import make_messenger
@@ -59,7 +67,7 @@ def _echo_campaign(campaign: Campaign, config: Config) -> None:
         )
 
 
-def _echo_progress(progress: Progress) -> None:
+def _echo_progress(campaign_id: int, progress: Progress) -> None:
     click.echo(
         f"Destinataires : {progress.audience} — acceptés : {progress.accepted}, "
         f"échecs : {progress.failed}, ignorés (désinscrits entre-temps) : {progress.skipped}, "
@@ -69,7 +77,7 @@ def _echo_progress(progress: Progress) -> None:
         click.echo(
             f"En doute : lot n°{batch.seq} ({batch.recipients} destinataires) : l'envoi a été "
             "interrompu pendant l'appel au fournisseur ; ces personnes l'ont peut-être reçu. "
-            "Pour le leur renvoyer quand même : hub campaign retry ID --in-doubt",
+            f"Pour le leur renvoyer quand même : hub campaign retry {campaign_id} --in-doubt",
             err=True,
         )
 
@@ -100,8 +108,12 @@ async def create_command(hub: HubContext, draft: Path, list_key: str | None, as_
         return
     _echo_campaign(campaign, config)
     click.echo(f"  Audience actuelle : {audience} abonné(s) confirmé(s)")
-    click.echo(f"Prochaines étapes : hub campaign test {campaign.id} --to VOUS@EXEMPLE.FR, puis ")
-    click.echo(f'hub campaign schedule {campaign.id} --at "AAAA-MM-JJ HH:MM" ou send {campaign.id}')
+    click.echo("Prochaines étapes :")
+    click.echo(f"  essai : hub campaign test {campaign.id} --to VOUS@EXEMPLE.FR")
+    click.echo(
+        f'  puis envoi programmé : hub campaign schedule {campaign.id} --at "AAAA-MM-JJ HH:MM"'
+    )
+    click.echo(f"  ou envoi immédiat : hub campaign send {campaign.id}")
     click.echo(str(campaign.id))
 
 
@@ -183,7 +195,7 @@ def _finish(progress: Progress, campaign: Campaign, as_json: bool) -> None:
     if as_json:
         print_json({**campaign.to_json(), "progress": progress.to_json()})
     else:
-        _echo_progress(progress)
+        _echo_progress(campaign.id, progress)
         click.echo(f"Campagne {campaign.id} : {campaign.status_label}")
     if progress.failed or progress.in_doubt:
         sys.exit(1)
@@ -215,11 +227,10 @@ async def send_command(
                 )
             return
         if not yes:
-            click.confirm(
-                f"Envoyer « {campaign.subject} » à {audience} destinataire(s) "
-                f"(liste {campaign.list}, envoi : {backend}) ?",
-                abort=True,
-                err=True,
+            confirm(
+                f"Envoyer « {campaign.subject} » à {french_number(audience)} "
+                f"{'personnes' if audience > 1 else 'personne'} "
+                f"(liste {campaign.list}, envoi : {backend}) ?"
             )
         progress = await _send_in_foreground(db, config, campaign_id, "start")
         _finish(progress, await get_campaign(db, campaign_id), as_json)
@@ -275,7 +286,7 @@ async def pause_command(hub: HubContext, campaign_id: int) -> None:
 async def cancel_command(hub: HubContext, campaign_id: int, yes: bool) -> None:
     """Annule la campagne : plus rien ne part ; ce qui est parti reste enregistré."""
     if not yes:
-        click.confirm(f"Annuler la campagne {campaign_id} ?", abort=True, err=True)
+        confirm(f"Annuler la campagne {campaign_id} ?", refused="Rien n'a été annulé.")
     async with hub.database() as db:
         campaign = await cancel_campaign(db, campaign_id)
     _echo_campaign(campaign, hub.config)
@@ -308,7 +319,7 @@ async def status_command(hub: HubContext, campaign_id: int, as_json: bool) -> No
                     progress = latest
                     campaign = await get_campaign(db, campaign_id)
         if campaign.started_at:
-            _echo_progress(progress)
+            _echo_progress(campaign_id, progress)
 
 
 @campaign_group.command("list")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,7 +37,9 @@ def test_send_counts_asks_then_sends_once_and_reports(
     dry = hub("campaign", "send", campaign_id, "--dry-run")
     assert dry.returncode == 0 and "partirait à 4 destinataire(s)" in dry.stdout
     declined = hub("campaign", "send", campaign_id)  # no terminal to say yes: nothing is sent
-    assert declined.returncode != 0
+    assert declined.returncode == 1
+    assert "à 4 personnes (liste bimestrielle, envoi : outbox) ? [o/N]" in declined.stderr
+    assert "Annulé." in declined.stderr and "Aborted" not in declined.stderr
     folder = outbox_folder(load_config(config_path, env={})) / campaign_id
     assert not folder.exists()
 
@@ -52,6 +57,55 @@ def test_send_counts_asks_then_sends_once_and_reports(
     status = json.loads(hub("campaign", "status", campaign_id, "--json").stdout)
     assert status["status"] == "sent" and status["progress"]["accepted"] == 4
     assert hub("campaign", "failures", campaign_id).stdout.strip() == "Aucun échec."
+
+
+def answering(config_path: Path, answer: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`hub` with someone typing `answer` at the prompt."""
+    return subprocess.run(
+        [sys.executable, "-m", "hub", "--config", str(config_path), *args],
+        input=answer + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(("answer", "sent"), [("oui", True), ("O", True), ("non", False)])
+def test_confirmation_is_asked_in_french(
+    hub: HubRunner, draft: Path, config_path: Path, answer: str, sent: bool
+) -> None:
+    subscribe(config_path, 2)
+    campaign_id = hub("campaign", "create", "--draft", str(draft)).stdout.splitlines()[-1]
+    result = answering(config_path, answer, "campaign", "send", campaign_id)
+    assert "[o/N]" in result.stderr and "[y/N]" not in result.stderr
+    status = json.loads(hub("campaign", "status", campaign_id, "--json").stdout)
+    if sent:
+        assert result.returncode == 0, result.stderr
+        assert status["status"] == "sent" and status["progress"]["accepted"] == 2
+    else:
+        assert result.returncode == 1 and "Annulé." in result.stderr
+        assert status["status"] == "draft"
+    kept = answering(config_path, "n", "campaign", "cancel", campaign_id)
+    assert kept.returncode == 1 and "Rien n'a été annulé." in kept.stderr
+
+
+def test_next_steps_and_in_doubt_batches_name_the_campaign(
+    hub: HubRunner, draft: Path, config_path: Path
+) -> None:
+    subscribe(config_path, 2)
+    created = hub("campaign", "create", "--draft", str(draft))
+    campaign_id = created.stdout.splitlines()[-1]
+    assert f"hub campaign send {campaign_id}" in created.stdout
+    assert f"ou send {campaign_id}" not in created.stdout
+    assert hub("campaign", "send", campaign_id, "--yes").returncode == 0
+    # What a process killed during its provider call leaves: its batch `submitting`.
+    database = load_config(config_path, env={}).database_path
+    with sqlite3.connect(database) as conn:
+        conn.execute("UPDATE send_batches SET status = 'submitting'")
+        conn.execute("UPDATE send_log SET status = 'submitted'")
+    shown = hub("campaign", "status", campaign_id)
+    assert f"hub campaign retry {campaign_id} --in-doubt" in shown.stderr
+    assert "retry ID" not in shown.stderr
 
 
 def test_test_send_marks_the_subject_and_counts_nothing(
