@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
-from hub.campaigns.model import STATUS_LABELS, CampaignError, InDoubtBatch, Progress
+from hub.campaigns.model import STATUS_LABELS, Campaign, CampaignError, InDoubtBatch, Progress
 from hub.campaigns.service import get_campaign
 from hub.config import Config
 from hub.db import Database
@@ -141,6 +141,7 @@ class Sender:
             current = await get_campaign(self.db, campaign_id)
             if current.status not in ("draft", "scheduled"):  # another process won the race
                 raise CampaignError(f"la campagne {campaign_id} vient d'être lancée ailleurs")
+            await self._refuse_an_issue_already_sent(current)
             stamp = to_utc_text(now)
             await db.execute(
                 "send_log_freeze",
@@ -174,6 +175,25 @@ class Sender:
             },
         )
         return await self._run(campaign_id)
+
+    async def _refuse_an_issue_already_sent(self, campaign: Campaign) -> None:
+        """Two campaigns of one issue (both created before either left) must not both send it:
+        the one already sending, paused or sent is the one to continue."""
+        other = await self.db.fetch_one(
+            "campaign_issue_sent",
+            {"edition": campaign.edition, "issue_number": campaign.issue_number},
+        )
+        if other is None:
+            return
+        name = self.config.edition(campaign.edition).name
+        raise CampaignError(
+            f"le n°{campaign.issue_number} de « {name} » est déjà parti avec la campagne "
+            f"{other['id']} ({STATUS_LABELS[other['status']]}) : la campagne {campaign.id} ne "
+            "part pas, pour que personne ne le reçoive deux fois. Pour continuer celle qui "
+            f"l'envoie : « hub campaign resume {other['id']} » (en pause ou interrompue) ou "
+            f"« hub campaign retry {other['id']} » (échecs) ; « hub campaign cancel "
+            f"{campaign.id} » retire celle-ci"
+        )
 
     async def resume(self, campaign_id: int) -> Progress:
         """Go on with a paused campaign, or one whose sending process died."""

@@ -10,16 +10,17 @@ from pathlib import Path
 import pytest
 
 from hub.campaigns.model import CampaignError
-from hub.campaigns.sender import CONCURRENT_BATCHES, Sender
+from hub.campaigns.sender import CONCURRENT_BATCHES, Sender, read_progress
 from hub.campaigns.service import (
     cancel_campaign,
     create_campaign,
+    get_campaign,
     pause_campaign,
 )
 from hub.config import Config
 from hub.db import Database
 from hub.mail import BatchRejected, Content, Outcome, Recipient
-from hub.mail.factory import make_messenger
+from hub.mail.factory import make_messenger, outbox_folder
 from hub.subscribers.service import Person, Subscribers
 from hub.tokens import TokenSigner
 from tests.campaigns.conftest import BATCH_SIZE, CONSENT, AddPeople, dead_pid, received
@@ -89,6 +90,40 @@ async def test_every_confirmed_subscriber_gets_the_issue_once_and_only_them(
     token = signer.read(link.rsplit("/u/", 1)[1], "unsubscribe")
     assert (token.subscriber_id, token.list) == (person.id, "bimestrielle")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+@pytest.mark.parametrize("first_ends", ["sent", "paused"])
+async def test_a_second_campaign_of_the_same_issue_cannot_send_it_again(
+    db: Database, config: Config, draft: Path, add_people: AddPeople, first_ends: str
+) -> None:
+    addresses = await add_people(6)
+    first = await create_campaign(db, config, draft)
+    second = await create_campaign(db, config, draft)  # before the first left: allowed
+
+    paused: list[bool] = []
+
+    async def pause(recipients: Sequence[Recipient]) -> None:
+        if first_ends == "paused" and not paused:
+            paused.append(True)
+            await pause_campaign(db, first.id)
+
+    provider = ControlledProvider(config, pause)
+    await Sender(db, config, provider).start(first.id)
+    assert (await get_campaign(db, first.id)).status == first_ends
+
+    with pytest.raises(CampaignError) as refused:
+        await Sender(db, config, ControlledProvider(config)).start(second.id)
+    message = str(refused.value)
+    assert f"déjà parti avec la campagne {first.id}" in message
+    assert f"hub campaign resume {first.id}" in message
+    assert f"hub campaign retry {first.id}" in message
+    assert (await get_campaign(db, second.id)).status == "draft"
+    assert not (outbox_folder(config) / str(second.id)).exists()
+    progress = await read_progress(db, second.id)
+    assert progress.audience == 0  # nothing frozen for the refused campaign
+    if first_ends == "paused":
+        await Sender(db, config, make_messenger(config)).resume(first.id)
+    assert set(received(config, first.id)) == set(addresses)
 
 
 async def test_who_leaves_during_the_send_is_not_sent_what_has_not_left(
