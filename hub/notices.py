@@ -19,7 +19,7 @@ from typing import Any
 from hub.config import Config, MailingList
 from hub.mail import BatchRejected, Content, Messenger, Recipient
 from hub.timeutil import french_date, french_time
-from hub.tokens import ALL_LISTS, TokenSigner
+from hub.tokens import ALL_LISTS, TokenSigner, joined_lists
 from newsletters.render import compile_mjml, render_mjml, render_text
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,9 @@ def signup_content(config: Config, answer: SignupAnswer, subscriber_id: int | No
     if answer.to_confirm and subscriber_id is not None:
         ttl = confirm_ttl_seconds(config)
         expires = local_moment(config, time.time() + ttl)
-        confirm_url = signed_link(config, "confirm", subscriber_id, ttl_seconds=ttl)
+        confirm_url = signed_link(
+            config, "confirm", subscriber_id, joined_lists(answer.to_confirm), ttl_seconds=ttl
+        )
     if subscriber_id is not None:
         preferences_url = signed_link(config, "preferences", subscriber_id)
     subject = (

@@ -1,10 +1,11 @@
-"""Signed tokens for the links we mail: confirm, manage preferences, unsubscribe, see one's
-event registrations, accept a seat offered from a waiting list.
+"""Signed tokens for the links we mail: confirm, manage preferences, unsubscribe.
 
 A token names its purpose, one subscriber and one list (or "*" for all), and optionally an
-expiry; it is signed with HMAC-SHA256 under a key derived for tokens, and the whole is written
-in URL-safe base64. Nothing is stored: the signature alone proves the hub made it, so it can be
-neither forged nor altered to point at someone else. A token is about 60 characters, short
+expiry. A confirmation token names the lists it confirms, comma-separated, so it cannot confirm
+a list that someone else asked for after it was mailed. The token is signed with HMAC-SHA256
+under a key derived for tokens, and the whole is written in URL-safe base64. Nothing is stored:
+the signature alone proves the hub made it, so it can be neither forged nor altered to point
+at someone else. A token is about 60 characters (a confirmation for every list, 140), short
 enough for any mail client.
 """
 
@@ -15,12 +16,14 @@ import hashlib
 import hmac
 import struct
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hub.config import Config
 from hub.keys import derived_key
 
 ALL_LISTS = "*"
+LIST_SEPARATOR = ","
 # Index-encoded in every token: only ever append.
 PURPOSES = ("confirm", "preferences", "unsubscribe", "registrations", "offer")
 LINK_PATHS = {
@@ -46,8 +49,18 @@ class TokenExpired(InvalidToken):
 class Token:
     purpose: str
     subscriber_id: int
-    list: str  # a list key, or ALL_LISTS
+    list: str  # a list key, keys joined by LIST_SEPARATOR, or ALL_LISTS
     expires_at: int | None = None  # Unix time
+
+    @property
+    def lists(self) -> list[str]:
+        """The list keys the token names ([ALL_LISTS] for all)."""
+        return self.list.split(LIST_SEPARATOR)
+
+
+def joined_lists(keys: Sequence[str]) -> str:
+    """The list field of a token naming several lists."""
+    return LIST_SEPARATOR.join(keys)
 
 
 def _b64(data: bytes) -> str:

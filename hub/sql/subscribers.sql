@@ -73,6 +73,15 @@ WHERE subscriber_id = :id AND (:list = '*' OR list = :list)
   AND status IN (SELECT value FROM json_each(:from))
 RETURNING list;
 
+-- name: subscription_confirm
+-- Confirms the pending subscriptions of :lists (a JSON array) requested at or before :before
+-- (UTC text; NULL: whenever).
+UPDATE subscriptions SET status = 'confirmed', confirmed_at = :now, updated_at = :now
+WHERE subscriber_id = :id AND status = 'pending'
+  AND list IN (SELECT value FROM json_each(:lists))
+  AND (:before IS NULL OR created_at <= :before)
+RETURNING list;
+
 -- name: subscription_of
 SELECT list, status, created_at, confirmed_at, updated_at FROM subscriptions
 WHERE subscriber_id = :id ORDER BY list;

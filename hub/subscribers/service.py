@@ -31,7 +31,7 @@ from hub.errors import UserError
 from hub.keys import derived_key
 from hub.mail.factory import outbox_folder
 from hub.subscribers.erasure import remove_outbox_messages, scrubbed
-from hub.timeutil import from_utc_text, utcnow
+from hub.timeutil import from_utc_text, to_utc_text, utcnow
 from hub.tokens import ALL_LISTS
 
 ROLES = ("salarie", "elu", "coordinateur", "partenaire", "autre")
@@ -533,11 +533,37 @@ class Subscribers:
             await self._record_consents([subscriber_id], moved, [action], consent, now)
         return moved
 
-    async def confirm(self, subscriber_id: int, list_key: str, consent: Consent) -> list[str]:
-        """Confirm a pending subscription (double opt-in); `list_key` may be "*"."""
-        return await self._move(
-            subscriber_id, list_key, ("pending",), "confirmed", "confirm", consent
-        )
+    async def confirm(
+        self,
+        subscriber_id: int,
+        lists: str | Sequence[str],
+        consent: Consent,
+        *,
+        requested_by: datetime | None = None,
+    ) -> list[str]:
+        """Confirm pending subscriptions (double opt-in) of `lists` (one key, several, or "*");
+        the lists confirmed.
+
+        With `requested_by` (when the confirmation link was made), only subscriptions asked for
+        by then: a link confirms what its mailbox was asked about, not a list that someone
+        typing the address added later.
+        """
+        if isinstance(lists, str):
+            lists = list(self.config.lists) if lists == ALL_LISTS else [lists]
+        now = utcnow()
+        async with self.db.transaction():
+            rows = await self.db.fetch_all(
+                "subscription_confirm",
+                {
+                    "id": subscriber_id,
+                    "lists": json.dumps(list(lists)),
+                    "before": None if requested_by is None else to_utc_text(requested_by),
+                    "now": now,
+                },
+            )
+            confirmed = sorted(row["list"] for row in rows)
+            await self._record_consents([subscriber_id], confirmed, ["confirm"], consent, now)
+        return confirmed
 
     async def unsubscribe(
         self, subscriber_id: int, list_key: str, source: str, ip: str | None = None

@@ -26,7 +26,7 @@ from hub.config import Config, MailingList
 from hub.db import Database
 from hub.mail import Messenger
 from hub.mail.factory import make_messenger
-from hub.notices import NoticeNotSent, SignupAnswer
+from hub.notices import NoticeNotSent, SignupAnswer, confirm_ttl_seconds
 from hub.subscribers.service import (
     ACTIVE,
     Consent,
@@ -37,7 +37,7 @@ from hub.subscribers.service import (
     Subscribers,
     normalise_email,
 )
-from hub.tokens import ALL_LISTS, InvalidToken, TokenExpired, TokenSigner
+from hub.tokens import ALL_LISTS, InvalidToken, Token, TokenExpired, TokenSigner
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.pages import render_page
 
@@ -119,8 +119,9 @@ async def _messenger(config: Config) -> AsyncIterator[Messenger]:
         await messenger.close()
 
 
-async def _open_link(request: web.Request, purpose: str) -> tuple[Subscriber, str] | web.Response:
-    """The subscriber and list a signed link names, or the page that refuses it."""
+async def _open_link(request: web.Request, purpose: str) -> tuple[Subscriber, Token] | web.Response:
+    """The subscriber and token a signed link names, or the page that refuses it. A token
+    naming no list the configuration still has is refused too."""
     try:
         token = TokenSigner.for_config(request.app[CONFIG_KEY]).read(
             request.match_info["token"], purpose
@@ -139,9 +140,11 @@ async def _open_link(request: web.Request, purpose: str) -> tuple[Subscriber, st
         return _invalid_link(request)
     config = request.app[CONFIG_KEY]
     subscriber = await Subscribers(request.app[DB_KEY], config).get(token.subscriber_id)
-    if subscriber is None or (token.list != ALL_LISTS and token.list not in config.lists):
+    if subscriber is None or (
+        token.list != ALL_LISTS and not any(key in config.lists for key in token.lists)
+    ):
         return _invalid_link(request)
-    return subscriber, token.list
+    return subscriber, token
 
 
 # --- Sign-up form ---------------------------------------------------------------------------
@@ -336,10 +339,16 @@ async def confirm(request: web.Request) -> web.Response:
     found = await _open_link(request, "confirm")
     if isinstance(found, web.Response):
         return found
-    subscriber, list_key = found
+    subscriber, token = found
     config = request.app[CONFIG_KEY]
     subscribers = Subscribers(request.app[DB_KEY], config)
-    await subscribers.confirm(subscriber.id, list_key, _consent(config, request))
+    # The lists the link names (those still configured); a link of the former format, for
+    # every list ("*"), confirms those pending when it was made.
+    lists = [key for key in token.lists if key in config.lists] or ALL_LISTS
+    made_at = None
+    if token.expires_at is not None:
+        made_at = datetime.fromtimestamp(token.expires_at - confirm_ttl_seconds(config), UTC)
+    await subscribers.confirm(subscriber.id, lists, _consent(config, request), requested_by=made_at)
     statuses = await subscribers.subscriptions(subscriber.id)
     confirmed = [item for key, item in config.lists.items() if statuses.get(key) == "confirmed"]
     links = [
@@ -494,7 +503,7 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
     found = await _open_link(request, "unsubscribe")
     if isinstance(found, web.Response):
         return found
-    subscriber, list_key = found
+    subscriber, list_key = found[0], found[1].list
     config = request.app[CONFIG_KEY]
     statuses = await Subscribers(request.app[DB_KEY], config).subscriptions(subscriber.id)
     keys = list(config.lists) if list_key == ALL_LISTS else [list_key]
@@ -515,7 +524,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
     found = await _open_link(request, "unsubscribe")
     if isinstance(found, web.Response):
         return found
-    subscriber, list_key = found
+    subscriber, list_key = found[0], found[1].list
     config = request.app[CONFIG_KEY]
     subscribers = Subscribers(request.app[DB_KEY], config)
     left = await subscribers.unsubscribe(subscriber.id, list_key, "web", request.remote)

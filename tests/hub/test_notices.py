@@ -76,7 +76,8 @@ async def test_the_confirmation_request_in_french_with_its_link_and_expiry(confi
     (url,) = set(re.findall(r"http://127\.0\.0\.1:8080/confirmer/[\w-]+", text))
     assert f'href="{url}"' in html
     token = TokenSigner.for_config(config).read(url.rsplit("/", 1)[1], "confirm")
-    assert (token.subscriber_id, token.list) == (42, "*")
+    # The link confirms the lists of this request only (see test_subscriptions).
+    assert (token.subscriber_id, token.lists) == (42, ["bimestrielle", "adherents-flash"])
     week = config.subscriptions.confirm_days * 86_400
     assert token.expires_at is not None and before + week <= token.expires_at + 1
     assert token.expires_at <= time.time() + week

@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from hub.tokens import InvalidToken, Token, TokenExpired, TokenSigner
+from hub.tokens import InvalidToken, Token, TokenExpired, TokenSigner, joined_lists
 
 KEY = b"k" * 32
 
@@ -18,6 +18,13 @@ def test_a_token_reads_back_what_was_signed() -> None:
     assert signer.read(token, "unsubscribe") == Token("unsubscribe", 4_321, "adherents-flash")
     assert signer.path("preferences", 7).startswith("/preferences/")
     assert signer.read(signer.path("preferences", 7).rsplit("/", 1)[1], "preferences").list == "*"
+
+
+def test_a_token_may_name_several_lists() -> None:
+    signer = TokenSigner(KEY)
+    token = signer.make("confirm", 8, joined_lists(["bimestrielle", "adherents-flash"]))
+    assert signer.read(token, "confirm").lists == ["bimestrielle", "adherents-flash"]
+    assert signer.read(signer.make("confirm", 8, "*"), "confirm").lists == ["*"]
 
 
 @pytest.mark.parametrize("key", [b"k" * 32, b"a longer key " * 10, b""])

@@ -26,6 +26,7 @@ from tests.support.configs import unreachable_smtp_config
 
 LIMIT = 4
 IMPORT = Consent(source="import", text="Import du fichier des adhérents", version="i1")
+WEB_LATER = Consent(source="web", text="J'accepte", version="2026-12", ip="198.51.100.9")
 
 
 @pytest.fixture
@@ -379,6 +380,49 @@ async def test_the_mailed_link_confirms_every_pending_list_once(
     again = await client.get(confirm_path)  # a mail scanner got there first: same answer
     assert again.status == 200 and "Inscription confirmée" in await again.text()
     assert len(await consents(db)) == 2
+
+
+async def test_a_link_confirms_only_the_lists_its_mail_was_about(
+    client: TestClient, config: Config, db: Database, service: Subscribers
+) -> None:
+    """Someone else typing the address later cannot get another list confirmed by the link
+    its owner receives for their own request."""
+    await service.save_person(Person("marie.curie@cpts-exemple.fr", member=True))
+    await post_form(client, form(listes=["bimestrielle"]))
+    first_link = link(outbox(config)[0], "/confirmer/")
+    person = await service.find("marie.curie@cpts-exemple.fr")
+    assert person is not None
+    await service.subscribe(
+        Person(person.email), ["adherents-flash"], WEB_LATER, confirmed=False
+    )  # a later request, by someone else
+
+    response = await client.get(first_link)
+
+    assert response.status == 200 and "Inscription confirmée" in await response.text()
+    assert await service.subscriptions(person.id) == {
+        "bimestrielle": "confirmed",
+        "adherents-flash": "pending",
+    }
+
+
+async def test_a_former_all_lists_link_confirms_what_was_pending_when_it_was_made(
+    client: TestClient, config: Config, db: Database, service: Subscribers
+) -> None:
+    """Links mailed before confirmation links named their lists say "*": they confirm only the
+    subscriptions requested before they were made (their expiry minus their validity)."""
+    await post_form(client, form(listes=["bimestrielle"]))
+    person = await service.find("marie.curie@cpts-exemple.fr")
+    assert person is not None
+    ttl = config.subscriptions.confirm_days * 86_400
+    signer = TokenSigner.for_config(config)
+    # Made an hour before the sign-up: it cannot confirm it.
+    older = signer.make("confirm", person.id, "*", ttl_seconds=ttl - 3600)
+    response = await client.get(f"/confirmer/{older}")
+    assert "Aucune inscription à confirmer" in await response.text()
+    assert await service.subscriptions(person.id) == {"bimestrielle": "pending"}
+
+    await client.get(f"/confirmer/{signer.make('confirm', person.id, '*', ttl_seconds=ttl)}")
+    assert await service.subscriptions(person.id) == {"bimestrielle": "confirmed"}
 
 
 async def test_an_expired_confirmation_link_says_so_and_confirms_nothing(
