@@ -3,8 +3,10 @@
 Each event is recorded once, by SendGrid's `sg_event_id`, tied to its campaign, send log row
 and subscriber when they can be found (the `campaign_id` and `send_log_id` custom args, else
 the address). Effects: a hard bounce suppresses the address everywhere, a spam report too
-(reason "complaint"); an unsubscribe (or group unsubscribe) ends the campaign's list, or every
-list when the campaign is unknown. A soft bounce ("blocked"), a drop, a delivery, an open, a
+(reason "complaint"); so does a drop because SendGrid itself holds the address as bounced,
+invalid, reported as spam or unsubscribed (its own suppression lists: it will drop every later
+message too). An unsubscribe (or group unsubscribe) ends the campaign's list, or every list
+when the campaign is unknown. A soft bounce ("blocked"), another drop, a delivery, an open, a
 click are only recorded. Other event types (processed, deferred…) are neither recorded nor
 acted upon.
 
@@ -43,6 +45,13 @@ HANDLED = frozenset(
     }
 )
 UNSUBSCRIBES = frozenset({"unsubscribe", "group_unsubscribe"})
+# The reasons of a drop that name SendGrid's own suppression lists, and ours for them.
+DROP_SUPPRESSIONS = {
+    "bounced address": "bounce",
+    "invalid": "bounce",  # an address SendGrid cannot send to at all
+    "spam reporting address": "complaint",
+    "unsubscribed address": "manual",  # unsubscribed from everything at SendGrid
+}
 MAX_DETAIL = 500  # characters kept of a reason or clicked URL
 MAX_EVENT_ID = 200
 
@@ -52,7 +61,7 @@ class RecordResult:
     recorded: int = 0  # new events stored
     duplicates: int = 0  # already recorded (or twice in the batch): nothing done again
     ignored: int = 0  # event types we do not handle, and items that are not events
-    suppressed: int = 0  # addresses suppressed (hard bounce, spam report)
+    suppressed: int = 0  # addresses suppressed (hard bounce, spam report, telling drop)
     unsubscribed: int = 0  # subscriptions ended by unsubscribe events
 
     def as_dict(self) -> dict[str, int]:
@@ -150,19 +159,27 @@ async def _resolve(db: Database, subscribers: Subscribers, event: _Event) -> Non
             event.subscriber_id = person.id
 
 
+def _suppression_reason(event: _Event) -> str | None:
+    """The suppression an event calls for (see SUPPRESSION_REASONS), or None."""
+    if event.event == "bounce":
+        return "bounce" if event.bounce_type == "bounce" else None
+    if event.event == "spamreport":
+        return "complaint"
+    if event.event == "dropped":
+        return DROP_SUPPRESSIONS.get(event.detail.strip().lower())
+    return None
+
+
 async def _apply(subscribers: Subscribers, event: _Event, result: RecordResult) -> None:
     """The event's effect on subscriptions, if it has one; each is idempotent."""
-    suppress = (event.event == "bounce" and event.bounce_type == "bounce") or (
-        event.event == "spamreport"
-    )
-    if suppress:
+    reason = _suppression_reason(event)
+    if reason is not None:
         email = event.email
         if event.subscriber_id is not None and not email:
             person = await subscribers.get(event.subscriber_id)
             email = person.email if person else ""
         if not email:
             return
-        reason = "bounce" if event.event == "bounce" else "complaint"
         try:
             await subscribers.suppress(email, reason, event.detail)
         except InvalidEmail:

@@ -120,8 +120,11 @@ WHERE subscriber_id = :id ORDER BY occurred_at, event_id;
 UPDATE send_log SET email = NULL WHERE subscriber_id = :id OR email = :email;
 
 -- name: subscriber_forget_events
--- The detail of a bounce may quote the address; the events stay only as counts.
-UPDATE delivery_events SET detail = '' WHERE subscriber_id = :id;
+-- The detail of a bounce may quote the address; the events stay only as counts, a bounce with
+-- its type ("bounce:" hard, "blocked:" soft), which says nothing of the person.
+UPDATE delivery_events
+SET detail = CASE WHEN event = 'bounce' THEN substr(detail, 1, instr(detail, ':')) ELSE '' END
+WHERE subscriber_id = :id;
 
 -- Texts that may quote an erased address, found by it (lower-cased: :email is stored so) and
 -- rewritten one by one without it. Each query returns (key, text) of the rows to rewrite.

@@ -90,6 +90,37 @@ async def test_a_hard_bounce_of_an_unknown_address_still_blocks_it(
     assert len(event["detail"]) == MAX_DETAIL and event["detail"].startswith("bounce: 550 x")
 
 
+@pytest.mark.parametrize(
+    ("reason", "suppression", "status"),
+    [
+        ("Bounced Address", "bounce", "bounced"),
+        ("Invalid", "bounce", "bounced"),
+        ("Spam Reporting Address", "complaint", "complained"),
+        ("Unsubscribed Address", "manual", "unsubscribed"),
+        ("Invalid SMTPAPI header", None, "confirmed"),  # our request, not the address
+        ("Recipient List over Package Quota", None, "confirmed"),
+    ],
+)
+async def test_a_drop_for_an_address_sendgrid_holds_as_unreachable_suppresses_it(
+    db: Database,
+    config: Config,
+    service: Subscribers,
+    reason: str,
+    suppression: str | None,
+    status: str,
+) -> None:
+    subscriber_id = await subscribed(service, "lachee@cpts-exemple.fr")
+    event = {"event": "dropped", "sg_event_id": "dr1", "email": "lachee@cpts-exemple.fr"}
+
+    result = await record_events(db, config, [event | {"reason": reason}])
+
+    assert (result.recorded, result.suppressed) == (1, int(suppression is not None))
+    assert await service.subscriptions(subscriber_id) == {"bimestrielle": status}
+    async with db.conn.execute("SELECT reason, detail FROM suppressions") as cursor:
+        found = [tuple(r) for r in await cursor.fetchall()]
+    assert found == ([(suppression, reason)] if suppression else [])
+
+
 async def test_odd_values_do_not_stop_the_batch(
     db: Database, config: Config, service: Subscribers
 ) -> None:

@@ -356,7 +356,7 @@ async def add_campaign_history(db: Database, subscriber_id: int, email: str) -> 
             " message_id, updated_at) VALUES (?, 0, ?, ?, 'accepted', 'msg-1', ?)",
             (cid, subscriber_id, email, now),
         )
-        for event, detail in (("delivered", ""), ("bounce", f"550 <{email}> mailbox full")):
+        for event, detail in (("delivered", ""), ("bounce", f"bounce: 550 <{email}> mailbox full")):
             await db.conn.execute(
                 "INSERT INTO delivery_events (event_id, event, campaign_id, send_log_id,"
                 " subscriber_id, detail, occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -484,6 +484,8 @@ async def test_forget_erases_the_address_everywhere_but_keeps_it_blocked(
     events = {e["event_id"]: e for e in await table_rows(db, "delivery_events")}
     assert all(e["subscriber_id"] is None for e in events.values())
     assert events["ev-orphan"]["detail"] == "Bounced Address [adresse effacée]"
+    # The person's bounce keeps its type (hard), which campaign figures count by.
+    assert events["ev-bounce"]["detail"] == "bounce:"
     assert len(await table_rows(db, "subscribers")) == 1  # the other person is untouched
     (kept,) = outbox.rglob("*.eml")
     assert b"reste@exemple.fr" in kept.read_bytes()

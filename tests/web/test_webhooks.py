@@ -167,7 +167,7 @@ async def test_signed_batch_is_recorded_with_its_effects(
         "recorded": 8,
         "duplicates": 0,
         "ignored": 1,
-        "suppressed": 2,
+        "suppressed": 3,
         "unsubscribed": 1,
     }
     service = Subscribers(db, config)
@@ -176,7 +176,10 @@ async def test_signed_batch_is_recorded_with_its_effects(
     assert await service.is_suppressed("bruno@cpts-exemple.fr")
     assert await statuses(db, config, world, "denis") == dict.fromkeys(both, "complained")
     assert await service.is_suppressed("denis@cpts-exemple.fr")
-    for name in ("alice", "chloe", "fanny"):  # delivered, soft bounce, dropped: nothing changes
+    # SendGrid dropped the message because it holds the address as bounced: so do we.
+    assert await statuses(db, config, world, "fanny") == dict.fromkeys(both, "bounced")
+    assert await service.is_suppressed("fanny@cpts-exemple.fr")
+    for name in ("alice", "chloe"):  # delivered, soft bounce: nothing changes
         assert await statuses(db, config, world, name) == dict.fromkeys(both, "confirmed")
         assert not await service.is_suppressed(f"{name}@cpts-exemple.fr")
     # The unsubscription ends the campaign's list only, with its proof.
