@@ -362,6 +362,9 @@ class Events:
                 "consent_version": self.config.events.consent_version,
                 "ip": ip,
                 "waitlisted_at": to_utc_text(now) if status == "waitlisted" else None,
+                "queue_number": await self._next_queue_number(event.id)
+                if status == "waitlisted"
+                else None,
                 "confirmed_at": to_utc_text(now) if status == "confirmed" else None,
                 "now": to_utc_text(now),
             }
@@ -520,6 +523,11 @@ class Events:
         row = await self.db.fetch_one("event_seats_taken", {"event_id": event_id})
         return row["taken"] if row else 0
 
+    async def _next_queue_number(self, event_id: int) -> int:
+        row = await self.db.fetch_one("registration_next_queue_number", {"event_id": event_id})
+        assert row is not None
+        return int(row["n"])
+
     async def _fill_seats(self, event: Event, now: datetime) -> None:
         """Give free seats to the waiting list, in order: confirmed at once (`auto`) or held
         for `offer_hours` (`offer`, never past the start)."""
@@ -598,11 +606,7 @@ class Events:
         if row["status"] == "waitlisted":
             found = await self.db.fetch_one(
                 "registration_position",
-                {
-                    "event_id": row["event_id"],
-                    "waitlisted_at": row["waitlisted_at"],
-                    "id": row["id"],
-                },
+                {"event_id": row["event_id"], "queue_number": row["queue_number"]},
             )
             position = found["position"] if found else None
         return Registration.from_row(row, position)

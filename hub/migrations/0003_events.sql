@@ -39,8 +39,8 @@ CREATE TABLE events (
 CREATE INDEX events_by_start ON events (status, starts_at);
 
 -- One registration per person and event, whatever the channel: confirmed (has a seat),
--- offered (a seat held until offer_expires_at), waitlisted (in line, by waitlisted_at then id),
--- cancelled. Registering again after cancelling reuses the row.
+-- offered (a seat held until offer_expires_at), waitlisted (in line, by queue_number),
+-- cancelled. Registering again after cancelling reuses the row, at the end of the line.
 CREATE TABLE registrations (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
@@ -52,6 +52,7 @@ CREATE TABLE registrations (
     consent_version TEXT NOT NULL DEFAULT '',
     ip TEXT,
     waitlisted_at TEXT,
+    queue_number INTEGER,                -- place in line: the event's highest so far, plus one
     offer_expires_at TEXT,
     confirmed_at TEXT,
     cancelled_at TEXT,
@@ -60,7 +61,7 @@ CREATE TABLE registrations (
     UNIQUE (event_id, subscriber_id)
 );
 
-CREATE INDEX registrations_by_event ON registrations (event_id, status, waitlisted_at, id);
+CREATE INDEX registrations_by_event ON registrations (event_id, status, queue_number);
 CREATE INDEX registrations_by_subscriber ON registrations (subscriber_id);
 CREATE INDEX registrations_offers ON registrations (status, offer_expires_at);
 

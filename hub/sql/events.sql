@@ -54,10 +54,10 @@ SELECT * FROM registrations WHERE id = :id;
 
 -- name: registration_insert
 INSERT INTO registrations (event_id, subscriber_id, status, source, answers, consent_text,
-                           consent_version, ip, waitlisted_at, confirmed_at, created_at,
-                           updated_at)
+                           consent_version, ip, waitlisted_at, queue_number, confirmed_at,
+                           created_at, updated_at)
 VALUES (:event_id, :subscriber_id, :status, :source, :answers, :consent_text, :consent_version,
-        :ip, :waitlisted_at, :confirmed_at, :now, :now)
+        :ip, :waitlisted_at, :queue_number, :confirmed_at, :now, :now)
 RETURNING *;
 
 -- name: registration_renew
@@ -65,7 +65,7 @@ RETURNING *;
 UPDATE registrations
 SET status = :status, source = :source, answers = :answers, consent_text = :consent_text,
     consent_version = :consent_version, ip = :ip, waitlisted_at = :waitlisted_at,
-    confirmed_at = :confirmed_at, offer_expires_at = NULL, cancelled_at = NULL,
+    queue_number = :queue_number, confirmed_at = :confirmed_at, offer_expires_at = NULL, cancelled_at = NULL,
     updated_at = :now
 WHERE id = :id
 RETURNING *;
@@ -86,13 +86,15 @@ UPDATE registrations SET answers = :answers, updated_at = :now WHERE id = :id RE
 -- name: registration_position
 -- 1 for the next in line.
 SELECT COUNT(*) + 1 AS position FROM registrations
-WHERE event_id = :event_id AND status = 'waitlisted'
-  AND (waitlisted_at, id) < (:waitlisted_at, :id);
+WHERE event_id = :event_id AND status = 'waitlisted' AND queue_number < :queue_number;
+
+-- name: registration_next_queue_number
+SELECT COALESCE(MAX(queue_number), 0) + 1 AS n FROM registrations WHERE event_id = :event_id;
 
 -- name: registration_next_in_line
 SELECT * FROM registrations
 WHERE event_id = :event_id AND status = 'waitlisted'
-ORDER BY waitlisted_at, id
+ORDER BY queue_number
 LIMIT :n;
 
 -- name: registration_expired_offers
@@ -107,21 +109,20 @@ SELECT MIN(offer_expires_at) AS at FROM registrations WHERE status = 'offered';
 -- Staff's view: every registration with the person and, for the waiting list, the position.
 SELECT r.*, s.email, s.first_name, s.last_name, s.organisation, s.role, s.member,
        CASE WHEN r.status = 'waitlisted' THEN
-           ROW_NUMBER() OVER (PARTITION BY r.status = 'waitlisted'
-                              ORDER BY r.waitlisted_at, r.id)
+           ROW_NUMBER() OVER (PARTITION BY r.status = 'waitlisted' ORDER BY r.queue_number)
        END AS position
 FROM registrations AS r
 JOIN subscribers AS s ON s.id = r.subscriber_id
 WHERE r.event_id = :event_id
 ORDER BY CASE r.status WHEN 'confirmed' THEN 0 WHEN 'offered' THEN 1 WHEN 'waitlisted' THEN 2
-         ELSE 3 END, r.waitlisted_at, r.id;
+         ELSE 3 END, r.queue_number, r.id;
 
 -- name: registrations_of_subscriber
 SELECT r.*,
        CASE WHEN r.status = 'waitlisted' THEN (
            SELECT COUNT(*) + 1 FROM registrations AS w
            WHERE w.event_id = r.event_id AND w.status = 'waitlisted'
-             AND (w.waitlisted_at, w.id) < (r.waitlisted_at, r.id))
+             AND w.queue_number < r.queue_number)
        END AS position
 FROM registrations AS r
 JOIN events AS e ON e.id = r.event_id
