@@ -87,6 +87,7 @@ class Campaign:
 class InDoubtBatch:
     seq: int
     recipients: int
+    reason: str | None = None  # the lost answer; None: the sending process died during the call
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class Progress:
             "skipped": self.skipped,
             "pending": self.pending,
             "in_doubt": [
-                {"batch": batch.seq, "recipients": batch.recipients} for batch in self.in_doubt
+                {"batch": batch.seq, "recipients": batch.recipients, "reason": batch.reason}
+                for batch in self.in_doubt
             ],
         }

@@ -18,7 +18,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,7 +28,7 @@ from hub.campaigns.model import STATUS_LABELS, Campaign, CampaignError, InDoubtB
 from hub.campaigns.service import get_campaign
 from hub.config import Config
 from hub.db import Database
-from hub.mail import BatchRejected, Content, Messenger, Outcome, Recipient
+from hub.mail import BatchInDoubt, BatchRejected, Content, Messenger, Outcome, Recipient
 from hub.timeutil import to_utc_text, utcnow
 from hub.tokens import TokenSigner
 
@@ -91,7 +91,7 @@ async def read_progress(db: Database, campaign_id: int) -> Progress:
         skipped=row["skipped"],
         pending=row["pending"],
         submitted=row["submitted"],
-        in_doubt=tuple(InDoubtBatch(r["seq"], r["recipients"]) for r in doubt),
+        in_doubt=tuple(InDoubtBatch(r["seq"], r["recipients"], r["error"]) for r in doubt),
     )
 
 
@@ -325,6 +325,8 @@ class Sender:
                 continue
             try:
                 outcomes = await self.messenger.send(content, batch.recipients)
+            except BatchInDoubt as doubt:
+                await self._record_in_doubt(campaign_id, batch, doubt)
             except BatchRejected as exc:
                 await self._record_rejected(campaign_id, batch, str(exc))
             else:
@@ -385,23 +387,38 @@ class Sender:
                     },
                 )
             else:
-                await db.execute_many(
-                    "send_log_result",
-                    (
-                        {
-                            "id": o.recipient.send_log_id,
-                            "status": "accepted" if o.accepted else "failed",
-                            "message_id": o.message_id,
-                            "error": o.error,
-                            "now": now,
-                        }
-                        for o in outcomes
-                    ),
-                )
+                await _record_outcomes(db, outcomes, now)
             error = f"{len(failures)} destinataire(s) refusé(s)" if failures else None
             await db.execute(
                 "send_batch_set",
                 {"id": batch.id, "status": "submitted", "attempt": 0, "error": error, "now": now},
+            )
+
+    async def _record_in_doubt(self, campaign_id: int, batch: _Batch, doubt: BatchInDoubt) -> None:
+        """The provider may have taken the batch: what is known is recorded, the rest stays
+        `submitted` in a batch left `submitting`, in doubt (as after a crash), with the reason.
+        Nothing resends it unless staff ask (`retry --in-doubt`)."""
+        now = utcnow()
+        log.warning(
+            "batch in doubt",
+            extra={
+                "campaign": campaign_id,
+                "batch": batch.seq,
+                "recipients": len(batch.recipients) - len(doubt.settled),
+                "error": str(doubt),
+            },
+        )
+        async with self.db.transaction() as db:
+            await _record_outcomes(db, doubt.settled, now)
+            await db.execute(
+                "send_batch_set",
+                {
+                    "id": batch.id,
+                    "status": "submitting",
+                    "attempt": 0,
+                    "error": str(doubt),
+                    "now": now,
+                },
             )
 
     async def _record_rejected(self, campaign_id: int, batch: _Batch, error: str) -> None:
@@ -436,6 +453,22 @@ class Sender:
             campaign_id=campaign_id,
             provider_batch_id=row["provider_batch_id"],
         )
+
+
+async def _record_outcomes(db: Database, outcomes: Sequence[Outcome], now: str) -> None:
+    await db.execute_many(
+        "send_log_result",
+        (
+            {
+                "id": o.recipient.send_log_id,
+                "status": "accepted" if o.accepted else "failed",
+                "message_id": o.message_id,
+                "error": o.error,
+                "now": now,
+            }
+            for o in outcomes
+        ),
+    )
 
 
 def _c(campaign_id: int) -> dict[str, int]:

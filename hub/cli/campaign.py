@@ -74,10 +74,11 @@ def _echo_progress(campaign_id: int, progress: Progress) -> None:
         f"restants : {progress.pending}"
     )
     for batch in progress.in_doubt:
+        why = batch.reason or "l'envoi a été interrompu pendant l'appel au fournisseur"
         click.echo(
-            f"En doute : lot n°{batch.seq} ({batch.recipients} destinataires) : l'envoi a été "
-            "interrompu pendant l'appel au fournisseur ; ces personnes l'ont peut-être reçu. "
-            f"Pour le leur renvoyer quand même : hub campaign retry {campaign_id} --in-doubt",
+            f"En doute : lot n°{batch.seq} ({batch.recipients} destinataires) : {why} ; ces "
+            "personnes l'ont peut-être reçu. Pour le leur renvoyer quand même : "
+            f"hub campaign retry {campaign_id} --in-doubt",
             err=True,
         )
 

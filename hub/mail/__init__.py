@@ -68,9 +68,24 @@ class BatchRejected(Exception):
     was accepted. The message is the provider's own, stored with the batch."""
 
 
+class BatchInDoubt(BatchRejected):
+    """The request left but its answer was lost (a timeout or a connection dropped after it
+    was written): the provider may have taken it. Sending it again could mail people twice, so
+    it is never resent by itself; staff decide (`hub campaign retry ID --in-doubt`).
+
+    `settled` holds the outcomes known for sure (SMTP confirms message by message); the
+    batch's other recipients are the ones in doubt. A `BatchRejected` for callers that only
+    need "not confirmed" (a transactional notice); the campaign sender tells the two apart."""
+
+    def __init__(self, reason: str, settled: Sequence[Outcome] = ()) -> None:
+        super().__init__(reason)
+        self.settled = list(settled)
+
+
 class Messenger(Protocol):
     """A delivery backend. `send` hands one batch (at most `max_batch` recipients) to the
-    provider and returns one outcome per recipient, or raises `BatchRejected`."""
+    provider and returns one outcome per recipient, or raises `BatchRejected` (nothing taken)
+    or `BatchInDoubt` (perhaps taken). Backends retry only what they know was not taken."""
 
     name: str
     max_batch: int

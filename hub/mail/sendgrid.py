@@ -6,11 +6,11 @@ personalization with its own substitutions, List-Unsubscribe headers and our ids
 parts, so the text part's placeholders are renamed (`[[text:first_name]]`…) and get the raw
 values while the HTML's get the escaped ones: "Anne & Marc" reads right in both.
 
-Retries: 429 waits as SendGrid's rate-limit headers say; 5xx, timeouts and dropped connections
-back off exponentially with jitter; other 4xx are refusals and not retried. SendGrid has no
-idempotency key: a request whose answer was lost (timeout, dropped connection) may have been
-accepted, and its retry can mail those recipients twice. That is the provider's contract, and
-the reason the timeout is generous.
+Retries only what SendGrid certainly did not take: a connection that could not be made, 429
+(waiting as its rate-limit headers say) and 5xx (backing off exponentially with jitter). Other
+4xx are refusals, not retried. SendGrid has no idempotency key: a request whose answer was lost
+(no answer in time, connection dropped once the request was written) may have been accepted, so
+it is not resent but reported in doubt (`BatchInDoubt`), for staff to decide.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import aiohttp
 import orjson
 
 from hub.config import Config, ConfigError
-from hub.mail import BatchRejected, CalendarPart, Content, Outcome, Recipient
+from hub.mail import BatchInDoubt, BatchRejected, CalendarPart, Content, Outcome, Recipient
 from hub.mail.message import (
     CALENDAR_ATTACHMENT_TYPE,
     CALENDAR_FILE,
@@ -47,6 +47,7 @@ API_KEY_ENV = "SENDGRID_API_KEY"
 MAX_PERSONALIZATIONS = 1000  # SendGrid's limit per request
 MAIL_SEND = "/v3/mail/send"
 MAIL_BATCH = "/v3/mail/batch"
+CONNECT_TIMEOUT_SECONDS = 10.0  # a connection not made in time: nothing was sent, retry
 _COMPACT = (",", ":")  # JSON without spaces: about 3% less to send
 TEXT_PLACEHOLDERS = {p: f"[[text:{key}]]" for key, p in PLACEHOLDERS.items()}
 
@@ -164,7 +165,7 @@ class SendgridMessenger:
     async def create_batch_id(self) -> str:
         """A SendGrid batch id, which groups a campaign's requests (and would let it be paused
         or cancelled from SendGrid's side)."""
-        _, answer = await self._call(MAIL_BATCH, None, what="la création du lot")
+        _, answer = await self._call(MAIL_BATCH, None, what="la création du lot", idempotent=True)
         try:
             return str(json.loads(answer)["batch_id"])
         except (ValueError, KeyError, TypeError):
@@ -173,14 +174,20 @@ class SendgridMessenger:
             ) from None
 
     async def _call(
-        self, path: str, body: bytes | None, *, what: str
+        self, path: str, body: bytes | None, *, what: str, idempotent: bool = False
     ) -> tuple[Mapping[str, str], bytes]:
-        """POST with the bounded retries; the answer of the first 2xx, or `BatchRejected`."""
+        """POST with the bounded retries; the answer of the first 2xx, or `BatchRejected`, or
+        `BatchInDoubt` unless doing it twice is harmless (`idempotent`: a spare batch id)."""
         retries = self.config.sendgrid.max_retries
         attempt = 0
         while True:
             try:
-                return await self._post(path, body, what)
+                try:
+                    return await self._post(path, body, what)
+                except BatchInDoubt as doubt:
+                    if not idempotent:
+                        raise
+                    raise _Retry(str(doubt)) from None
             except _Retry as retry:
                 if attempt == retries:
                     raise BatchRejected(
@@ -207,19 +214,27 @@ class SendgridMessenger:
     ) -> tuple[Mapping[str, str], bytes]:
         if self._session is None:
             self._session = aiohttp.ClientSession()
-        timeout = aiohttp.ClientTimeout(total=self.config.sendgrid.timeout_seconds)
-        url = self.config.sendgrid.api_url + path
+        limit = self.config.sendgrid.timeout_seconds
+        timeout = aiohttp.ClientTimeout(total=limit, connect=min(limit, CONNECT_TIMEOUT_SECONDS))
+        where = self.config.sendgrid.api_url
         try:
             async with self._session.post(
-                url, data=body, headers=self._headers, timeout=timeout
+                where + path, data=body, headers=self._headers, timeout=timeout
             ) as response:
                 answer = await response.read()
                 status, headers = response.status, response.headers
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            raise _Retry(f"connexion à {where} impossible : {exc}") from None
         except TimeoutError:
-            raise _Retry(f"pas de réponse en {self.config.sendgrid.timeout_seconds:g} s") from None
+            raise BatchInDoubt(
+                f"SendGrid n'a pas répondu en {limit:g} s à {what} : la requête est partie et "
+                "a peut-être été acceptée"
+            ) from None
         except aiohttp.ClientError as exc:
-            where = self.config.sendgrid.api_url
-            raise _Retry(f"connexion à {where} impossible ou coupée : {exc!r}") from None
+            raise BatchInDoubt(
+                f"connexion à {where} coupée pendant {what}, avant la réponse : la requête est "
+                f"partie et a peut-être été acceptée ({type(exc).__name__})"
+            ) from None
         if 200 <= status < 300:
             return headers, answer
         if status == 429:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import os
 import ssl
 from collections.abc import Sequence
+from contextlib import suppress
 from email import policy
 
 import aiosmtplib
 
 from hub.config import Config, ConfigError
-from hub.mail import BatchRejected, Content, Outcome, Recipient
+from hub.mail import BatchInDoubt, BatchRejected, Content, Outcome, Recipient
 from hub.mail.message import build_message
 
 PASSWORD_ENV = "HUB_SMTP_PASSWORD"
@@ -74,19 +75,23 @@ class SmtpMessenger:
 
     async def send(self, content: Content, recipients: Sequence[Recipient]) -> list[Outcome]:
         """Nothing sent if the relay cannot be reached or refuses the login (`BatchRejected`);
-        after that each recipient has its own outcome, and if the connection drops midway the
-        ones not confirmed by the relay say so."""
+        after that each recipient has its own outcome. If the connection drops, the recipients
+        whose turn had not come fail (nothing of theirs left: `hub campaign retry` resends
+        them), and if it dropped while a message was being transferred, that message alone is
+        in doubt (`BatchInDoubt`, the others' outcomes settled in it)."""
         client = await self._connect()
         outcomes: list[Outcome] = []
         try:
-            for recipient in recipients:
+            for i, recipient in enumerate(recipients):
                 try:
                     outcomes.append(await self._send_one(client, content, recipient))
-                except (aiosmtplib.SMTPException, OSError) as exc:
-                    lost = f"connexion au serveur SMTP {self._where} perdue, envoi non confirmé"
-                    unsettled = recipients[len(outcomes) :]
-                    outcomes += [Outcome(r, error=f"{lost} : {exc}") for r in unsettled]
+                except _NotSent as lost:
+                    outcomes += [Outcome(r, error=str(lost)) for r in recipients[i:]]
                     break
+                except _Lost as lost:
+                    unsent = self._not_sent("connexion perdue plus tôt dans le lot")
+                    outcomes += [Outcome(r, error=unsent) for r in recipients[i + 1 :]]
+                    raise BatchInDoubt(str(lost), settled=outcomes) from None
         finally:
             await _quit(client)
         return outcomes
@@ -94,29 +99,49 @@ class SmtpMessenger:
     async def _send_one(
         self, client: aiosmtplib.SMTP, content: Content, recipient: Recipient
     ) -> Outcome:
-        """The relay's answer for one recipient; a lost connection propagates."""
+        """The relay's answer for one recipient. A connection lost before the message's data
+        raises `_NotSent`; lost during its transfer, before the relay's answer, `_Lost`."""
         message = build_message(content, recipient, self.config)
+        data = message.as_bytes(policy=policy.SMTP)
+        if not recipient.email.isascii():  # the envelope would need SMTPUTF8
+            return Outcome(recipient, error="adresse non ASCII, impossible à envoyer en SMTP")
         try:
-            await client.sendmail(
-                self.config.mail.from_address,
-                [recipient.email],
-                message.as_bytes(policy=policy.SMTP),
-            )
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            refused = exc.recipients[0]
-            return Outcome(
-                recipient,
-                error=f"destinataire refusé par le serveur SMTP ({refused.code} {refused.message})",
-            )
+            await client.mail(self.config.mail.from_address)
+            await client.rcpt(recipient.email)
         except aiosmtplib.SMTPResponseException as exc:
-            if exc.code == 421:  # the relay is closing the connection: not this recipient's fault
-                raise
-            return Outcome(
-                recipient, error=f"message refusé par le serveur SMTP ({exc.code} {exc.message})"
-            )
-        except ValueError as exc:  # an address aiosmtplib cannot put in an envelope
-            return Outcome(recipient, error=f"adresse impossible à envoyer en SMTP : {exc}")
+            return await self._refused(client, recipient, exc, "destinataire refusé")
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise _NotSent(
+                self._not_sent(f"connexion perdue avant l'envoi du message ({exc})")
+            ) from None
+        try:
+            await client.data(data)
+        except aiosmtplib.SMTPResponseException as exc:  # an answer: the relay did not take it
+            return await self._refused(client, recipient, exc, "message refusé")
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise _Lost(
+                f"connexion au serveur SMTP {self._where} perdue pendant la transmission d'un "
+                f"message, avant sa confirmation : il a peut-être été accepté ({exc})"
+            ) from None
         return Outcome(recipient, message_id=message["Message-ID"])
+
+    def _not_sent(self, why: str) -> str:
+        return f"non envoyé : {why}, serveur SMTP {self._where}"
+
+    async def _refused(
+        self,
+        client: aiosmtplib.SMTP,
+        recipient: Recipient,
+        exc: aiosmtplib.SMTPResponseException,
+        what: str,
+    ) -> Outcome:
+        """A refusal of this message alone, unless the relay is closing the connection."""
+        answer = f"{exc.code} {exc.message}"
+        if exc.code == 421:
+            raise _NotSent(self._not_sent(f"le serveur a fermé la connexion ({answer})"))
+        with suppress(aiosmtplib.SMTPException, OSError):  # else the next finds it gone
+            await client.rset()  # a clean envelope for the next recipient
+        return Outcome(recipient, error=f"{what} par le serveur SMTP ({answer})")
 
     async def close(self) -> None:
         return None
@@ -131,3 +156,12 @@ async def _quit(client: aiosmtplib.SMTP) -> None:
         pass
     finally:
         client.close()
+
+
+class _NotSent(Exception):
+    """The connection is gone and this message's data never left: it and the next ones are
+    simply not sent."""
+
+
+class _Lost(Exception):
+    """The connection went while this message was being transferred: it is in doubt."""

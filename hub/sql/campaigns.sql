@@ -129,14 +129,15 @@ SELECT COUNT(*) AS audience,
        COALESCE(SUM(status = 'submitted'), 0) AS submitted
 FROM send_log WHERE campaign_id = :campaign_id;
 
--- A batch left `submitting` by a process that died: the provider may or may not have it.
+-- A batch left `submitting` by a process that died, or whose provider answer was lost (the
+-- reason in `error`): the provider may or may not have it.
 -- name: send_batches_in_doubt
-SELECT b.seq, COUNT(l.id) AS recipients
+SELECT b.seq, COUNT(l.id) AS recipients, b.error
 FROM send_batches AS b
 LEFT JOIN send_log AS l
        ON l.campaign_id = b.campaign_id AND l.batch_seq = b.seq AND l.status = 'submitted'
 WHERE b.campaign_id = :campaign_id AND b.status = 'submitting'
-GROUP BY b.seq ORDER BY b.seq;
+GROUP BY b.seq, b.error ORDER BY b.seq;
 
 -- name: send_log_failures
 SELECT l.id, l.email, l.error, l.updated_at, l.batch_seq

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
-from hub.config import Config
+from hub.config import Config, SendgridConfig
 from hub.db import Database
 from hub.mail.factory import outbox_folder
+from hub.mail.sendgrid import SendgridMessenger
 from hub.subscribers.service import Consent, Person, Subscribers
 from newsletters.draft import write_draft
 from tests.newsletters.factories import full_issue
+from tests.support.sendgrid_server import SendgridServer
 
 BATCH_SIZE = 3
 CONSENT = Consent(source="cli", text="Inscrit par l'équipe pour les tests", version="test")
@@ -83,3 +86,17 @@ def dead_pid() -> int:
         except ProcessLookupError:
             return pid
         pid -= 1
+
+
+@pytest.fixture
+async def sendgrid(config: Config) -> AsyncIterator[tuple[SendgridServer, SendgridMessenger]]:
+    """The local SendGrid and a messenger talking to it: what reached the provider is counted
+    there, where a second copy would show (the outbox overwrites its files)."""
+    async with SendgridServer() as server:
+        settings = SendgridConfig(api_url=server.url, timeout_seconds=10, max_retries=3)
+        messenger = SendgridMessenger(
+            dataclasses.replace(config, sendgrid=settings), "SG.test", backoff_seconds=0.01
+        )
+        yield server, messenger
+        await messenger.close()
+    assert server.violations == []

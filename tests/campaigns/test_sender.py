@@ -21,9 +21,11 @@ from hub.config import Config
 from hub.db import Database
 from hub.mail import BatchRejected, Content, Outcome, Recipient
 from hub.mail.factory import make_messenger, outbox_folder
+from hub.mail.sendgrid import SendgridMessenger
 from hub.subscribers.service import Person, Subscribers
 from hub.tokens import TokenSigner
 from tests.campaigns.conftest import BATCH_SIZE, CONSENT, AddPeople, dead_pid, received
+from tests.support.sendgrid_server import SendgridServer
 
 Hook = Callable[[Sequence[Recipient]], Awaitable[None]]
 
@@ -251,6 +253,37 @@ async def test_a_dead_senders_campaign_resumes_without_its_batch_in_doubt(
     assert set(messages) == set(addresses)
     assert all(len(copies) == 1 for copies in messages.values())
     assert not progress.in_doubt and progress.accepted == 12
+
+
+async def test_a_lost_answer_leaves_its_batch_in_doubt_never_resent_unless_asked(
+    db: Database,
+    config: Config,
+    draft: Path,
+    add_people: AddPeople,
+    sendgrid: tuple[SendgridServer, SendgridMessenger],
+) -> None:
+    server, messenger = sendgrid
+    addresses = await add_people(12)
+    campaign = await create_campaign(db, config, draft)
+    server.drop()  # the first batch's connection drops once the request is written
+
+    progress = await Sender(db, config, messenger).start(campaign.id)
+
+    assert progress.accepted == 12 - BATCH_SIZE and progress.failed == 0
+    (batch,) = progress.in_doubt  # the first request to arrive: batch 0 or 1, both in flight
+    assert batch.seq < CONCURRENT_BATCHES and batch.recipients == BATCH_SIZE
+    in_doubt = addresses[batch.seq * BATCH_SIZE : (batch.seq + 1) * BATCH_SIZE]
+    assert batch.reason is not None and "peut-être été acceptée" in batch.reason
+    assert (await get_campaign(db, campaign.id)).status == "sent"
+    assert len(server.requests) == 12 // BATCH_SIZE + 1  # batches + batch id: no resend
+    assert sorted(server.recipients()) == sorted(set(addresses) - set(in_doubt))
+
+    progress = await Sender(db, config, messenger).retry(campaign.id, in_doubt=False)
+    assert len(progress.in_doubt) == 1 and server.accepted_recipients == 12 - BATCH_SIZE
+
+    progress = await Sender(db, config, messenger).retry(campaign.id, in_doubt=True)
+    assert not progress.in_doubt and progress.accepted == 12
+    assert sorted(server.recipients()) == sorted(addresses)  # each once
 
 
 async def test_a_refused_batch_fails_alone_and_retry_sends_only_its_recipients(

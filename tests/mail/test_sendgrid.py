@@ -3,17 +3,19 @@ Mail Send v3 contract and answers with the faults each test asks for."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import logging
 import math
+import socket
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 
 from hub.config import Config, ConfigError, SendgridConfig
-from hub.mail import BatchRejected, Content, Recipient
+from hub.mail import BatchInDoubt, BatchRejected, Content, Recipient
 from hub.mail.factory import make_messenger
 from hub.mail.message import personalise
 from hub.mail.sendgrid import SendgridMessenger
@@ -190,28 +192,44 @@ async def test_server_errors_are_retried(
     assert API_KEY not in caplog.text
 
 
-async def test_dropped_connection_is_retried(
+async def test_a_connection_dropped_after_the_request_is_in_doubt_not_retried(
     server: SendgridServer, messenger: SendgridMessenger
 ) -> None:
     server.drop()
-    (outcome,) = await messenger.send(SHORT, [make_recipient(1)])
-    assert outcome.accepted and len(server.requests) == 2
-    assert server.recipients() == ["personne1@exemple.fr"]
+    with pytest.raises(BatchInDoubt, match="a peut-être été acceptée"):
+        await messenger.send(SHORT, [make_recipient(1)])
+    assert len(server.requests) == 1  # never sent twice: SendGrid may have taken it
 
 
-async def test_slow_answer_beyond_the_timeout_is_retried(
+async def test_no_answer_in_time_is_in_doubt_not_retried(
     config: Config, server: SendgridServer
 ) -> None:
     sender = SendgridMessenger(
         sendgrid_config(config, server, timeout_seconds=0.3), API_KEY, backoff_seconds=0.01
     )
     server.slow(delay=0.6)
-    (outcome,) = await sender.send(SHORT, [make_recipient(1)])
+    with pytest.raises(BatchInDoubt, match=r"n'a pas répondu en 0\.3 s"):
+        await sender.send(SHORT, [make_recipient(1)])
     await sender.close()
-    assert len(server.requests) == 2
-    # The answer that counts is the retry's; the slow request may still land afterwards (no
-    # idempotency key in SendGrid's API), which is why the real timeout is generous.
-    assert outcome.message_id == server.accepted[0].message_id
+    while not server.accepted:  # the slow request lands after all: a retry would mail twice
+        await asyncio.sleep(0.05)
+    assert len(server.requests) == 1 and server.recipients() == ["personne1@exemple.fr"]
+
+
+async def test_a_connection_that_cannot_be_made_is_retried(config: Config) -> None:
+    with socket.socket() as probe:  # a port nobody listens on: nothing can have been sent
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = SendgridConfig(api_url=f"http://127.0.0.1:{port}", timeout_seconds=5, max_retries=2)
+    sender = SendgridMessenger(
+        dataclasses.replace(config, sendgrid=settings), API_KEY, backoff_seconds=0.01
+    )
+    with pytest.raises(BatchRejected) as rejected:
+        await sender.send(SHORT, [make_recipient(1)])
+    await sender.close()
+    assert not isinstance(rejected.value, BatchInDoubt)
+    assert "après 3 tentative(s)" in str(rejected.value)
+    assert f"connexion à http://127.0.0.1:{port} impossible" in str(rejected.value)
 
 
 async def test_persistent_errors_reject_the_batch(

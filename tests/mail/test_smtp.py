@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from hub.config import Config, ConfigError, SmtpConfig
-from hub.mail import BatchRejected, Content
+from hub.mail import BatchInDoubt, BatchRejected, Content
 from hub.mail.factory import make_messenger
 from hub.mail.smtp import MAX_MESSAGES_PER_CONNECTION, SmtpMessenger
 from tests.mail.conftest import SUBJECT, assert_invitation, body, make_recipient, parse
@@ -41,7 +41,8 @@ class Received:
 
 class Relay:
     """An aiosmtpd handler that keeps what it accepts, refuses addresses starting with
-    "refuse" and hangs up on addresses starting with "coupure"."""
+    "refuse", hangs up on addresses starting with "coupure", and takes the message of addresses
+    starting with "perdu" but hangs up before saying so."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
@@ -70,6 +71,9 @@ class Relay:
                 login=session.auth_data if session.authenticated else None,
             )
         )
+        if envelope.rcpt_tos[0].startswith("perdu"):
+            assert server.transport is not None
+            server.transport.close()
         return "250 2.0.0 Message accepte"
 
 
@@ -201,8 +205,30 @@ async def test_connection_lost_midway(
     outcomes = await messenger.send(content, recipients)
 
     assert [o.accepted for o in outcomes] == [True, False, False, False]
-    assert all("perdue, envoi non confirmé" in (o.error or "") for o in outcomes[1:])
+    assert all((o.error or "").startswith("non envoyé : ") for o in outcomes[1:])
+    assert "serveur SMTP 127.0.0.1" in (outcomes[1].error or "")
     assert [r.rcpt_tos for r in relay.received] == [["personne0@exemple.fr"]]
+
+
+async def test_connection_lost_before_the_relay_confirms_a_message_leaves_it_in_doubt(
+    content: Content, config: Config, start_relay: tuple[Relay, StartRelay]
+) -> None:
+    relay, start = start_relay
+    messenger = SmtpMessenger(smtp_config(config, await start()))
+    recipients = [make_recipient(i) for i in range(4)]
+    recipients[1] = dataclasses.replace(recipients[1], email="perdu@exemple.fr")
+
+    with pytest.raises(BatchInDoubt) as doubt:
+        await messenger.send(content, recipients)
+
+    assert "peut-être été accepté" in str(doubt.value)
+    assert "exemple.fr" not in str(doubt.value)  # it goes to the logs: no personal data
+    settled = doubt.value.settled
+    assert [o.recipient for o in settled] == [recipients[0], recipients[2], recipients[3]]
+    assert [o.accepted for o in settled] == [True, False, False]
+    assert all((o.error or "").startswith("non envoyé : ") for o in settled[1:])
+    # The relay did take it: resending it would mail that person twice.
+    assert [r.rcpt_tos for r in relay.received] == [["personne0@exemple.fr"], ["perdu@exemple.fr"]]
 
 
 async def test_starttls_and_login(
