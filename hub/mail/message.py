@@ -7,6 +7,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 from datetime import UTC, datetime
+from email.errors import HeaderParseError, MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -18,6 +19,26 @@ from newsletters.render import PLACEHOLDERS
 UNSUBSCRIBE_SUBJECT = "desinscription"
 CALENDAR_FILE = "invitation.ics"
 CALENDAR_ATTACHMENT_TYPE = "application/ics"  # as Google Calendar and SendGrid's own example
+
+
+class RecipientError(Exception):
+    """No message can be made for this recipient (an address no mail can carry…): that
+    recipient fails with the reason, the rest of the batch goes on."""
+
+
+def address_problem(email: str) -> str | None:
+    """Why no mail can carry this address, in French; None if it can."""
+    local = email.rpartition("@")[0]
+    if not local.isascii():
+        return (
+            "adresse refusée : des caractères accentués ou non latins avant le « @ », qu'aucun "
+            "e-mail ne peut porter ; corrigez l'adresse de cette personne"
+        )
+    try:
+        Address(addr_spec=email)
+    except (ValueError, HeaderParseError) as exc:  # the parser's defects are ValueErrors
+        return f"adresse invalide ({exc}) ; corrigez l'adresse de cette personne"
+    return None
 
 
 def display_name(recipient: Recipient) -> str:
@@ -106,7 +127,22 @@ def build_message(
 ) -> EmailMessage:
     """The complete message for one recipient, exactly as it goes on the wire: text then HTML
     (multipart/alternative, UTF-8, quoted-printable), personalised, with its list headers, and
-    the calendar invitation if the content has one."""
+    the calendar invitation if the content has one. `RecipientError` if this recipient's
+    values cannot go in a message."""
+    problem = address_problem(recipient.email)
+    if problem:
+        raise RecipientError(problem)
+    try:
+        return _build(content, recipient, config, message_id_domain)
+    except (ValueError, MessageError) as exc:
+        raise RecipientError(
+            f"message impossible à construire pour ce destinataire : {exc}"
+        ) from None
+
+
+def _build(
+    content: Content, recipient: Recipient, config: Config, message_id_domain: str | None
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = Address(config.mail.from_name, addr_spec=config.mail.from_address)
     message["To"] = Address(display_name(recipient), addr_spec=recipient.email)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hub.config import Config
 from hub.mail import Content, Outcome, Recipient
-from hub.mail.message import build_message
+from hub.mail.message import RecipientError, build_message
 
 TRANSACTIONAL_FOLDER = "transactionnel"
 
@@ -37,7 +37,11 @@ class OutboxMessenger:
         folder.mkdir(parents=True, exist_ok=True)
         outcomes = []
         for recipient in recipients:
-            message = build_message(content, recipient, self.config)
+            try:
+                message = build_message(content, recipient, self.config)
+            except RecipientError as exc:
+                outcomes.append(Outcome(recipient, error=str(exc)))
+                continue
             _write_atomically(folder / _file_name(recipient), message.as_bytes())
             outcomes.append(Outcome(recipient, message_id=message["Message-ID"]))
         return outcomes

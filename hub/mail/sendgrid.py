@@ -34,6 +34,7 @@ from hub.mail import BatchInDoubt, BatchRejected, CalendarPart, Content, Outcome
 from hub.mail.message import (
     CALENDAR_ATTACHMENT_TYPE,
     CALENDAR_FILE,
+    address_problem,
     display_name,
     html_safe,
     list_unsubscribe_headers,
@@ -155,12 +156,19 @@ class SendgridMessenger:
     async def send(self, content: Content, recipients: Sequence[Recipient]) -> list[Outcome]:
         if len(recipients) > self.max_batch:
             raise ValueError(f"{len(recipients)} recipients, at most {self.max_batch} per batch")
-        if not recipients:
-            return []
-        body = self.request_body(content, recipients)
-        headers, _ = await self._call(MAIL_SEND, body, what="l'envoi")
-        message_id = headers.get("X-Message-Id")
-        return [Outcome(r, message_id=message_id) for r in recipients]
+        problems = {r.email: address_problem(r.email) for r in recipients}
+        sendable = [r for r in recipients if not problems[r.email]]
+        message_id = None
+        if sendable:  # one bad address would make SendGrid refuse the whole request
+            body = self.request_body(content, sendable)
+            headers, _ = await self._call(MAIL_SEND, body, what="l'envoi")
+            message_id = headers.get("X-Message-Id")
+        return [
+            Outcome(r, error=problems[r.email])
+            if problems[r.email]
+            else Outcome(r, message_id=message_id)
+            for r in recipients
+        ]
 
     async def create_batch_id(self) -> str:
         """A SendGrid batch id, which groups a campaign's requests (and would let it be paused

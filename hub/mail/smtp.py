@@ -13,7 +13,7 @@ import aiosmtplib
 
 from hub.config import Config, ConfigError
 from hub.mail import BatchInDoubt, BatchRejected, Content, Outcome, Recipient
-from hub.mail.message import build_message
+from hub.mail.message import RecipientError, build_message
 
 PASSWORD_ENV = "HUB_SMTP_PASSWORD"
 # The messages of a batch go one after the other over one connection (~tens of ms each), and
@@ -101,9 +101,12 @@ class SmtpMessenger:
     ) -> Outcome:
         """The relay's answer for one recipient. A connection lost before the message's data
         raises `_NotSent`; lost during its transfer, before the relay's answer, `_Lost`."""
-        message = build_message(content, recipient, self.config)
+        try:
+            message = build_message(content, recipient, self.config)
+        except RecipientError as exc:
+            return Outcome(recipient, error=str(exc))
         data = message.as_bytes(policy=policy.SMTP)
-        if not recipient.email.isascii():  # the envelope would need SMTPUTF8
+        if not recipient.email.isascii():  # an accented domain: the envelope needs SMTPUTF8
             return Outcome(recipient, error="adresse non ASCII, impossible à envoyer en SMTP")
         try:
             await client.mail(self.config.mail.from_address)

@@ -80,3 +80,14 @@ def assert_invitation(message: EmailMessage, method: str = "REQUEST") -> None:
     assert attachment.get_content_type() == "application/ics"
     assert attachment.get_content().decode().replace("\r\n", "\n") == ICS.replace("\r\n", "\n")
     assert "Journée régionale des CPTS" in calendar.get_content()
+
+
+ACCENTED = "José@cpts-exemple.fr"  # an accented local part: no mail can carry it
+
+
+def with_an_accented_address(recipients: list[Recipient]) -> list[Recipient]:
+    """The same batch with its middle recipient's address accented."""
+    middle = len(recipients) // 2
+    recipients = list(recipients)
+    recipients[middle] = dataclasses.replace(recipients[middle], email=ACCENTED)
+    return recipients

@@ -11,7 +11,13 @@ import pytest
 
 from hub.config import Config
 from hub.mail import CalendarPart, Content, Recipient
-from hub.mail.message import build_message, list_unsubscribe_headers, personalise, substitutions
+from hub.mail.message import (
+    RecipientError,
+    build_message,
+    list_unsubscribe_headers,
+    personalise,
+    substitutions,
+)
 from tests.mail.conftest import ICS, SUBJECT, assert_invitation, body, make_recipient, parse
 
 
@@ -153,3 +159,25 @@ def test_a_cancellation_says_so_in_its_content_type(content: Content, config: Co
 def test_a_calendar_method_is_an_itip_one() -> None:
     with pytest.raises(ValueError, match="calendar method 'request"):
         CalendarPart("request\r\nBcc: x@exemple.fr", ICS)
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("José@cpts.fr", "caractères accentués ou non latins avant le « @ »"),
+        ("deux mots@cpts.fr", "adresse invalide"),
+        ("@cpts.fr", "adresse invalide"),
+    ],
+)
+def test_an_address_no_mail_can_carry_is_a_recipient_error(
+    content: Content, config: Config, address: str, reason: str
+) -> None:
+    recipient = dataclasses.replace(make_recipient(1), email=address)
+    with pytest.raises(RecipientError, match=reason):
+        build_message(content, recipient, config)
+
+
+def test_an_accented_domain_is_carried(content: Content, config: Config) -> None:
+    recipient = dataclasses.replace(make_recipient(1), email="jose@bücher.de")
+    message = wire(content, recipient, config)
+    assert message["To"].addresses[0].domain == "bücher.de"

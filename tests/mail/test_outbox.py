@@ -9,7 +9,14 @@ from hub.config import Config
 from hub.mail import Content
 from hub.mail.factory import make_messenger, outbox_folder
 from hub.mail.outbox import OutboxMessenger
-from tests.mail.conftest import SUBJECT, assert_invitation, body, make_recipient, parse
+from tests.mail.conftest import (
+    SUBJECT,
+    assert_invitation,
+    body,
+    make_recipient,
+    parse,
+    with_an_accented_address,
+)
 
 
 async def test_one_file_per_recipient_personalised(content: Content, config: Config) -> None:
@@ -95,3 +102,15 @@ async def test_an_invitation_is_in_the_file(invitation: Content, config: Config)
     assert outcome.accepted and message["Message-ID"] == outcome.message_id
     assert_invitation(message)
     assert "Bonjour Zoé," in body(message, "plain")
+
+
+async def test_an_impossible_address_fails_alone(content: Content, config: Config) -> None:
+    messenger = OutboxMessenger(config, outbox_folder(config))
+    recipients = with_an_accented_address([make_recipient(i) for i in (1, 2, 3)])
+    outcomes = await messenger.send(content, recipients)
+
+    assert [o.recipient for o in outcomes] == recipients
+    assert [o.accepted for o in outcomes] == [True, False, True]
+    assert "caractères accentués" in (outcomes[1].error or "")
+    files = sorted(p.name for p in (outbox_folder(config) / "42").iterdir())
+    assert files == ["000001.eml", "000003.eml"]

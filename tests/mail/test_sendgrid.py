@@ -19,7 +19,7 @@ from hub.mail import BatchInDoubt, BatchRejected, Content, Recipient
 from hub.mail.factory import make_messenger
 from hub.mail.message import personalise
 from hub.mail.sendgrid import SendgridMessenger
-from tests.mail.conftest import ICS, SUBJECT, make_recipient
+from tests.mail.conftest import ICS, SUBJECT, make_recipient, with_an_accented_address
 from tests.support.sendgrid_server import SendgridServer
 
 API_KEY = "SG.cle-de-test-locale.0123456789"
@@ -147,6 +147,21 @@ async def test_an_invitation_travels_inline_and_attached(
     assert attachment["disposition"] == "attachment"
     assert base64.b64decode(attachment["content"]).decode() == ICS
     assert len(body["personalizations"]) == 2  # the invitation travels once per request
+
+
+async def test_an_impossible_address_fails_alone(
+    server: SendgridServer, messenger: SendgridMessenger
+) -> None:
+    recipients = with_an_accented_address([make_recipient(i) for i in (1, 2, 3)])
+    outcomes = await messenger.send(SHORT, recipients)
+
+    assert [o.recipient for o in outcomes] == recipients
+    assert [o.accepted for o in outcomes] == [True, False, True]
+    assert "caractères accentués" in (outcomes[1].error or "")
+    assert server.recipients() == ["personne1@exemple.fr", "personne3@exemple.fr"]
+
+    (alone,) = await messenger.send(SHORT, [recipients[1]])
+    assert not alone.accepted and len(server.requests) == 1  # nothing left to send
 
 
 async def test_rate_limit_waits_for_the_reset(

@@ -24,7 +24,14 @@ from hub.config import Config, ConfigError, SmtpConfig
 from hub.mail import BatchInDoubt, BatchRejected, Content
 from hub.mail.factory import make_messenger
 from hub.mail.smtp import MAX_MESSAGES_PER_CONNECTION, SmtpMessenger
-from tests.mail.conftest import SUBJECT, assert_invitation, body, make_recipient, parse
+from tests.mail.conftest import (
+    SUBJECT,
+    assert_invitation,
+    body,
+    make_recipient,
+    parse,
+    with_an_accented_address,
+)
 
 PASSWORD = "mot-de-passe-du-relais-1234"
 
@@ -294,6 +301,24 @@ async def test_implicit_tls(
     outcomes = await messenger.send(content, [make_recipient(1, "Zoé")])
     assert outcomes[0].accepted
     assert relay.received[0].message["Message-ID"] == outcomes[0].message_id
+
+
+async def test_an_impossible_address_fails_alone(
+    content: Content, config: Config, start_relay: tuple[Relay, StartRelay]
+) -> None:
+    relay, start = start_relay
+    messenger = SmtpMessenger(smtp_config(config, await start()))
+    recipients = with_an_accented_address([make_recipient(i) for i in (1, 2, 3)])
+    recipients.append(dataclasses.replace(make_recipient(4), email="jose@bücher.de"))
+    outcomes = await messenger.send(content, recipients)
+
+    assert [o.accepted for o in outcomes] == [True, False, True, False]
+    assert "caractères accentués" in (outcomes[1].error or "")
+    assert "SMTP" in (outcomes[3].error or "")
+    assert [r.rcpt_tos for r in relay.received] == [
+        ["personne1@exemple.fr"],
+        ["personne3@exemple.fr"],
+    ]
 
 
 async def test_an_invitation_reaches_the_relay(
