@@ -208,18 +208,19 @@ class Database:
                 )
         return [version for version, _, _ in shipped[current:]]
 
+    # Each call is one trip to aiosqlite's thread (execute and fetch together), not three
+    # (execute, fetch, close): on a busy machine the trips, not SQLite, cost the most.
     async def fetch_all(self, name: str, params: Params = None) -> list[aiosqlite.Row]:
-        async with self.conn.execute(self.sql(name), params or {}) as cur:
-            return list(await cur.fetchall())
+        return list(await self.conn.execute_fetchall(self.sql(name), params or {}))
 
     async def fetch_one(self, name: str, params: Params = None) -> aiosqlite.Row | None:
-        async with self.conn.execute(self.sql(name), params or {}) as cur:
-            return await cur.fetchone()
+        rows = await self.conn.execute_fetchall(self.sql(name), params or {})
+        return next(iter(rows), None)
 
     async def execute(self, name: str, params: Params = None) -> int:
-        """Run a statement; return the last inserted row id (or 0)."""
-        async with self.conn.execute(self.sql(name), params or {}) as cur:
-            return cur.lastrowid or 0
+        """Run a statement; for an INSERT, return the new row's id."""
+        row = await self.conn.execute_insert(self.sql(name), params or {})
+        return row[0] if row else 0
 
     async def execute_many(self, name: str, rows: Iterable[Mapping[str, Any]]) -> None:
         await self.conn.executemany(self.sql(name), rows)

@@ -151,6 +151,7 @@ class Events:
         # Only the race test's control run turns this off, to show the race it prevents: the
         # seats are then counted before the write transaction, as a cached counter would be.
         self._seat_lock = seat_lock
+        self._ids: dict[str, int] = {}
 
     # --- events -----------------------------------------------------------------------------
 
@@ -166,6 +167,13 @@ class Events:
                 f"événement inconnu « {ref} » ; `hub events list` donne les identifiants"
             )
         return Event.from_row(row)
+
+    async def _event_id(self, ref: str | int) -> int:
+        """The id of an event named by id or slug; both never change, so they are cached."""
+        key = str(ref)
+        if key not in self._ids:
+            self._ids[key] = (await self.get(ref)).id
+        return self._ids[key]
 
     async def list(self, *, status: str | None = None, upcoming: bool = False) -> list[Event]:
         params = {"status": status, "from": to_utc_text(_now()) if upcoming else None}
@@ -323,35 +331,36 @@ class Events:
         _check_choice(source, SOURCES, "canal")
         _check_choice(person.role, ROLES, "rôle")
         email = normalise_email(person.email)
-        event = await self.get(ref)
-        kept_answers = check_answers(event, answers or {})
-        seats_before = None if self._seat_lock else await self._seats_taken(event.id)
+        event_id = await self._event_id(ref)
+        seats_before = None if self._seat_lock else await self._seats_taken(event_id)
         async with self.db.transaction():
-            event = await self.get(event.id)
+            context = await self.db.fetch_one(
+                "registration_context", {"event_id": event_id, "email": email}
+            )
+            assert context is not None
+            event = Event.from_row(context)
             now = _now()
             self._check_open(event, now, staff=staff)
-            stored = await self.people.find(email)
+            known = context["person_id"] is not None
             profile = (
-                Profile(stored.role, stored.member)
-                if stored
+                Profile(context["person_role"], bool(context["person_member"]))
+                if known
                 else Profile(person.role, person.member)
             )
             reason = refusal(event.audience, profile)
             if reason:
                 raise NotEligible(reason)
-            subscriber_id = stored.id if stored else await self._add_person(person, email)
-            existing = await self.db.fetch_one(
-                "registration_of", {"event_id": event.id, "subscriber_id": subscriber_id}
-            )
-            if existing is not None and existing["status"] != "cancelled":
-                return Registered(await self._with_position(existing), created=False)
-            taken = seats_before if seats_before is not None else await self._seats_taken(event.id)
+            if context["registration_status"] not in (None, "cancelled"):
+                return Registered(await self.registration(context["registration_id"]), False)
+            kept_answers = check_answers(event, answers or {})
+            taken = context["seats_taken"] if seats_before is None else seats_before
             if event.capacity is None or taken < event.capacity:
-                status = "confirmed"
+                status, position = "confirmed", None
             elif event.waitlist == "none":
                 raise Refused(f"« {event.title} » est complet, et sans liste d'attente.")
             else:
-                status = "waitlisted"
+                status, position = "waitlisted", context["in_line"] + 1
+            subscriber_id = context["person_id"] if known else await self._add_person(person, email)
             params = {
                 "event_id": event.id,
                 "subscriber_id": subscriber_id,
@@ -361,22 +370,20 @@ class Events:
                 "consent_text": self.config.events.consent_text,
                 "consent_version": self.config.events.consent_version,
                 "ip": ip,
-                "waitlisted_at": to_utc_text(now) if status == "waitlisted" else None,
-                "queue_number": await self._next_queue_number(event.id)
-                if status == "waitlisted"
-                else None,
-                "confirmed_at": to_utc_text(now) if status == "confirmed" else None,
+                "waitlisted_at": to_utc_text(now) if position else None,
+                "queue_number": context["next_queue_number"] if position else None,
+                "confirmed_at": None if position else to_utc_text(now),
                 "now": to_utc_text(now),
             }
-            if existing is None:
+            if context["registration_id"] is None:
                 row = await self.db.fetch_one("registration_insert", params)
             else:
                 row = await self.db.fetch_one(
-                    "registration_renew", {**params, "id": existing["id"]}
+                    "registration_renew", {**params, "id": context["registration_id"]}
                 )
             assert row is not None
             await self._queue(row["id"], status, now)
-            return Registered(await self._with_position(row), created=True)
+            return Registered(Registration.from_row(row, position), created=True)
 
     async def unregister(self, ref: str | int, email: str) -> Registration:
         """Cancel a person's registration (staff, by address)."""
@@ -522,11 +529,6 @@ class Events:
     async def _seats_taken(self, event_id: int) -> int:
         row = await self.db.fetch_one("event_seats_taken", {"event_id": event_id})
         return row["taken"] if row else 0
-
-    async def _next_queue_number(self, event_id: int) -> int:
-        row = await self.db.fetch_one("registration_next_queue_number", {"event_id": event_id})
-        assert row is not None
-        return int(row["n"])
 
     async def _fill_seats(self, event: Event, now: datetime) -> None:
         """Give free seats to the waiting list, in order: confirmed at once (`auto`) or held

@@ -46,6 +46,23 @@ WHERE event_id = :event_id AND status IN ('confirmed', 'offered');
 -- name: event_counts
 SELECT status, COUNT(*) AS n FROM registrations WHERE event_id = :event_id GROUP BY status;
 
+-- name: registration_context
+-- All a registration decides on, read at once inside its write transaction: the event, its
+-- seats taken and its waiting line, the person if known, and their registration if any.
+SELECT e.*,
+       (SELECT COUNT(*) FROM registrations
+        WHERE event_id = e.id AND status IN ('confirmed', 'offered')) AS seats_taken,
+       (SELECT COUNT(*) FROM registrations
+        WHERE event_id = e.id AND status = 'waitlisted') AS in_line,
+       (SELECT COALESCE(MAX(queue_number), 0) + 1 FROM registrations
+        WHERE event_id = e.id) AS next_queue_number,
+       s.id AS person_id, s.role AS person_role, s.member AS person_member,
+       r.id AS registration_id, r.status AS registration_status
+FROM events AS e
+LEFT JOIN subscribers AS s ON s.email = :email
+LEFT JOIN registrations AS r ON r.event_id = e.id AND r.subscriber_id = s.id
+WHERE e.id = :event_id;
+
 -- name: registration_of
 SELECT * FROM registrations WHERE event_id = :event_id AND subscriber_id = :subscriber_id;
 
@@ -87,9 +104,6 @@ UPDATE registrations SET answers = :answers, updated_at = :now WHERE id = :id RE
 -- 1 for the next in line.
 SELECT COUNT(*) + 1 AS position FROM registrations
 WHERE event_id = :event_id AND status = 'waitlisted' AND queue_number < :queue_number;
-
--- name: registration_next_queue_number
-SELECT COALESCE(MAX(queue_number), 0) + 1 AS n FROM registrations WHERE event_id = :event_id;
 
 -- name: registration_next_in_line
 SELECT * FROM registrations
