@@ -1,7 +1,10 @@
 """The hub's secret key, from `HUB_SECRET_KEY`, and the keys derived from it.
 
 Signed links and the suppression list's hashes depend on it: it must not change once links have
-been mailed. Production (smtp or sendgrid backend) requires it in the environment. The embedded
+been mailed. The suppression key's fingerprint is recorded in the database at first use, and a
+different key is refused (`checked_key`): under it, no blocked address would be recognised.
+
+Production (smtp or sendgrid backend) requires the key in the environment. The embedded
 defaults (outbox backend) work without it: a random key is then made once and kept in the data
 folder, outside the repository, so a fresh clone runs with no secret to set.
 """
@@ -16,6 +19,8 @@ import secrets
 from pathlib import Path
 
 from hub.config import Config, ConfigError
+from hub.db import Database
+from hub.timeutil import french_datetime, from_utc_text, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -65,3 +70,41 @@ def _local_key(path: Path) -> bytes:
 def derived_key(config: Config, purpose: str) -> bytes:
     """A key for one purpose, so a signature made for one use is worthless for another."""
     return hmac.new(secret_key(config), f"fcpts-hub:{purpose}".encode(), hashlib.sha256).digest()
+
+
+class KeyChanged(ConfigError):
+    """The secret key is not the one the database's keyed hashes were made with."""
+
+
+def fingerprint(key: bytes) -> str:
+    """What the database keeps of a key: enough to tell it changed, nothing to recover it."""
+    return hmac.new(key, b"fcpts-hub:fingerprint", hashlib.sha256).hexdigest()
+
+
+async def checked_key(db: Database, config: Config, purpose: str) -> bytes:
+    """The derived key for `purpose`, after checking it is the one this database was first
+    used with (its fingerprint is recorded then); `KeyChanged` otherwise."""
+    key = derived_key(config, purpose)
+    async with db.transaction():
+        row = await db.fetch_one(
+            "key_fingerprint_record",
+            {"purpose": purpose, "fingerprint": fingerprint(key), "now": utcnow()},
+        )
+    assert row is not None
+    if not hmac.compare_digest(row["fingerprint"], fingerprint(key)):
+        since = from_utc_text(row["recorded_at"])
+        local_file = config.data_dir / LOCAL_KEY_FILE
+        if os.environ.get(ENV_VAR):
+            where, restore = ENV_VAR, f"Remettez la valeur d'origine de {ENV_VAR}"
+        else:
+            where, restore = str(local_file), f"Remettez le fichier d'origine {local_file}"
+        raise KeyChanged(
+            f"la clé secrète ({where}) n'est plus celle avec laquelle la base {db.path} est "
+            f"utilisée depuis le {french_datetime(since, config.tz) if since else '?'} : les "
+            "adresses bloquées (rebonds, plaintes, effacements RGPD) n'y seraient plus "
+            f"reconnues et recevraient de nouveau nos e-mails. {restore} (sauvegarde, "
+            "gestionnaire de secrets) et relancez. Si elle est perdue pour de bon, n'envoyez "
+            "rien et contactez la personne responsable technique du hub : la liste de blocage "
+            "doit être reconstituée avant tout envoi."
+        )
+    return key

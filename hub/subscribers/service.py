@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import re
+import weakref
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -28,7 +29,7 @@ from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 from hub.config import Config
 from hub.db import Database
 from hub.errors import UserError
-from hub.keys import derived_key
+from hub.keys import checked_key, derived_key
 from hub.mail.factory import outbox_folder
 from hub.subscribers.erasure import remove_outbox_messages, scrubbed
 from hub.timeutil import from_utc_text, to_utc_text, utcnow
@@ -50,6 +51,10 @@ _SUPPRESSED_STATUS = {
     "erased": "unsubscribed",
 }
 
+
+SUPPRESSION_KEY = "suppression"  # the purpose of the key of the suppression hashes
+# The databases whose suppression key this process has checked, with the key checked.
+_CHECKED_KEYS: weakref.WeakKeyDictionary[Database, bytes] = weakref.WeakKeyDictionary()
 
 # Texts that may quote an address: (query finding them, query rewriting one), by table.
 _QUOTING_TEXTS = (
@@ -324,10 +329,20 @@ class Subscribers:
 
     @cached_property
     def _hash_key(self) -> bytes:
-        return derived_key(self.config, "suppression")
+        return derived_key(self.config, SUPPRESSION_KEY)
+
+    async def verify_key(self) -> None:
+        """Refuse (`KeyChanged`) a suppression key other than the one the database was first
+        used with: under it no blocked address would be recognised. Checked once per database
+        and key in a process; every method here that hashes an address calls it first (outside
+        any transaction), and so must any other user of `hash`."""
+        key = self._hash_key
+        if _CHECKED_KEYS.get(self.db) != key:
+            await checked_key(self.db, self.config, SUPPRESSION_KEY)
+            _CHECKED_KEYS[self.db] = key
 
     def hash(self, email: str) -> str:
-        """The suppression hash of an already normalised address."""
+        """The suppression hash of an already normalised address (see `verify_key`)."""
         return email_hash(self._hash_key, email)
 
     async def get(self, subscriber_id: int) -> Subscriber | None:
@@ -341,6 +356,7 @@ class Subscribers:
     async def save_person(self, person: Person) -> Subscriber:
         """Create the person, or update a known one (see `merge_person`)."""
         person = _cleaned(person)
+        await self.verify_key()
         async with self.db.transaction():
             row = await self.db.fetch_one("subscriber_by_email", {"email": person.email})
             stored = _subscriber(row) if row else None
@@ -393,6 +409,7 @@ class Subscribers:
         emails = [p.email for p in people]
         if len(set(emails)) != len(emails):
             raise ValueError("subscribe_many needs distinct addresses")
+        await self.verify_key()
         hashes = [self.hash(e) for e in emails]
         now = utcnow()
         results: list[Subscribed] = []
@@ -580,8 +597,10 @@ class Subscribers:
 
     async def suppress(self, email: str, reason: str, detail: str = "") -> None:
         """Block an address for good; a known person's current subscriptions end with it."""
+        email = normalise_email(email)
+        await self.verify_key()
         async with self.db.transaction():
-            await self._suppress(normalise_email(email), reason, detail)
+            await self._suppress(email, reason, detail)
 
     async def _suppress(self, email: str, reason: str, detail: str) -> Subscriber | None:
         if reason not in SUPPRESSION_REASONS:
@@ -610,6 +629,7 @@ class Subscribers:
         return await self._suppression(normalise_email(email)) is not None
 
     async def _suppression(self, email: str) -> dict[str, Any] | None:
+        await self.verify_key()
         row = await self.db.fetch_one("subscriber_suppression", {"email_hash": self.hash(email)})
         return dict(row) if row else None
 
@@ -643,6 +663,7 @@ class Subscribers:
         backend wrote to it are deleted.
         """
         email = normalise_email(email)
+        await self.verify_key()
         async with self.db.transaction():
             known = await self._suppress(email, "erased", "")
             if known is not None:

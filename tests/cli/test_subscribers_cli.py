@@ -161,3 +161,16 @@ def test_show_unsubscribe_and_forget(hub: HubRunner) -> None:
     never = hub("subscribers", "forget", "jamais@exemple.fr", "--yes")
     assert never.returncode == 0
     assert "Aucune fiche" in never.stdout and "aucun import ni envoi futur" in never.stdout
+
+
+def test_a_changed_secret_key_stops_the_command_in_french(
+    hub: HubRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add(hub, "zoe@exemple.fr", "--list", "bimestrielle")
+    monkeypatch.setenv("HUB_SECRET_KEY", "another-" + "k" * 40)
+
+    refused = hub("subscribers", "show", "zoe@exemple.fr")
+
+    assert refused.returncode == 2
+    assert "Remettez la valeur d'origine de HUB_SECRET_KEY" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -12,7 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from hub.config import Config, ConfigError
 from hub.db import Database
 from hub.errors import UserError
-from hub.keys import derived_key
+from hub.keys import KeyChanged, derived_key
 from hub.mail import Content, Recipient
 from hub.mail.factory import make_messenger, outbox_folder
 from hub.subscribers.service import (
@@ -512,6 +512,48 @@ async def test_suppression_hash_uses_the_suppression_key(
     await service.suppress("x@exemple.fr", "manual")
     (row,) = await table_rows(db, "suppressions")
     assert row["email_hash"] == email_hash(derived_key(config, "suppression"), "x@exemple.fr")
+
+
+async def test_another_secret_key_is_refused_before_any_hash_is_made(
+    service: Subscribers, db: Database, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under another key no blocked address would be recognised: the hub refuses it, saying
+    what to do, and changes nothing."""
+    await service.suppress("bloque@exemple.fr", "complaint")
+    monkeypatch.setenv("HUB_SECRET_KEY", "z" * 48)
+    changed = Subscribers(db, config)
+    before = await table_rows(db, "suppressions")
+
+    for attempt in (
+        changed.is_suppressed("bloque@exemple.fr"),
+        changed.subscribe(Person("bloque@exemple.fr"), ["bimestrielle"], STAFF, confirmed=True),
+        changed.suppress("autre@exemple.fr", "manual"),
+        changed.forget("bloque@exemple.fr"),
+    ):
+        with pytest.raises(KeyChanged) as caught:
+            await attempt
+        message = str(caught.value)
+        assert "Remettez la valeur d'origine de HUB_SECRET_KEY" in message
+        assert "adresses bloquées" in message and str(db.path) in message
+
+    assert await table_rows(db, "suppressions") == before
+    assert await table_rows(db, "subscribers") == []
+    monkeypatch.setenv("HUB_SECRET_KEY", "k" * 48)  # the original key: all is well again
+    assert await Subscribers(db, config).is_suppressed("bloque@exemple.fr")
+
+
+async def test_a_lost_local_key_file_is_refused_too(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without HUB_SECRET_KEY (outbox backend) the key is made once in the data folder: a new
+    one after that file was lost is refused like a changed variable."""
+    monkeypatch.delenv("HUB_SECRET_KEY", raising=False)
+    async with await Database.open(config.database_path) as db:
+        await Subscribers(db, config).suppress("bloque@exemple.fr", "bounce")
+    (config.data_dir / "secret.key").unlink()
+    async with await Database.open(config.database_path) as db:  # the next start
+        with pytest.raises(KeyChanged, match=r"secret\.key"):
+            await Subscribers(db, config).is_suppressed("bloque@exemple.fr")
 
 
 async def test_export(service: Subscribers) -> None:
