@@ -136,7 +136,17 @@ def main() -> None:
 
 
 # The command groups register themselves on `cli`; imported last because they import it.
-from hub.cli import campaign, db, demo, feed, newsletter, outbox, run, subscribers  # noqa: E402
+from hub.cli import (  # noqa: E402
+    campaign,
+    db,
+    demo,
+    events,
+    feed,
+    newsletter,
+    outbox,
+    run,
+    subscribers,
+)
 
-for _module in (db, feed, newsletter, campaign, outbox, subscribers, run, demo):
+for _module in (db, feed, newsletter, campaign, outbox, subscribers, events, run, demo):
     _module.setup(cli)
