@@ -7,8 +7,8 @@ killed at any instant therefore leaves at most the batches it had in flight `sub
 alone are in doubt, reported by number and size, and resent only when staff ask for it.
 
 One process at a time sends a campaign: it owns it (`owner`, host:pid:nonce) under a lease it
-renews. Another process takes over only when the owner is gone: its pid is dead on this host,
-or its lease has expired.
+renews. Another process takes over only when the owner is gone: its lease has expired, or, on
+this host, its process is dead (or is an earlier process whose pid this one reuses).
 """
 
 from __future__ import annotations
@@ -48,8 +48,13 @@ class BatchIdProvider(Protocol):
     async def create_batch_id(self) -> str: ...
 
 
+_OWNERS_HERE: set[str] = set()  # every owner this process made
+
+
 def new_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    _OWNERS_HERE.add(owner)
+    return owner
 
 
 def _pid_alive(pid: int) -> bool:
@@ -67,13 +72,18 @@ def _pid_alive(pid: int) -> bool:
 
 
 def owner_alive(owner: str | None, lease_until: datetime | None, now: datetime) -> bool:
-    """Whether another process still sends: on this host its pid says so; elsewhere, its lease."""
-    if not owner:
+    """Whether another sender still sends. Its lease must run (a live one renews it); on this
+    host its process must live too, so a crash frees the campaign at once. Our own pid under an
+    owner this process never made is a previous process whose pid we got again (a container
+    restarts with the same pids): gone."""
+    if not owner or lease_until is None or lease_until <= now:
         return False
     host, pid, _ = owner.rsplit(":", 2)
-    if host == socket.gethostname() and pid.isdigit():
-        return _pid_alive(int(pid))
-    return lease_until is not None and lease_until > now
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    if int(pid) == os.getpid():
+        return owner in _OWNERS_HERE
+    return _pid_alive(int(pid))
 
 
 def _lease_until(now: datetime) -> str:
@@ -280,7 +290,9 @@ class Sender:
             async with self.db.transaction() as db:
                 left = await db.fetch_one("send_batch_next", _c(campaign_id))
                 if left is None and not self.stopping.is_set():
-                    await db.execute("campaign_finish", {"id": campaign_id, "now": utcnow()})
+                    await db.execute(
+                        "campaign_finish", {"id": campaign_id, "owner": self.owner, "now": utcnow()}
+                    )
         finally:
             heartbeat.cancel()
             with suppress(asyncio.CancelledError):

@@ -24,8 +24,11 @@ WHERE edition = :edition AND issue_number = :issue_number
   AND status IN ('sending', 'paused', 'sent')
 ORDER BY id LIMIT 1;
 
+-- Pausing or cancelling also frees the campaign: whoever resumes it owns it next (the process
+-- that sent it finishes its batches in flight, records them, and claims no more).
 -- name: campaign_set_status
-UPDATE campaigns SET status = :status, updated_at = :now WHERE id = :id;
+UPDATE campaigns SET status = :status, owner = NULL, lease_until = NULL, updated_at = :now
+WHERE id = :id;
 
 -- name: campaign_schedule
 UPDATE campaigns SET status = 'scheduled', scheduled_at = :scheduled_at, updated_at = :now
@@ -58,7 +61,7 @@ UPDATE campaigns SET owner = NULL, lease_until = NULL WHERE id = :id AND owner =
 -- name: campaign_finish
 UPDATE campaigns SET status = 'sent', finished_at = :now, owner = NULL, lease_until = NULL,
        updated_at = :now
-WHERE id = :id AND status = 'sending';
+WHERE id = :id AND status = 'sending' AND owner = :owner;
 
 -- The audience, frozen at send start (one row per person: addresses are unique), numbered
 -- into batches.

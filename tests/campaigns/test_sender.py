@@ -3,14 +3,16 @@ a dead sending process. The outbox backend writes what each person would receive
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from hub.campaigns.model import CampaignError
-from hub.campaigns.sender import CONCURRENT_BATCHES, Sender, read_progress
+from hub.campaigns.sender import CONCURRENT_BATCHES, Sender, new_owner, owner_alive, read_progress
 from hub.campaigns.service import (
     cancel_campaign,
     create_campaign,
@@ -53,6 +55,18 @@ class ControlledProvider:
 
     async def close(self) -> None:
         await self.inner.close()
+
+
+def at_first_batch(action: Callable[[], Awaitable[object]]) -> Hook:
+    """A hook doing `action` (pause, cancel…) once, when the first batch is handed over."""
+    done: list[bool] = []
+
+    async def hook(recipients: Sequence[Recipient]) -> None:
+        if not done:
+            done.append(True)
+            await action()
+
+    return hook
 
 
 async def test_every_confirmed_subscriber_gets_the_issue_once_and_only_them(
@@ -102,14 +116,8 @@ async def test_a_second_campaign_of_the_same_issue_cannot_send_it_again(
     first = await create_campaign(db, config, draft)
     second = await create_campaign(db, config, draft)  # before the first left: allowed
 
-    paused: list[bool] = []
-
-    async def pause(recipients: Sequence[Recipient]) -> None:
-        if first_ends == "paused" and not paused:
-            paused.append(True)
-            await pause_campaign(db, first.id)
-
-    provider = ControlledProvider(config, pause)
+    hook = at_first_batch(lambda: pause_campaign(db, first.id)) if first_ends == "paused" else None
+    provider = ControlledProvider(config, hook)
     await Sender(db, config, provider).start(first.id)
     assert (await get_campaign(db, first.id)).status == first_ends
 
@@ -155,14 +163,8 @@ async def test_pause_stops_after_the_batches_in_flight_and_resume_finishes_once(
     addresses = await add_people(45)  # 15 batches
     campaign = await create_campaign(db, config, draft)
 
-    done: list[bool] = []
-
-    async def pause_once(recipients: Sequence[Recipient]) -> None:
-        if not done:
-            done.append(True)
-            await pause_campaign(db, campaign.id)
-
-    progress = await Sender(db, config, ControlledProvider(config, pause_once)).start(campaign.id)
+    provider = ControlledProvider(config, at_first_batch(lambda: pause_campaign(db, campaign.id)))
+    progress = await Sender(db, config, provider).start(campaign.id)
     row = await db.fetch_one("campaign_get", {"id": campaign.id})
     assert row is not None and row["status"] == "paused"
     assert 0 < progress.accepted < 45 and progress.pending == 45 - progress.accepted
@@ -181,13 +183,7 @@ async def test_cancel_stops_the_send_for_good(
     await add_people(30)
     campaign = await create_campaign(db, config, draft)
 
-    done: list[bool] = []
-
-    async def cancel_once(recipients: Sequence[Recipient]) -> None:
-        if not done:
-            done.append(True)
-            await cancel_campaign(db, campaign.id)
-
+    cancel_once = at_first_batch(lambda: cancel_campaign(db, campaign.id))
     progress = await Sender(db, config, ControlledProvider(config, cancel_once)).start(campaign.id)
     assert progress.pending > 0
     with pytest.raises(CampaignError, match="annulée"):
@@ -306,3 +302,60 @@ async def test_a_refused_batch_fails_alone_and_retry_sends_only_its_recipients(
     assert provider.calls == [failed_batch]
     assert (progress.accepted, progress.failed) == (12, 0)
     assert set(received(config, campaign.id)) == set(addresses)
+
+
+def test_an_owner_is_alive_while_its_lease_runs_and_its_process_lives() -> None:
+    now = datetime.now(UTC)
+    running, expired = now + timedelta(seconds=20), now - timedelta(seconds=1)
+    host = socket.gethostname()
+    ours = new_owner()
+    alive_elsewhere = f"{host}:{os.getppid()}:abcd1234"  # a live process of this host
+    assert owner_alive(ours, running, now)
+    assert owner_alive(alive_elsewhere, running, now)
+    assert owner_alive("autre-serveur:12:abcd1234", running, now)  # another host: its lease
+    assert not owner_alive(None, running, now)
+    for owner in (ours, alive_elsewhere, "autre-serveur:12:abcd1234"):
+        assert not owner_alive(owner, expired, now)  # a lease not renewed: gone
+        assert not owner_alive(owner, None, now)
+    assert not owner_alive(f"{host}:{dead_pid()}:abcd1234", running, now)  # crashed
+    # Our own pid under an owner this process never made: an earlier process that had it.
+    assert not owner_alive(f"{host}:{os.getpid()}:abcd1234", running, now)
+
+
+async def _left_sending_by(db: Database, campaign_id: int, owner: str) -> None:
+    """What a process leaves when it dies mid-send: the campaign `sending`, its name on it."""
+    await db.conn.execute(
+        "UPDATE campaigns SET status = 'sending', owner = ?, lease_until = ? WHERE id = ?",
+        (owner, "2999-01-01T00:00:00+00:00", campaign_id),
+    )
+
+
+async def test_an_earlier_process_with_our_pid_does_not_hold_the_campaign(
+    db: Database, config: Config, draft: Path, add_people: AddPeople
+) -> None:
+    addresses = await add_people(6)
+    campaign = await create_campaign(db, config, draft)
+    provider = ControlledProvider(config, at_first_batch(lambda: pause_campaign(db, campaign.id)))
+    await Sender(db, config, provider).start(campaign.id)
+    await _left_sending_by(db, campaign.id, f"{socket.gethostname()}:{os.getpid()}:avant")
+
+    progress = await Sender(db, config, make_messenger(config)).resume(campaign.id)
+    assert progress.accepted == 6 and set(received(config, campaign.id)) == set(addresses)
+
+
+async def test_pause_frees_the_campaign_for_whoever_resumes_it(
+    db: Database, config: Config, draft: Path, add_people: AddPeople
+) -> None:
+    addresses = await add_people(6)
+    campaign = await create_campaign(db, config, draft)
+    provider = ControlledProvider(config, at_first_batch(lambda: pause_campaign(db, campaign.id)))
+    await Sender(db, config, provider).start(campaign.id)
+    # Sending from a live process of this host (as far as the pid and lease say) …
+    await _left_sending_by(db, campaign.id, f"{socket.gethostname()}:{os.getppid()}:vivant")
+    with pytest.raises(CampaignError, match="déjà en cours d'envoi"):
+        await Sender(db, config, make_messenger(config)).resume(campaign.id)
+
+    paused = await pause_campaign(db, campaign.id)  # … which staff pause: it claims no more
+    assert paused.status == "paused" and paused.owner is None and paused.lease_until is None
+    progress = await Sender(db, config, make_messenger(config)).resume(campaign.id)
+    assert progress.accepted == 6 and set(received(config, campaign.id)) == set(addresses)
