@@ -16,6 +16,7 @@ from hub.config import Config
 from hub.db import Database
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.archive import routes as archive_routes
+from hub.web.events import routes as event_routes
 from hub.web.pages import error_pages, setup_pages
 from hub.web.subscriptions import routes as subscription_routes
 from hub.web.webhooks import routes as webhook_routes
@@ -24,7 +25,12 @@ log = logging.getLogger("hub.web")
 
 BackgroundContext = Callable[[web.Application], AsyncIterator[None]]
 
-NAV = (("/", "Les newsletters"), ("/archives/", "Archives"), ("/abonnement", "S'abonner"))
+NAV = (
+    ("/", "Les newsletters"),
+    ("/archives/", "Archives"),
+    ("/evenements/", "Événements"),
+    ("/abonnement", "S'abonner"),
+)
 
 
 def create_app(config: Config, *, background: Sequence[BackgroundContext] = ()) -> web.Application:
@@ -36,6 +42,7 @@ def create_app(config: Config, *, background: Sequence[BackgroundContext] = ()) 
     app.router.add_get("/healthz", healthz)
     app.add_routes(archive_routes)
     app.add_routes(subscription_routes)
+    app.add_routes(event_routes)
     app.add_routes(webhook_routes)
     return app
 
