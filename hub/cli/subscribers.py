@@ -16,7 +16,7 @@ from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
 from hub.config import Config
 from hub.errors import UserError
 from hub.subscribers.importer import ImportReport, import_csv, parse_role
-from hub.subscribers.service import STATUSES, Consent, Person, Subscribers
+from hub.subscribers.service import STATUSES, Person, Subscribers, staff_consent
 from hub.timeutil import french_date, french_time, from_utc_text
 from hub.tokens import ALL_LISTS
 
@@ -147,8 +147,9 @@ def _print_import(config: Config, report: ImportReport) -> None:
 @click.option("--list", "list_key", required=True, help="Liste où inscrire ces personnes.")
 @click.option(
     "--consent",
-    help="Comment leur accord a été recueilli (texte gardé comme preuve ; par défaut : "
-    "« Inscription par l'équipe de la FCPTS (import du fichier …) »).",
+    help="Comment leur accord a été recueilli (texte gardé comme preuve, version "
+    "import-DATE ; par défaut : « Inscription par l'équipe de la FCPTS (import du fichier …, "
+    "sans précision sur le recueil de l'accord) »).",
 )
 @click.option(
     "--report",
@@ -403,8 +404,9 @@ async def unsubscribe_command(hub: HubContext, email: str, list_key: str | None)
 @click.option("--member", is_flag=True, help="La personne est adhérente (listes réservées).")
 @click.option(
     "--consent",
-    help="Comment son accord a été recueilli (par défaut : « Inscription saisie par l'équipe "
-    "de la FCPTS »).",
+    help="Comment son accord a été recueilli, gardé comme preuve (version : cli-DATE ; par "
+    "défaut : « Inscription saisie par l'équipe de la FCPTS, sans précision sur le recueil "
+    "de l'accord »).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Sortie JSON (toute la fiche).")
 @pass_hub
@@ -433,10 +435,12 @@ async def add_command(
             "partenaire, autre"
         )
     person = Person(email, first_name, last_name, organisation, role_key, member)
-    proof = Consent(
-        source="cli",
-        text=consent or f"Inscription saisie par l'équipe de la {config.federation.short_name}",
-        version=config.subscriptions.consent_version,
+    proof = staff_consent(
+        config,
+        "cli",
+        consent
+        or f"Inscription saisie par l'équipe de la {config.federation.short_name}, sans "
+        "précision sur le recueil de l'accord",
     )
     async with hub.database() as db:
         service = Subscribers(db, config)

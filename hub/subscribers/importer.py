@@ -23,12 +23,12 @@ from typing import Any
 from hub.errors import UserError
 from hub.subscribers.service import (
     ROLES,
-    Consent,
     InvalidEmail,
     Person,
     Subscribed,
     Subscribers,
     normalise_email,
+    staff_consent,
 )
 
 CHUNK_ROWS = 5000
@@ -212,10 +212,11 @@ def _person(row: list[str], columns: tuple[int | None, ...]) -> Person | str:
 
 
 def default_consent_text(service: Subscribers, path: Path) -> str:
-    """The proof recorded when staff give none: who subscribed these people, and from where."""
+    """The proof recorded when staff give none: who subscribed these people, from where, and
+    that nothing was said of how their consent was obtained."""
     return (
         f"Inscription par l'équipe de la {service.config.federation.short_name} "
-        f"(import du fichier {path.name})"
+        f"(import du fichier {path.name}, sans précision sur le recueil de l'accord)"
     )
 
 
@@ -246,10 +247,8 @@ async def import_csv(
             f"{path} : le fichier ne contient aucune valeur ; il faut au moins {_EMPTY}"
         )
     columns = _header(path, header)
-    consent = Consent(
-        source="import",
-        text=consent_text or default_consent_text(service, path),
-        version=service.config.subscriptions.consent_version,
+    consent = staff_consent(
+        service.config, "import", consent_text or default_consent_text(service, path)
     )
     report = ImportReport(file=path, list=list_key)
     problems: _Problems = []

@@ -188,6 +188,13 @@ class Consent:
             )
 
 
+def staff_consent(config: Config, source: str, text: str) -> Consent:
+    """The proof recorded when staff subscribe people (an import, the command line): the text
+    they gave, versioned by its source and day. Not the web form's version: these people were
+    never shown the form's text."""
+    return Consent(source=source, text=text, version=f"{source}-{datetime.now(config.tz):%Y-%m-%d}")
+
+
 @dataclass(frozen=True)
 class Subscriber:
     id: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,11 @@ def test_show_unsubscribe_and_forget(hub: HubRunner) -> None:
         "bimestrielle": "confirmed",
     }
     assert {c["source"] for c in data["consents"]} == {"cli"}
+    # The proof says what staff said, with a version of its own (not the web form's).
+    assert {c["consent_text"] for c in data["consents"]} == {
+        "Inscription saisie par l'équipe de la FCPTS, sans précision sur le recueil de l'accord"
+    }
+    assert all(re.fullmatch(r"cli-\d{4}-\d\d-\d\d", c["consent_version"]) for c in data["consents"])
 
     readable = hub("subscribers", "show", "zoe@exemple.fr")
     assert "Flash FCPTS (adherents-flash) : confirmée" in readable.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -136,7 +137,9 @@ async def test_every_kind_of_bad_row_is_reported_and_good_rows_are_in(
     ]
     consent = shown["consents"][0]
     assert "adherents.csv" in consent["consent_text"] and "FCPTS" in consent["consent_text"]
-    assert consent["consent_version"] == config.subscriptions.consent_version
+    # Nothing given: the text says so; the version is the import's, not the web form's.
+    assert "sans précision sur le recueil de l'accord" in consent["consent_text"]
+    assert re.fullmatch(r"import-\d{4}-\d\d-\d\d", consent["consent_version"])
 
 
 async def test_an_accented_address_is_refused_with_its_reason(
@@ -172,8 +175,8 @@ async def test_importing_the_same_file_twice_changes_nothing(
     assert second.report_path == report_path and report_path.exists()
     shown = await service.show("alice@exemple.fr")
     assert shown is not None
-    assert {c["consent_text"] for c in shown["consents"]} == {
-        "Consentement recueilli au congrès 2026"
+    assert {(c["consent_text"], c["consent_version"][:7]) for c in shown["consents"]} == {
+        ("Consentement recueilli au congrès 2026", "import-")
     }
 
 
