@@ -32,6 +32,7 @@ from hub.config import Config, Question
 from hub.errors import UserError
 from hub.events.audience import LABELS as AUDIENCE_LABELS
 from hub.events.audience import Profile, refusal
+from hub.events.ics import calendar_feed
 from hub.events.model import SEATED, Event, NotEligible, Refused, Registration
 from hub.events.service import Events, check_answers
 from hub.subscribers.service import InvalidEmail, Person, Subscriber, Subscribers, normalise_email
@@ -222,6 +223,20 @@ async def agenda(request: web.Request) -> web.Response:
         if visitor.refusal(event) is None
     ]
     return render_page(request, "events.html", views=shown, visitor=visitor)
+
+
+@routes.get("/evenements.ics")
+async def calendar(request: web.Request) -> web.Response:
+    """The public events as a calendar to subscribe to (past ones stay, so that subscribed
+    calendars keep them)."""
+    events = _events(request)
+    feed = calendar_feed(events.config, await events.list(status="published"))
+    return web.Response(
+        body=feed,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": 'inline; filename="evenements.ics"'},
+    )
 
 
 # --- An event and its registration form -------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from icalendar import Calendar
 
 from hub.config import Config
 from hub.db import Database
@@ -570,3 +571,31 @@ async def test_no_page_ever_shows_the_video_link(
     assert "En ligne : le lien de connexion est envoyé par e-mail" in texts[0]
     for html in texts:
         assert VIDEO not in html and "salle-secrete" not in html
+
+
+# The calendar feed
+
+
+async def test_the_calendar_feed_holds_the_published_public_events_only(
+    client: TestClient, events: Events, make_event: MakeEvent
+) -> None:
+    shown = await public_event(make_event)
+    online = await make_event(title="Webinaire ouvert", audience="public", video_url=VIDEO)
+    await make_event(title="Brouillon", audience="public", publish=False)
+    await make_event(title="Réservé", video_url=VIDEO)
+    cancelled = await make_event(title="Annulé", audience="public")
+    await events.cancel(cancelled.slug)
+
+    response = await client.get("/evenements.ics")
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    body = await response.read()
+    assert VIDEO.encode() not in body
+    calendar = Calendar.from_ical(body)
+    entries = {str(entry["summary"]): entry for entry in calendar.walk("VEVENT")}
+    assert sorted(entries) == sorted([shown.title, online.title])
+    assert str(entries[shown.title]["uid"]) == shown.ics_uid
+    assert entries[shown.title].decoded("dtstart") == shown.starts_at
+    assert str(entries[online.title]["location"]) == "En ligne"
+    html = await (await client.get("/evenements/")).text()
+    assert 'href="/evenements.ics"' in html
