@@ -18,6 +18,7 @@ from typing import Any
 import aiosqlite
 
 from hub.errors import UserError
+from hub.group_commit import GroupCommit
 from hub.timeutil import utcnow
 
 _NAME_MARKER = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
@@ -27,6 +28,14 @@ Params = Mapping[str, Any] | None
 BUSY_TIMEOUT_MS = 10_000
 CACHE_KIB = 64 * 1024
 WAL_CHECKPOINT_PAGES = 10_000  # ~40 MB
+# Every connection of ours: others wait for a lock rather than fail, foreign keys are enforced,
+# WAL commits without an fsync each, and a page cache sized for sends and imports.
+CONNECTION_PRAGMAS = (
+    f"busy_timeout = {BUSY_TIMEOUT_MS}",
+    "foreign_keys = ON",
+    "synchronous = NORMAL",
+    f"cache_size = -{CACHE_KIB}",
+)
 
 
 class StorageError(UserError):
@@ -113,6 +122,7 @@ class Database:
         self.conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._group_commit: GroupCommit | None = None
         if Database._queries is None:
             Database._queries = load_queries()
         self.queries = Database._queries
@@ -130,13 +140,11 @@ class Database:
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")  # first: others wait
+            for pragma in CONNECTION_PRAGMAS:  # busy_timeout first: others wait from now on
+                await conn.execute(f"PRAGMA {pragma}")
             await _enable_wal(conn)
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            # A campaign or an import rewrites tens of thousands of rows several times: a page
-            # cache and a WAL sized for that keep the work in memory until one checkpoint.
-            await conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            # A campaign or an import rewrites tens of thousands of rows several times: a WAL
+            # sized for that keeps the work in memory until one checkpoint.
             await conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
             if migrate:
                 await db.upgrade()
@@ -151,7 +159,16 @@ class Database:
             raise
         return db
 
+    @property
+    def group_commit(self) -> GroupCommit:
+        """Small writes that arrive together, committed together (see `hub.group_commit`)."""
+        if self._group_commit is None:
+            self._group_commit = GroupCommit(self.path, CONNECTION_PRAGMAS)
+        return self._group_commit
+
     async def close(self) -> None:
+        if self._group_commit is not None:
+            await self._group_commit.close()
         await self.conn.close()
 
     async def __aenter__(self) -> Database:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
+import sqlite3
 import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
@@ -70,6 +71,20 @@ class NewEvent:
     reminders_minutes: list[int] | None = None
     publish: bool = False
     slug: str | None = None
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A registration request on its way to the write transaction."""
+
+    event_id: int
+    email: str  # normalised
+    person: Person
+    source: str
+    answers: dict[str, str]
+    ip: str | None
+    staff: bool
+    seats_before: int | None  # only the race test's control run counts seats beforehand
 
 
 @dataclass(frozen=True)
@@ -333,57 +348,97 @@ class Events:
         email = normalise_email(person.email)
         event_id = await self._event_id(ref)
         seats_before = None if self._seat_lock else await self._seats_taken(event_id)
-        async with self.db.transaction():
-            context = await self.db.fetch_one(
-                "registration_context", {"event_id": event_id, "email": email}
-            )
-            assert context is not None
-            event = Event.from_row(context)
-            now = _now()
-            self._check_open(event, now, staff=staff)
-            known = context["person_id"] is not None
-            profile = (
-                Profile(context["person_role"], bool(context["person_member"]))
-                if known
-                else Profile(person.role, person.member)
-            )
-            reason = refusal(event.audience, profile)
-            if reason:
-                raise NotEligible(reason)
-            if context["registration_status"] not in (None, "cancelled"):
-                return Registered(await self.registration(context["registration_id"]), False)
-            kept_answers = check_answers(event, answers or {})
-            taken = context["seats_taken"] if seats_before is None else seats_before
-            if event.capacity is None or taken < event.capacity:
-                status, position = "confirmed", None
-            elif event.waitlist == "none":
-                raise Refused(f"« {event.title} » est complet, et sans liste d'attente.")
-            else:
-                status, position = "waitlisted", context["in_line"] + 1
-            subscriber_id = context["person_id"] if known else await self._add_person(person, email)
-            params = {
-                "event_id": event.id,
-                "subscriber_id": subscriber_id,
-                "status": status,
-                "source": source,
-                "answers": json.dumps(kept_answers, ensure_ascii=False),
-                "consent_text": self.config.events.consent_text,
-                "consent_version": self.config.events.consent_version,
-                "ip": ip,
-                "waitlisted_at": to_utc_text(now) if position else None,
-                "queue_number": context["next_queue_number"] if position else None,
-                "confirmed_at": None if position else to_utc_text(now),
-                "now": to_utc_text(now),
-            }
-            if context["registration_id"] is None:
-                row = await self.db.fetch_one("registration_insert", params)
-            else:
-                row = await self.db.fetch_one(
-                    "registration_renew", {**params, "id": context["registration_id"]}
-                )
+        request = _Request(
+            event_id, email, person, source, dict(answers or {}), ip, staff, seats_before
+        )
+        # Registrations arriving together are written together (hub.group_commit): the seats
+        # are still counted inside the one write transaction, registration after registration.
+        return await self.db.group_commit.run(lambda conn: self._register(conn, request))
+
+    def _register(self, conn: sqlite3.Connection, request: _Request) -> Registered:
+        """The registration itself, inside a write transaction (in the group-commit thread)."""
+
+        def one(name: str, params: Mapping[str, Any]) -> sqlite3.Row | None:
+            return next(iter(conn.execute(self.db.sql(name), params).fetchall()), None)
+
+        now = _now()
+        context = one(
+            "registration_context", {"event_id": request.event_id, "email": request.email}
+        )
+        assert context is not None
+        event = Event.from_row(context)
+        self._check_open(event, now, staff=request.staff)
+        known = context["person_id"] is not None
+        profile = (
+            Profile(context["person_role"], bool(context["person_member"]))
+            if known
+            else Profile(request.person.role, request.person.member)
+        )
+        reason = refusal(event.audience, profile)
+        if reason:
+            raise NotEligible(reason)
+        if context["registration_status"] not in (None, "cancelled"):
+            row = one("registration_by_id", {"id": context["registration_id"]})
             assert row is not None
-            await self._queue(row["id"], status, now)
-            return Registered(Registration.from_row(row, position), created=True)
+            position = None
+            if row["status"] == "waitlisted":
+                found = one(
+                    "registration_position",
+                    {"event_id": event.id, "queue_number": row["queue_number"]},
+                )
+                position = found["position"] if found else None
+            return Registered(Registration.from_row(row, position), created=False)
+        kept_answers = check_answers(event, request.answers)
+        taken = context["seats_taken"] if request.seats_before is None else request.seats_before
+        line = None
+        if event.capacity is None or taken < event.capacity:
+            status = "confirmed"
+        elif event.waitlist == "none":
+            raise Refused(f"« {event.title} » est complet, et sans liste d'attente.")
+        else:
+            status = "waitlisted"
+            line = one("registration_end_of_line", {"event_id": event.id})
+            assert line is not None
+        stamp = to_utc_text(now)
+        if known:
+            subscriber_id = context["person_id"]
+        else:  # stored for the registration only: no list, no newsletter
+            person = request.person
+            fields = [
+                request.email,
+                self.people.hash(request.email),
+                person.first_name.strip(),
+                person.last_name.strip(),
+                person.organisation.strip(),
+                person.role,
+                int(person.member),
+            ]
+            added = one("subscriber_insert", {"people": json.dumps([fields]), "now": stamp})
+            assert added is not None
+            subscriber_id = added["id"]
+        params = {
+            "event_id": event.id,
+            "subscriber_id": subscriber_id,
+            "status": status,
+            "source": request.source,
+            "answers": json.dumps(kept_answers, ensure_ascii=False),
+            "consent_text": self.config.events.consent_text,
+            "consent_version": self.config.events.consent_version,
+            "ip": request.ip,
+            "waitlisted_at": stamp if line else None,
+            "queue_number": line["queue_number"] if line else None,
+            "confirmed_at": None if line else stamp,
+            "now": stamp,
+        }
+        if context["registration_id"] is None:
+            row = one("registration_insert", params)
+        else:
+            row = one("registration_renew", {**params, "id": context["registration_id"]})
+        assert row is not None
+        one("event_message_insert", {"registration_id": row["id"], "kind": status, "now": stamp})
+        return Registered(
+            Registration.from_row(row, line["position"] if line else None), created=True
+        )
 
     async def unregister(self, ref: str | int, email: str) -> Registration:
         """Cancel a person's registration (staff, by address)."""
@@ -509,22 +564,6 @@ class Events:
                 f"Les inscriptions à « {event.title} » sont closes depuis le "
                 f"{french_datetime(closes, tz)}."
             )
-
-    async def _add_person(self, person: Person, email: str) -> int:
-        """Store a new person for a registration (no list, no newsletter)."""
-        fields = [
-            email,
-            self.people.hash(email),
-            person.first_name.strip(),
-            person.last_name.strip(),
-            person.organisation.strip(),
-            person.role,
-            int(person.member),
-        ]
-        rows = await self.db.fetch_all(
-            "subscriber_insert", {"people": json.dumps([fields]), "now": to_utc_text(_now())}
-        )
-        return rows[0]["id"]
 
     async def _seats_taken(self, event_id: int) -> int:
         row = await self.db.fetch_one("event_seats_taken", {"event_id": event_id})

@@ -62,6 +62,8 @@ CREATE TABLE registrations (
 );
 
 CREATE INDEX registrations_by_event ON registrations (event_id, status, queue_number);
+CREATE INDEX registrations_queue ON registrations (event_id, queue_number)
+    WHERE queue_number IS NOT NULL;
 CREATE INDEX registrations_by_subscriber ON registrations (subscriber_id);
 CREATE INDEX registrations_offers ON registrations (status, offer_expires_at);
 

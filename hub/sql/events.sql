@@ -48,20 +48,23 @@ SELECT status, COUNT(*) AS n FROM registrations WHERE event_id = :event_id GROUP
 
 -- name: registration_context
 -- All a registration decides on, read at once inside its write transaction: the event, its
--- seats taken and its waiting line, the person if known, and their registration if any.
+-- seats taken, the person if known, and their registration if any.
 SELECT e.*,
        (SELECT COUNT(*) FROM registrations
         WHERE event_id = e.id AND status IN ('confirmed', 'offered')) AS seats_taken,
-       (SELECT COUNT(*) FROM registrations
-        WHERE event_id = e.id AND status = 'waitlisted') AS in_line,
-       (SELECT COALESCE(MAX(queue_number), 0) + 1 FROM registrations
-        WHERE event_id = e.id) AS next_queue_number,
        s.id AS person_id, s.role AS person_role, s.member AS person_member,
        r.id AS registration_id, r.status AS registration_status
 FROM events AS e
 LEFT JOIN subscribers AS s ON s.email = :email
 LEFT JOIN registrations AS r ON r.event_id = e.id AND r.subscriber_id = s.id
 WHERE e.id = :event_id;
+
+-- name: registration_end_of_line
+-- Where a newcomer joins the waiting list: their position and queue number.
+SELECT (SELECT COUNT(*) FROM registrations
+        WHERE event_id = :event_id AND status = 'waitlisted') + 1 AS position,
+       (SELECT COALESCE(MAX(queue_number), 0) + 1 FROM registrations
+        WHERE event_id = :event_id AND queue_number IS NOT NULL) AS queue_number;
 
 -- name: registration_of
 SELECT * FROM registrations WHERE event_id = :event_id AND subscriber_id = :subscriber_id;
