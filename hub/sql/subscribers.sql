@@ -82,6 +82,21 @@ WHERE subscriber_id = :id AND status = 'pending'
   AND (:before IS NULL OR created_at <= :before)
 RETURNING list;
 
+-- name: subscription_purge_pending
+-- Sign-ups never confirmed, long after their link expired: the request is void.
+DELETE FROM subscriptions WHERE status = 'pending' AND created_at < :before
+RETURNING subscriber_id;
+
+-- name: subscriber_purge_unattached
+-- Of :ids (a JSON array), the people nothing else keeps: no subscription left, no event
+-- registration, no membership recorded by staff.
+DELETE FROM subscribers
+WHERE id IN (SELECT value FROM json_each(:ids))
+  AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE subscriber_id = subscribers.id)
+  AND NOT EXISTS (SELECT 1 FROM registrations WHERE subscriber_id = subscribers.id)
+  AND NOT EXISTS (SELECT 1 FROM membership_changes WHERE subscriber_id = subscribers.id)
+RETURNING id;
+
 -- name: subscription_of
 SELECT list, status, created_at, confirmed_at, updated_at FROM subscriptions
 WHERE subscriber_id = :id ORDER BY list;

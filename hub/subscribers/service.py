@@ -19,7 +19,7 @@ import weakref
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -214,6 +214,14 @@ class Erasure:
 
     known: bool  # a person was stored under the address (and is now erased)
     outbox_messages: int  # messages of the outbox backend to the address, deleted
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What `Subscribers.purge_stale_pending` deleted."""
+
+    subscriptions: int
+    people: int
 
 
 @dataclass(frozen=True)
@@ -598,6 +606,20 @@ class Subscribers:
             subscriber_id, list_key, ACTIVE, "unsubscribed", "unsubscribe", consent
         )
 
+    async def purge_stale_pending(self) -> Purged:
+        """Delete the subscriptions still pending twice the confirmation link's validity after
+        they were asked for, and the people they leave with nothing else kept about them: an
+        address typed by someone, never confirmed, is not kept (GDPR art. 5, minimisation)."""
+        days = 2 * self.config.subscriptions.confirm_days
+        before = to_utc_text(datetime.now(UTC) - timedelta(days=days))
+        async with self.db.transaction():
+            rows = await self.db.fetch_all("subscription_purge_pending", {"before": before})
+            ids = sorted({row["subscriber_id"] for row in rows})
+            people = await self.db.fetch_all(
+                "subscriber_purge_unattached", {"ids": json.dumps(ids)}
+            )
+        return Purged(subscriptions=len(rows), people=len(people))
+
     async def subscriptions(self, subscriber_id: int) -> dict[str, str]:
         rows = await self.db.fetch_all("subscription_of", {"id": subscriber_id})
         return {row["list"]: row["status"] for row in rows}
@@ -673,6 +695,7 @@ class Subscribers:
         await self.verify_key()
         async with self.db.transaction():
             known = await self._suppress(email, "erased", "")
+            await self.db.execute("signup_notice_forget", {"email_hash": self.hash(email)})
             if known is not None:
                 await self.db.execute("subscriber_forget_sends", {"id": known.id, "email": email})
                 await self.db.execute("subscriber_forget_events", {"id": known.id})

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -37,6 +37,7 @@ from hub.subscribers.service import (
     Subscribers,
     normalise_email,
 )
+from hub.timeutil import to_utc_text
 from hub.tokens import ALL_LISTS, InvalidToken, Token, TokenExpired, TokenSigner
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.pages import render_page
@@ -45,6 +46,7 @@ log = logging.getLogger("hub.web.subscriptions")
 
 routes = web.RouteTableDef()
 
+NOTICE_COOLDOWN = timedelta(minutes=10)  # between two sign-up e-mails to one address
 HONEYPOT = "site_web"  # hidden by CSS: a person leaves it empty, a robot fills it in
 MAX_LENGTH = 100
 ROLE_LABELS = {
@@ -227,6 +229,7 @@ async def _within_rate_limit(db: Database, ip: str, limit: int) -> bool:
 
 def _signup_done(request: web.Request, email: str) -> web.Response:
     days = request.app[CONFIG_KEY].subscriptions.confirm_days
+    minutes = int(NOTICE_COOLDOWN.total_seconds()) // 60
     return _notice(
         request,
         title="Vérifiez votre boîte de réception",
@@ -236,6 +239,8 @@ def _signup_done(request: web.Request, email: str) -> web.Response:
             f"confirmation, vous ne recevrez rien. Le lien est valable {days} jours.",
             "Vous ne le trouvez pas d'ici quelques minutes ? Regardez dans les courriers "
             "indésirables, puis vérifiez l'adresse saisie.",
+            f"Un seul e-mail part vers une même adresse toutes les {minutes} minutes : si vous "
+            "avez déjà fait une demande juste avant, utilisez l'e-mail reçu alors.",
         ],
         links=[("/", "Retour aux newsletters")],
     )
@@ -243,9 +248,9 @@ def _signup_done(request: web.Request, email: str) -> web.Response:
 
 async def _person(subscribers: Subscribers, email: str, values: Mapping[str, Any]) -> Person:
     """The person as the form describes them. Whoever types an address cannot rewrite the
-    details of someone who has confirmed it: for them only the address is given."""
-    known = await subscribers.find(email)
-    if known is not None and "confirmed" in (await subscribers.subscriptions(known.id)).values():
+    details stored with it (nobody has proved it is theirs yet): for a known address only the
+    address is given."""
+    if await subscribers.find(email) is not None:
         return Person(email=email)
     return Person(
         email=email,
@@ -254,6 +259,25 @@ async def _person(subscribers: Subscribers, email: str, values: Mapping[str, Any
         organisation=values["organisation"],
         role=values["role"] or "autre",
     )
+
+
+async def _claim_notice(db: Database, digest: str) -> str | None:
+    """The right to send a sign-up e-mail to an address (by its hash) now, or None when one
+    went there less than NOTICE_COOLDOWN ago; what to give back to `_release_notice`."""
+    now = datetime.now(UTC)
+    cutoff = to_utc_text(now - NOTICE_COOLDOWN)
+    async with db.transaction():
+        await db.execute("signup_notices_prune", {"cutoff": cutoff})
+        row = await db.fetch_one(
+            "signup_notice_claim",
+            {"email_hash": digest, "now": to_utc_text(now), "cutoff": cutoff},
+        )
+    return row["sent_at"] if row else None
+
+
+async def _release_notice(db: Database, digest: str, claim: str) -> None:
+    async with db.transaction():
+        await db.execute("signup_notice_release", {"email_hash": digest, "sent_at": claim})
 
 
 async def _signup_answer(
@@ -306,6 +330,13 @@ async def signup(request: web.Request) -> web.Response:
     stored, answer = await _signup_answer(subscribers, email, outcomes)
     if answer.empty:
         return _signup_done(request, values["email"])
+    # One e-mail per address per cooldown, whoever asks: the form cannot flood a mailbox. The
+    # page is the same either way; the e-mail already sent says what to do.
+    digest = subscribers.hash(email)
+    claim = await _claim_notice(db, digest)
+    if claim is None:
+        log.info("sign-up e-mail not sent: cooldown", extra={"remote": ip})
+        return _signup_done(request, values["email"])
     try:
         async with _messenger(config) as messenger:
             await notices.send_signup(
@@ -318,6 +349,7 @@ async def signup(request: web.Request) -> web.Response:
             )
     except NoticeNotSent as exc:
         log.error("sign-up e-mail not sent", extra={"problem": str(exc)})
+        await _release_notice(db, digest, claim)
         return _notice(
             request,
             status=503,
@@ -327,6 +359,16 @@ async def signup(request: web.Request) -> web.Response:
             links=[("/abonnement", "Revenir au formulaire")],
         )
     return _signup_done(request, values["email"])
+
+
+async def purge_stale_signups(app: web.Application) -> None:
+    """A daily job for `hub run` (`hub.scheduler.PeriodicJob`): sign-ups never confirmed are
+    deleted twice their link's validity after they were made (`purge_stale_pending`)."""
+    purged = await Subscribers(app[DB_KEY], app[CONFIG_KEY]).purge_stale_pending()
+    log.info(
+        "stale sign-ups purged",
+        extra={"subscriptions": purged.subscriptions, "people": purged.people},
+    )
 
 
 # --- Confirmation -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import string
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from email_validator import EmailNotValidError, validate_email
@@ -21,10 +22,12 @@ from hub.subscribers.service import (
     InvalidEmail,
     ListOutcome,
     Person,
+    Purged,
     Subscribers,
     email_hash,
     normalise_email,
 )
+from hub.timeutil import to_utc_text
 
 WEB = Consent("web", "J'accepte de recevoir la lettre.", "2026-12", ip="192.0.2.7")
 STAFF = Consent("cli", "Ajout par l'équipe.", "2026-12")
@@ -554,6 +557,53 @@ async def test_a_lost_local_key_file_is_refused_too(
     async with await Database.open(config.database_path) as db:  # the next start
         with pytest.raises(KeyChanged, match=r"secret\.key"):
             await Subscribers(db, config).is_suppressed("bloque@exemple.fr")
+
+
+async def test_stale_pending_sign_ups_are_purged_with_whom_nothing_else_keeps(
+    service: Subscribers, db: Database, config: Config
+) -> None:
+    """Pending twice the link's validity: the subscription goes, and the person with it
+    unless another list, an event registration or membership keeps them."""
+    for email in ("oublie@exemple.fr", "lecteur@exemple.fr", "inscrit@exemple.fr"):
+        await service.subscribe(
+            Person(email, first_name="X"), ["bimestrielle"], WEB, confirmed=False
+        )
+    await service.subscribe(
+        Person("lecteur@exemple.fr", member=True), ["adherents-flash"], STAFF, confirmed=True
+    )
+    registrant = await service.find("inscrit@exemple.fr")
+    assert registrant is not None
+    now = "2026-11-01T08:00:00+00:00"
+    await db.conn.execute(
+        "INSERT INTO events (slug, title, kind, starts_at, ends_at, mode, audience, waitlist,"
+        " ics_uid, created_at, updated_at) VALUES ('ag', 'AG', 'ag', ?, ?, 'online', 'public',"
+        " 'none', 'uid-1', ?, ?)",
+        (now, now, now, now),
+    )
+    await db.conn.execute(
+        "INSERT INTO registrations (event_id, subscriber_id, status, source, created_at,"
+        " updated_at) VALUES (1, ?, 'confirmed', 'web', ?, ?)",
+        (registrant.id, now, now),
+    )
+    days = 2 * config.subscriptions.confirm_days
+    stale = to_utc_text(datetime.now(UTC) - timedelta(days=days, minutes=1))
+    await db.conn.execute(
+        "UPDATE subscriptions SET created_at = ? WHERE status = 'pending'", (stale,)
+    )
+    await db.conn.commit()
+    await service.subscribe(Person("recent@exemple.fr"), ["bimestrielle"], WEB, confirmed=False)
+
+    assert await service.purge_stale_pending() == Purged(subscriptions=3, people=1)
+
+    assert await service.find("oublie@exemple.fr") is None
+    lecteur = await service.find("lecteur@exemple.fr")
+    assert lecteur is not None
+    assert await service.subscriptions(lecteur.id) == {"adherents-flash": "confirmed"}
+    assert await service.subscriptions(registrant.id) == {}
+    recent = await service.find("recent@exemple.fr")
+    assert recent is not None
+    assert await service.subscriptions(recent.id) == {"bimestrielle": "pending"}
+    assert await service.purge_stale_pending() == Purged(subscriptions=0, people=0)
 
 
 async def test_export(service: Subscribers) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -19,9 +20,15 @@ from aiohttp.test_utils import TestClient, TestServer
 from hub.config import Config
 from hub.db import Database
 from hub.subscribers.service import ROLES, Consent, Person, Subscribers
+from hub.timeutil import to_utc_text
 from hub.tokens import TokenSigner
 from hub.web.app import create_app
-from hub.web.subscriptions import HONEYPOT, ROLE_LABELS
+from hub.web.subscriptions import (
+    HONEYPOT,
+    NOTICE_COOLDOWN,
+    ROLE_LABELS,
+    purge_stale_signups,
+)
 from tests.support.configs import unreachable_smtp_config
 
 LIMIT = 4
@@ -348,6 +355,71 @@ async def test_the_form_cannot_rewrite_the_name_of_a_confirmed_subscriber(
     assert "Bonjour Paul," in text_of(message)
 
 
+async def test_the_form_cannot_rewrite_the_name_of_someone_waiting_for_confirmation(
+    client: TestClient, config: Config, db: Database, service: Subscribers
+) -> None:
+    await post_form(client, form(listes=["bimestrielle"]))
+    await age_notices(db)  # past the cooldown: the second request is mailed too
+
+    await post_form(client, form(prenom="Usurpateur", nom="X", organisation="Y"))
+
+    person = await service.find("marie.curie@cpts-exemple.fr")
+    assert person is not None
+    assert (person.first_name, person.last_name, person.organisation) == (
+        "Marie",
+        "Curie",
+        "CPTS du Val",
+    )
+    assert ["Bonjour Marie," in text_of(m) for m in outbox(config)] == [True, True]
+
+
+async def age_notices(db: Database) -> None:
+    """Date the last sign-up e-mails back past the cooldown."""
+    older = to_utc_text(datetime.now(UTC) - NOTICE_COOLDOWN - timedelta(seconds=1))
+    await db.conn.execute("UPDATE signup_notices SET sent_at = ?", (older,))
+    await db.conn.commit()
+
+
+async def test_one_sign_up_e_mail_per_address_and_cooldown_with_the_same_page(
+    client: TestClient, config: Config, db: Database, service: Subscribers
+) -> None:
+    first = await post_form(client, form(listes=["bimestrielle"]))
+    again = await post_form(client, form(email="Marie.Curie@CPTS-exemple.fr"))
+    other = await post_form(client, form(email="pierre@cpts-exemple.fr"))
+
+    assert first[0] == again[0] == other[0] == 200
+    assert first[1] == again[1].replace(
+        "Marie.Curie@CPTS-exemple.fr", "marie.curie@cpts-exemple.fr"
+    )
+    assert "Un seul e-mail part vers une même adresse toutes les 10 minutes" in first[1]
+    assert sorted(str(m["To"].addresses[0].addr_spec) for m in outbox(config)) == [
+        "marie.curie@cpts-exemple.fr",
+        "pierre@cpts-exemple.fr",
+    ]
+    # The request itself is recorded all the same (a pending subscription, once).
+    person = await service.find("marie.curie@cpts-exemple.fr")
+    assert person is not None
+    assert await service.subscriptions(person.id) == {"bimestrielle": "pending"}
+
+    await age_notices(db)
+    await post_form(client, form())
+    assert len(outbox(config)) == 3
+
+
+async def test_the_daily_job_purges_sign_ups_never_confirmed(
+    client: TestClient, config: Config, db: Database, service: Subscribers
+) -> None:
+    await post_form(client, form())
+    days = 2 * config.subscriptions.confirm_days
+    stale = to_utc_text(datetime.now(UTC) - timedelta(days=days, seconds=1))
+    await db.conn.execute("UPDATE subscriptions SET created_at = ?", (stale,))
+    await db.conn.commit()
+
+    await purge_stale_signups(client.app)
+
+    assert await service.find("marie.curie@cpts-exemple.fr") is None
+
+
 # --- Confirmation -----------------------------------------------------------------------------
 
 
@@ -670,6 +742,9 @@ async def test_when_the_mail_cannot_leave_the_person_is_told_to_try_again(
     assert status == 503
     assert "L&#39;e-mail de confirmation n&#39;a pas pu partir" in page
     assert "renvoyer le formulaire suffit" in page
+    # Sending the form again is not held back by the cooldown: nothing left.
+    async with db.conn.execute("SELECT COUNT(*) FROM signup_notices") as cursor:
+        assert (await cursor.fetchone())[0] == 0  # type: ignore[index]
     person = await service.find("marie.curie@cpts-exemple.fr")
     assert person is not None
     assert await service.subscriptions(person.id) == {"bimestrielle": "pending"}
