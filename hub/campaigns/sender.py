@@ -18,8 +18,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
@@ -28,7 +27,15 @@ from hub.campaigns.model import STATUS_LABELS, Campaign, CampaignError, InDoubtB
 from hub.campaigns.service import get_campaign
 from hub.config import Config
 from hub.db import Database
-from hub.mail import BatchInDoubt, BatchRejected, Content, Messenger, Outcome, Recipient
+from hub.mail import (
+    BatchInDoubt,
+    BatchRejected,
+    CancelledBeforeSending,
+    Content,
+    Messenger,
+    Outcome,
+    Recipient,
+)
 from hub.timeutil import to_utc_text, utcnow
 from hub.tokens import TokenSigner
 
@@ -86,10 +93,6 @@ def owner_alive(owner: str | None, lease_until: datetime | None, now: datetime) 
     return _pid_alive(int(pid))
 
 
-def _lease_until(now: datetime) -> str:
-    return to_utc_text(now + timedelta(seconds=LEASE_SECONDS))
-
-
 async def read_progress(db: Database, campaign_id: int) -> Progress:
     row = await db.fetch_one("send_progress", {"campaign_id": campaign_id})
     doubt = await db.fetch_all("send_batches_in_doubt", {"campaign_id": campaign_id})
@@ -123,12 +126,14 @@ class Sender:
         *,
         on_progress: ProgressCallback | None = None,
         owner: str | None = None,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.db = db
         self.config = config
         self.messenger = messenger
         self.on_progress = on_progress
         self.owner = owner or new_owner()
+        self.lease_seconds = lease_seconds
         self.stopping = asyncio.Event()  # set on shutdown: finish the batches in flight, stop
         self._signer = TokenSigner.for_config(config)
         self._progress_at = float("-inf")
@@ -171,7 +176,7 @@ class Sender:
                     "id": campaign_id,
                     "provider_batch_id": batch_id,
                     "owner": self.owner,
-                    "lease_until": _lease_until(now),
+                    "lease_until": self._lease_until(now),
                     "now": stamp,
                 },
             )
@@ -275,7 +280,7 @@ class Sender:
                 {
                     "id": campaign_id,
                     "owner": self.owner,
-                    "lease_until": _lease_until(now),
+                    "lease_until": self._lease_until(now),
                     "now": to_utc_text(now),
                 },
             )
@@ -295,9 +300,8 @@ class Sender:
                     )
         finally:
             heartbeat.cancel()
-            with suppress(asyncio.CancelledError):
-                await heartbeat
-            await self._release(campaign_id)
+            await asyncio.wait([heartbeat])  # it never fails: its errors are logged there
+            await _to_completion(self._release(campaign_id))
         progress = await read_progress(self.db, campaign_id)
         log.info(
             "campaign progress",
@@ -312,20 +316,32 @@ class Sender:
         )
         return progress
 
+    def _lease_until(self, now: datetime) -> str:
+        return to_utc_text(now + timedelta(seconds=self.lease_seconds))
+
     async def _release(self, campaign_id: int) -> None:
-        await self.db.execute("campaign_release", {"id": campaign_id, "owner": self.owner})
+        """Let the next process take over at once; if this fails, the lease runs out."""
+        try:
+            await self.db.execute("campaign_release", {"id": campaign_id, "owner": self.owner})
+        except Exception:
+            log.exception("campaign release failed", extra={"campaign": campaign_id})
 
     async def _heartbeat(self, campaign_id: int) -> None:
+        """Renew the lease a few times per lease; a failed renewal (database busy…) is logged
+        and retried at the next beat, never stops the send."""
         while True:
-            await asyncio.sleep(LEASE_SECONDS / 3)
-            await self.db.execute(
-                "campaign_renew_lease",
-                {
-                    "id": campaign_id,
-                    "owner": self.owner,
-                    "lease_until": _lease_until(datetime.now(UTC)),
-                },
-            )
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                await self.db.execute(
+                    "campaign_renew_lease",
+                    {
+                        "id": campaign_id,
+                        "owner": self.owner,
+                        "lease_until": self._lease_until(datetime.now(UTC)),
+                    },
+                )
+            except Exception:
+                log.exception("lease renewal failed", extra={"campaign": campaign_id})
 
     async def _worker(self, campaign_id: int, content: Content) -> None:
         while not self.stopping.is_set():
@@ -337,12 +353,16 @@ class Sender:
                 continue
             try:
                 outcomes = await self.messenger.send(content, batch.recipients)
+            except CancelledBeforeSending:
+                await _to_completion(self._put_back(campaign_id, batch))
+                raise
             except BatchInDoubt as doubt:
-                await self._record_in_doubt(campaign_id, batch, doubt)
+                recording = self._record_in_doubt(campaign_id, batch, doubt)
             except BatchRejected as exc:
-                await self._record_rejected(campaign_id, batch, str(exc))
+                recording = self._record_rejected(campaign_id, batch, str(exc))
             else:
-                await self._record(campaign_id, batch, outcomes)
+                recording = self._record(campaign_id, batch, outcomes)
+            await _to_completion(recording)
             await self._report_progress(campaign_id)
 
     async def _report_progress(self, campaign_id: int) -> None:
@@ -382,6 +402,19 @@ class Sender:
             preferences_url=self._base_url + self._signer.path("preferences", subscriber_id),
             send_log_id=row["id"],
         )
+
+    async def _put_back(self, campaign_id: int, batch: _Batch) -> None:
+        """A batch nothing of which left (a shutdown while it waited to be sent): pending again,
+        for whoever resumes the campaign, instead of in doubt."""
+        now = utcnow()
+        async with self.db.transaction() as db:
+            await db.execute(
+                "send_log_unsubmit", {"campaign_id": campaign_id, "seq": batch.seq, "now": now}
+            )
+            await db.execute(
+                "send_batch_set",
+                {"id": batch.id, "status": "pending", "attempt": 0, "error": None, "now": now},
+            )
 
     async def _record(self, campaign_id: int, batch: _Batch, outcomes: list[Outcome]) -> None:
         now = utcnow()
@@ -465,6 +498,17 @@ class Sender:
             campaign_id=campaign_id,
             provider_batch_id=row["provider_batch_id"],
         )
+
+
+async def _to_completion(work: Coroutine[Any, Any, None]) -> None:
+    """Run `work` to its end even if the task is cancelled meanwhile (the cancellation then goes
+    on): what the provider answered must be written, or its batch would look in doubt."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
 
 
 async def _record_outcomes(db: Database, outcomes: Sequence[Outcome], now: str) -> None:

@@ -8,6 +8,7 @@ per recipient (SendGrid through substitutions, so the HTML travels as rendered).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -80,6 +81,12 @@ class BatchInDoubt(BatchRejected):
     def __init__(self, reason: str, settled: Sequence[Outcome] = ()) -> None:
         super().__init__(reason)
         self.settled = list(settled)
+
+
+class CancelledBeforeSending(asyncio.CancelledError):
+    """The send was cancelled (shutdown) while nothing of the batch could have reached the
+    provider (waiting to connect, or before a retry): the batch can simply go back in the
+    queue. A plain cancellation mid-send leaves the batch in doubt."""
 
 
 class Messenger(Protocol):

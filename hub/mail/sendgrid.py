@@ -30,7 +30,15 @@ import aiohttp
 import orjson
 
 from hub.config import Config, ConfigError
-from hub.mail import BatchInDoubt, BatchRejected, CalendarPart, Content, Outcome, Recipient
+from hub.mail import (
+    BatchInDoubt,
+    BatchRejected,
+    CalendarPart,
+    CancelledBeforeSending,
+    Content,
+    Outcome,
+    Recipient,
+)
 from hub.mail.message import (
     CALENDAR_ATTACHMENT_TYPE,
     CALENDAR_FILE,
@@ -214,7 +222,10 @@ class SendgridMessenger:
                         "wait_s": round(wait, 2),
                     },
                 )
-                await asyncio.sleep(wait)
+                try:
+                    await asyncio.sleep(wait)
+                except asyncio.CancelledError:  # every attempt so far was refused: none taken
+                    raise CancelledBeforeSending from None
                 attempt += 1
 
     async def _post(

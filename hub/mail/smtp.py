@@ -3,6 +3,7 @@ recipient, one connection per batch."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import ssl
 from collections.abc import Sequence
@@ -12,7 +13,14 @@ from email import policy
 import aiosmtplib
 
 from hub.config import Config, ConfigError
-from hub.mail import BatchInDoubt, BatchRejected, Content, Outcome, Recipient
+from hub.mail import (
+    BatchInDoubt,
+    BatchRejected,
+    CancelledBeforeSending,
+    Content,
+    Outcome,
+    Recipient,
+)
 from hub.mail.message import RecipientError, build_message
 
 PASSWORD_ENV = "HUB_SMTP_PASSWORD"
@@ -55,6 +63,9 @@ class SmtpMessenger:
         )
         try:
             await client.connect()
+        except asyncio.CancelledError:  # no message has left yet
+            client.close()
+            raise CancelledBeforeSending from None
         except (aiosmtplib.SMTPException, OSError) as exc:
             client.close()
             raise BatchRejected(
@@ -64,6 +75,9 @@ class SmtpMessenger:
         if settings.username:
             try:
                 await client.login(settings.username, self._password)
+            except asyncio.CancelledError:
+                client.close()
+                raise CancelledBeforeSending from None
             except (aiosmtplib.SMTPException, OSError) as exc:
                 client.close()
                 raise BatchRejected(

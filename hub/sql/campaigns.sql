@@ -110,6 +110,11 @@ FROM send_log AS l JOIN subscribers AS s ON s.id = l.subscriber_id
 WHERE l.campaign_id = :campaign_id AND l.batch_seq = :seq AND l.status = 'submitted'
 ORDER BY l.id;
 
+-- A batch put back in the queue: nothing of it left.
+-- name: send_log_unsubmit
+UPDATE send_log SET status = 'pending', updated_at = :now
+WHERE campaign_id = :campaign_id AND batch_seq = :seq AND status = 'submitted';
+
 -- name: send_log_result
 UPDATE send_log SET status = :status, message_id = :message_id, error = :error, updated_at = :now
 WHERE id = :id AND status = 'submitted';

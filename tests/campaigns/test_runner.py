@@ -14,12 +14,15 @@ import pytest
 
 from hub.campaigns.model import CampaignError
 from hub.campaigns.runner import CampaignRunner
+from hub.campaigns.sender import read_progress
 from hub.campaigns.service import create_campaign, get_campaign, schedule_campaign
 from hub.config import Config
 from hub.db import Database
 from hub.mail.factory import make_messenger
+from hub.mail.sendgrid import SendgridMessenger
 from hub.timeutil import DateInputError, parse_local_datetime, to_utc_text
 from tests.campaigns.conftest import AddPeople, dead_pid, received
+from tests.support.sendgrid_server import SendgridServer
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -83,6 +86,37 @@ async def test_a_campaign_orphaned_by_a_dead_process_is_taken_over(
     await _until_idle(runner)
     assert (await get_campaign(db, campaign.id)).status == "sent"
     assert sorted(received(config, campaign.id)) == sorted(addresses)
+
+
+async def test_a_shutdown_while_batches_wait_to_be_sent_puts_them_back_not_in_doubt(
+    db: Database,
+    config: Config,
+    draft: Path,
+    add_people: AddPeople,
+    sendgrid: tuple[SendgridServer, SendgridMessenger],
+) -> None:
+    server, messenger = sendgrid
+    addresses = await add_people(9)
+    campaign = await create_campaign(db, config, draft)
+    await schedule_campaign(db, config, campaign.id, datetime.now(UTC) + timedelta(hours=1))
+    past = to_utc_text(datetime.now(UTC) - timedelta(minutes=1))
+    await db.conn.execute("UPDATE campaigns SET scheduled_at = ? WHERE id = ?", (past, campaign.id))
+    server.rate_limit(2, reset_after=120)  # both batches in flight wait two minutes to go
+    runner = CampaignRunner(db, config, messenger)
+    await runner.tick()
+    while len(server.requests) < 3:  # the batch id, then each batch refused once
+        await asyncio.sleep(0.01)
+
+    await runner.stop()  # `hub run` shutting down: the waits are cancelled
+
+    progress = await read_progress(db, campaign.id)
+    assert not progress.in_doubt and progress.pending == 9 and server.accepted == []
+    assert (await get_campaign(db, campaign.id)).owner is None
+    runner = CampaignRunner(db, config, messenger)  # the next `hub run` takes it over
+    await runner.tick()
+    await _until_idle(runner)
+    assert (await get_campaign(db, campaign.id)).status == "sent"
+    assert sorted(server.recipients()) == sorted(addresses)  # each once
 
 
 async def test_a_past_time_is_refused_with_an_example(

@@ -3,6 +3,8 @@ a dead sending process. The outbox backend writes what each person would receive
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
@@ -359,3 +361,34 @@ async def test_pause_frees_the_campaign_for_whoever_resumes_it(
     assert paused.status == "paused" and paused.owner is None and paused.lease_until is None
     progress = await Sender(db, config, make_messenger(config)).resume(campaign.id)
     assert progress.accepted == 6 and set(received(config, campaign.id)) == set(addresses)
+
+
+async def test_a_failing_lease_renewal_is_logged_and_the_send_goes_on(
+    db: Database,
+    config: Config,
+    draft: Path,
+    add_people: AddPeople,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    addresses = await add_people(6)
+    campaign = await create_campaign(db, config, draft)
+    # A real database refusal of every renewal (and only of renewals).
+    await db.conn.execute(
+        "CREATE TRIGGER no_renewal BEFORE UPDATE OF lease_until ON campaigns "
+        "WHEN OLD.status = 'sending' AND NEW.status = 'sending' AND NEW.owner = OLD.owner "
+        "AND NEW.lease_until IS NOT NULL BEGIN SELECT RAISE(ABORT, 'disque plein'); END"
+    )
+    renewals_due = asyncio.Event()
+
+    async def outlast_a_beat(recipients: Sequence[Recipient]) -> None:
+        if not renewals_due.is_set():
+            await asyncio.sleep(0.2)  # several beats of a 0.15 s lease
+            renewals_due.set()
+
+    provider = ControlledProvider(config, outlast_a_beat)
+    with caplog.at_level(logging.ERROR, logger="hub.campaigns"):
+        progress = await Sender(db, config, provider, lease_seconds=0.15).start(campaign.id)
+    assert progress.accepted == 6 and set(received(config, campaign.id)) == set(addresses)
+    assert "lease renewal failed" in [r.getMessage() for r in caplog.records]
+    row = await db.fetch_one("campaign_get", {"id": campaign.id})
+    assert row is not None and row["status"] == "sent" and row["owner"] is None
