@@ -475,7 +475,6 @@ async def register(request: web.Request) -> web.Response:
     events, event, visitor = found
     config, db = request.app[CONFIG_KEY], request.app[DB_KEY]
     ip = request.remote or "inconnue"
-    view = await _view(events, event, visitor)
     limit = config.events.registrations_per_ip_per_hour
     if not await _within_rate_limit(db, f"{RATE_SCOPE} {ip}", limit):
         log.warning("registration refused: rate limit", extra={"remote": ip})
@@ -485,16 +484,15 @@ async def register(request: web.Request) -> web.Response:
             title="Trop de demandes",
             lead="Trop de demandes d'inscription sont venues de votre connexion depuis une heure.",
             paragraphs=["Réessayez dans une heure. Rien n'a été enregistré pour cette demande."],
-            links=[(view.url, "Revenir à l'événement")],
+            links=[(f"/evenements/{event.slug}{visitor.query}", "Revenir à l'événement")],
         )
     form = await request.post()
     values, answers, errors = _read_form(form, event, visitor)
     if form.get(HONEYPOT):
         log.info("registration ignored: honeypot filled", extra={"remote": ip})
-        return _notice(
-            request, title="Demande reçue", lead="Votre demande a bien été reçue.", view=view
-        )
+        return _notice(request, title="Demande reçue", lead="Votre demande a bien été reçue.")
     if errors:
+        view = await _view(events, event, visitor)
         return _form_page(request, view, visitor, values, errors, status=400)
     if visitor.person is not None:
         person = Person(
@@ -523,10 +521,11 @@ async def register(request: web.Request) -> web.Response:
             status=403 if isinstance(exc, NotEligible) else 409,
             title="Inscription impossible",
             lead=str(exc),
-            view=view,
+            view=await _view(events, event, visitor),
             links=[(f"/evenements/{visitor.query}", "Voir les autres événements")],
         )
     except UserError as exc:
+        view = await _view(events, event, visitor)
         return _form_page(request, view, visitor, values, {"formulaire": str(exc)}, status=400)
     if registered.created:
         _wake_mailer(request)
@@ -536,7 +535,7 @@ async def register(request: web.Request) -> web.Response:
         visitor,
         registered.registration,
         created=registered.created,
-        email=person.email if visitor.person else values["email"],
+        email=person.email,
     )
 
 
