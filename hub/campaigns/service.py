@@ -75,21 +75,23 @@ async def create_campaign(
 async def schedule_campaign(
     db: Database, config: Config, campaign_id: int, at: datetime
 ) -> Campaign:
-    campaign = await get_campaign(db, campaign_id)
-    if campaign.status not in ("draft", "scheduled"):
-        raise CampaignError(
-            f"la campagne {campaign_id} est {campaign.status_label} : seule une campagne en "
-            "brouillon ou déjà programmée peut être (re)programmée"
-        )
     if at <= datetime.now(UTC):
         local = at.astimezone(config.tz)
         raise CampaignError(
             f"--at : {french_date(local.date())} à {french_time(local.time())} est déjà passé ; "
             f'indiquez une date à venir, heure de Paris, par exemple "{DATETIME_EXAMPLE}"'
         )
-    await db.execute(
-        "campaign_schedule", {"id": campaign_id, "scheduled_at": to_utc_text(at), "now": utcnow()}
-    )
+    async with db.transaction():  # a send starting meanwhile must not be turned back
+        campaign = await get_campaign(db, campaign_id)
+        if campaign.status not in ("draft", "scheduled"):
+            raise CampaignError(
+                f"la campagne {campaign_id} est {campaign.status_label} : seule une campagne en "
+                "brouillon ou déjà programmée peut être (re)programmée"
+            )
+        await db.execute(
+            "campaign_schedule",
+            {"id": campaign_id, "scheduled_at": to_utc_text(at), "now": utcnow()},
+        )
     return await get_campaign(db, campaign_id)
 
 

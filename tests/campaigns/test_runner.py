@@ -119,6 +119,28 @@ async def test_a_shutdown_while_batches_wait_to_be_sent_puts_them_back_not_in_do
     assert sorted(server.recipients()) == sorted(addresses)  # each once
 
 
+async def test_scheduling_cannot_turn_back_a_send_that_started_meanwhile(
+    db: Database, config: Config, draft: Path
+) -> None:
+    campaign = await create_campaign(db, config, draft)
+    other = await Database.open(config.database_path)  # another process, about to send it
+    try:
+        await other.conn.execute("BEGIN IMMEDIATE")
+        scheduling = asyncio.create_task(
+            schedule_campaign(db, config, campaign.id, datetime.now(UTC) + timedelta(days=1))
+        )
+        await asyncio.sleep(0.2)  # `hub campaign schedule` now waits for the other's write
+        await other.conn.execute(
+            "UPDATE campaigns SET status = 'sending' WHERE id = ?", (campaign.id,)
+        )
+        await other.conn.commit()
+        with pytest.raises(CampaignError, match="est en cours d'envoi"):
+            await scheduling
+    finally:
+        await other.close()
+    assert (await get_campaign(db, campaign.id)).status == "sending"
+
+
 async def test_a_past_time_is_refused_with_an_example(
     db: Database, config: Config, draft: Path
 ) -> None:
