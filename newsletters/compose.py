@@ -10,6 +10,7 @@ from hub.config import Config, Edition, Section
 from hub.db import Database
 from hub.errors import UserError
 from newsletters import archive, store
+from newsletters.agenda import agenda_entries
 from newsletters.model import Article, Issue, IssueSection
 from newsletters.sanitize import plain_text
 from newsletters.text import escape_markdown, shorten
@@ -39,17 +40,13 @@ def _matches(section: Section, categories: Sequence[str]) -> bool:
 
 
 def _article(item: store.StoredItem, config: Config) -> Article:
-    tz = config.tz
     return Article(
         title=item.title,
         link=item.link or config.federation.website,
         summary=html_to_summary(item.summary_html or item.content_html),
         image_url=item.image_url,
         image_alt=item.image_alt or item.title,
-        published=item.date.astimezone(tz).date(),
-        event_start=item.event_start.astimezone(tz) if item.event_start else None,
-        event_end=item.event_end.astimezone(tz) if item.event_end else None,
-        location=item.event_location or "",
+        published=item.date.astimezone(config.tz).date(),
     )
 
 
@@ -64,35 +61,41 @@ async def compose_issue(
 
     Without `since`, the window starts where the edition's last issue ended, or one period
     (`period_months`) back for an edition's first issue. Each item goes to the first section
-    of the edition whose categories it carries; agenda sections list upcoming events instead.
+    of the edition whose categories it carries.
+
+    Agenda sections list the published events of the events table (not feed items) that start
+    from `now` until one period ahead, when the next issue is due to take over: what readers
+    can still attend before then. An edition anyone may receive lists only public events; a
+    members-only edition lists every event its members may attend.
     """
     edition = config.edition(edition_key)
     last = await archive.last_issue(db, edition_key)
     number = last.number + 1 if last else edition.first_number
     if since is None:
-        since = last.period_end if last else _months_before(now, edition.period_months)
+        since = last.period_end if last else _add_months(now, -edition.period_months)
 
     items = await store.items_published_between(db, since, now)
     used: set[int] = set()
     sections: list[IssueSection] = []
     for key in edition.sections:
         section = config.sections[key]
-        candidates = (
-            await store.upcoming_events(db, now, limit=section.max_items * 4)
-            if section.agenda
-            else items
-        )
-        chosen = [i for i in candidates if i.id not in used and _matches(section, i.categories)]
-        chosen = chosen[: section.max_items]
-        used.update(i.id for i in chosen)
-        if chosen:
+        if section.agenda:
+            articles = await agenda_entries(
+                db,
+                config,
+                start=now,
+                end=_add_months(now, edition.period_months),
+                public_only=not edition.members_only,
+                limit=section.max_items,
+            )
+        else:
+            chosen = [i for i in items if i.id not in used and _matches(section, i.categories)]
+            chosen = chosen[: section.max_items]
+            used.update(i.id for i in chosen)
+            articles = [_article(i, config) for i in chosen]
+        if articles:
             sections.append(
-                IssueSection(
-                    key=key,
-                    title=section.title,
-                    agenda=section.agenda,
-                    articles=[_article(i, config) for i in chosen],
-                )
+                IssueSection(key=key, title=section.title, agenda=section.agenda, articles=articles)
             )
 
     news = [a for s in sections if not s.agenda for a in s.articles]
@@ -118,9 +121,10 @@ async def compose_issue(
     )
 
 
-def _months_before(moment: datetime, months: int) -> datetime:
-    """The same day `months` earlier, clamped to the month's end (31 March → 28/29 February)."""
-    month_index = moment.month - 1 - months
+def _add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later (earlier if negative), clamped to the month's end
+    (31 March, -1 → 28/29 February)."""
+    month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     for day in (moment.day, 30, 29, 28):
         try:

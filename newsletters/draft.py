@@ -34,7 +34,7 @@ _SECTION = re.compile(r"^#\s+(?P<title>.+?)(?:\s+\{#(?P<key>[a-z0-9_-]+)\})?\s*$
 _ARTICLE = re.compile(r"^##\s+(?P<title>.+?)\s*$")
 _FIELD = re.compile(r"^(?P<name>[^\s:]+)\s*:\s*(?P<value>.*)$")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-FIELDS = ("lien", "image", "alt", "date", "début", "fin", "lieu")
+FIELDS = ("lien", "image", "alt", "date", "début", "fin", "lieu", "type")
 _LOCAL_FORMAT = "%Y-%m-%d %H:%M"
 
 HELP = """\
@@ -42,7 +42,8 @@ HELP = """\
 # - Réordonnez, supprimez ou ajoutez des articles (« ## Titre »)
 #   et des rubriques (« # Titre {#clé} »).
 # - Sous chaque titre d'article, un champ par ligne : lien (obligatoire), image, alt, date
-#   (AAAA-MM-JJ) ; pour l'agenda : début et fin (AAAA-MM-JJ HH:MM, heure de Paris), lieu.
+#   (AAAA-MM-JJ) ; pour l'agenda : début et fin (AAAA-MM-JJ HH:MM, heure de Paris), lieu,
+#   type (d'événement).
 # - Laissez une ligne vide entre les champs et le résumé (Markdown : **gras**, [lien](https://…)).
 # - L'éditorial (facultatif) s'écrit sous « # Éditorial », avant la première rubrique.
 """
@@ -95,6 +96,8 @@ def write_draft(issue: Issue) -> str:
                 lines.append(f"fin: {article.event_end.strftime(_LOCAL_FORMAT)}")
             if article.location:
                 lines.append(f"lieu: {article.location}")
+            if article.kind:
+                lines.append(f"type: {article.kind}")
             lines.append("")
             if article.summary:
                 lines += [article.summary.strip(), ""]
@@ -220,6 +223,8 @@ def _article_from(block: _Block, agenda: bool, source: str, config: Config) -> A
             setattr(article, attribute, moment)
     if lieu := get("lieu"):
         article.location = lieu[1]
+    if kind := get("type"):
+        article.kind = kind[1]
     if agenda and article.event_start is None:
         raise DraftError(
             source, block.line, f"l'événement « {block.title} » de l'agenda n'a pas de « début: »"

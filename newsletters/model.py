@@ -44,9 +44,11 @@ class Article:
     image_url: str | None = None
     image_alt: str = ""
     published: date | None = None
-    event_start: datetime | None = None  # agenda entries only, aware (Europe/Paris)
+    # Agenda entries only: the event's times (aware, Europe/Paris), place and kind's name.
+    event_start: datetime | None = None
     event_end: datetime | None = None
     location: str = ""
+    kind: str = ""
 
 
 @dataclass

@@ -181,12 +181,6 @@ async def items_published_between(
     return [_stored(r) for r in rows]
 
 
-async def upcoming_events(db: Database, after: datetime, limit: int = 20) -> list[StoredItem]:
-    """Agenda items starting at or after `after`, soonest first."""
-    rows = await db.fetch_all("upcoming_events", {"after": to_utc_text(after), "limit": limit})
-    return [_stored(r) for r in rows]
-
-
 async def list_items(
     db: Database,
     since: datetime | None = None,

@@ -71,10 +71,3 @@ FROM items JOIN feeds ON feeds.id = items.feed_id
 WHERE COALESCE(published_at, first_seen_at) <= :end
   AND (:start IS NULL OR COALESCE(published_at, first_seen_at) > :start)
 ORDER BY COALESCE(published_at, first_seen_at) DESC, items.id DESC;
-
--- name: upcoming_events
-SELECT items.*, feeds.name AS feed_name
-FROM items JOIN feeds ON feeds.id = items.feed_id
-WHERE event_start >= :after
-ORDER BY event_start, items.id
-LIMIT :limit;

@@ -83,12 +83,14 @@ _TITLES: dict[str, list[str]] = {
 _EVENTS = [
     (
         "Journées nationales des CPTS",
+        "Journées Nationales des CPTS",
         datetime(2026, 12, 9, 9, tzinfo=PARIS),
         datetime(2026, 12, 10, 17, tzinfo=PARIS),
         "Cité des congrès, Nantes",
     ),
     (
         "Réunion flash : les médiateurs en santé",
+        "Réunion flash",
         datetime(2027, 1, 14, 12, 30, tzinfo=PARIS),
         datetime(2027, 1, 14, 13, 30, tzinfo=PARIS),
         "En ligne",
@@ -119,17 +121,19 @@ def _articles(key: str, count: int) -> list[Article]:
     return articles
 
 
-def _events(count: int) -> list[Article]:
+def _events(base_url: str, count: int) -> list[Article]:
+    """Agenda entries as composed from the events table: each links to its event's page."""
     return [
         Article(
             title=title,
-            link=f"{SITE}/agenda/{_slug(title)}/",
+            link=f"{base_url}/evenements/{_slug(title)}-{start:%Y-%m-%d}",
             summary="Inscription gratuite pour les adhérents, dans la limite des places.",
             event_start=start,
             event_end=end,
             location=location,
+            kind=kind,
         )
-        for title, start, end, location in itertools.islice(_EVENTS, count)
+        for title, kind, start, end, location in itertools.islice(_EVENTS, count)
     ]
 
 
@@ -140,7 +144,7 @@ def full_issue(config: Config, edition: str, number: int = 12) -> Issue:
     for key in config.edition(edition).sections:
         section = config.sections[key]
         articles = (
-            _events(2 if edition == "bimestrielle" else 1)
+            _events(config.web.base_url.rstrip("/"), 2 if edition == "bimestrielle" else 1)
             if section.agenda
             else _articles(key, counts.get(key, 3))
         )

@@ -1,4 +1,5 @@
-"""Composition from stored feed items: numbering, windows, sections, agenda."""
+"""Composition: numbering, windows and sections from stored feed items; the agenda from the
+events table."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import pytest
 
 from hub.config import Config, FeedSource
 from hub.db import Database
+from hub.events.service import Events, NewEvent
 from newsletters import archive
-from newsletters.compose import ComposeError, _months_before, compose_issue, html_to_summary
+from newsletters.compose import ComposeError, _add_months, compose_issue, html_to_summary
 from newsletters.fetch import pull_configured
 from newsletters.markup import markdown_to_html, markdown_to_text
+from newsletters.model import Issue
+from newsletters.render import render_issue
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=PARIS)
@@ -63,25 +67,160 @@ async def test_sections_take_each_item_once_in_order(
             _item("c", "Plaidoyer", NOW - 3 * day, ["Plaidoyer"]),
             _item("d", "Trop vieux", NOW - 90 * day, ["Actualités"]),
             _item("e", "Hors rubrique", NOW - 1 * day, ["Juridique"]),
-            _item("f", "Événement passé", NOW - 5 * day, ["Agenda"], _event(NOW - 2 * day)),
-            _item("g", "Événement lointain", NOW - 5 * day, ["Agenda"], _event(NOW + 60 * day)),
-            _item("h", "Événement proche", NOW - 40 * day, ["Agenda"], _event(NOW + 3 * day)),
+            # The feed's own agenda items no longer make the agenda: the events table does.
+            _item("h", "Événement du flux", NOW - 4 * day, ["Agenda"], _event(NOW + 3 * day)),
         ],
     )
     issue = await compose_issue(db, config, "bimestrielle", now=NOW)
 
     assert issue.number == config.editions["bimestrielle"].first_number
-    assert issue.period_start == _months_before(NOW, 2)
+    assert issue.period_start == _add_months(NOW, -2)
     assert [(s.key, [a.title for a in s.articles]) for s in issue.sections] == [
         ("une", ["Actu récente", "Actu ancienne"]),
         ("plaidoyer", ["Plaidoyer"]),
-        ("agenda", ["Événement proche", "Événement lointain"]),
     ]
     assert issue.subject == "La lettre de la FCPTS n°1 : Actu récente"
     assert issue.articles[0].summary == "Résumé de Actu récente."
-    agenda = issue.sections[-1].articles[0]
-    assert agenda.event_start == NOW + 3 * day
-    assert agenda.location == "En ligne"
+
+
+async def _news(db: Database, config: Config, tmp_path: Path) -> None:
+    """One news item for each edition with an agenda, which needs news to be composed."""
+    await _pull(
+        db,
+        config,
+        tmp_path,
+        [_item("n", "Actu", NOW - timedelta(days=1), ["Actualités", "Urgent"])],
+    )
+
+
+async def _create(
+    events: Events,
+    title: str,
+    kind: str,
+    start: datetime,
+    *,
+    publish: bool = True,
+    **fields: object,
+) -> str:
+    event = await events.create(
+        NewEvent(
+            title=title,
+            kind=kind,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1, minutes=30),
+            publish=publish,
+            **fields,  # type: ignore[arg-type]
+        )
+    )
+    return event.slug
+
+
+def _agenda(issue: Issue) -> list[str]:
+    return [a.title for s in issue.sections if s.agenda for a in s.articles]
+
+
+VIDEO = "https://visio.example.org/secret-fcpts"
+
+
+async def test_agenda_of_a_public_edition_lists_its_public_events_until_the_next_issue(
+    db: Database, config: Config, tmp_path: Path
+) -> None:
+    await _news(db, config, tmp_path)
+    events = Events(db, config)
+    day = timedelta(days=1)
+    at = NOW.replace(hour=12, minute=30)
+    jn = await _create(
+        events,
+        "Journées Nationales",
+        "journees-nationales",
+        at + 10 * day,
+        venue="Palais 2 l'Atlantique",
+        address="Bordeaux",
+    )
+    webinar = await _create(
+        events,
+        "Webinaire ouvert",
+        "webinaire-partenaires",
+        at + 3 * day,
+        audience="public",
+        video_url=VIDEO,
+    )
+    await _create(events, "Réunion flash", "reunion-flash", at + 5 * day, video_url=VIDEO)
+    await _create(
+        events, "Brouillon", "journees-nationales", at + 6 * day, publish=False, venue="Lyon"
+    )
+    await _create(events, "Déjà passé", "journees-nationales", at - 2 * day, venue="Lyon")
+    await _create(events, "Trop loin", "journees-nationales", at + 70 * day, venue="Lyon")
+    cancelled = await _create(events, "Annulé", "journees-nationales", at + 4 * day, venue="Lyon")
+    await events.cancel(cancelled)
+
+    issue = await compose_issue(db, config, "bimestrielle", now=NOW)
+    assert _agenda(issue) == ["Webinaire ouvert", "Journées Nationales"]
+    agenda = next(s for s in issue.sections if s.agenda)
+    assert (agenda.key, agenda.title) == ("agenda", "Agenda")
+    online, in_person = agenda.articles
+    base = config.web.base_url.rstrip("/")
+    assert online.link == f"{base}/evenements/{webinar}"
+    assert in_person.link == f"{base}/evenements/{jn}"
+    assert online.location == "En ligne"
+    assert in_person.location == "Palais 2 l'Atlantique, Bordeaux"
+    assert online.kind == config.event_kind("webinaire-partenaires").name
+    assert in_person.kind == "Journées Nationales des CPTS"
+    assert online.event_start == at + 3 * day
+    assert online.event_start.tzinfo == PARIS
+    # Published in the issue: French dates in Paris time, the event's page, never the video link.
+    rendered = render_issue(issue, config)
+    when = "jeudi 26 novembre 2026, 12h30 → 14h"
+    assert when in rendered.html and f"Quand : {when}" in rendered.text
+    assert f"{base}/evenements/{webinar}" in rendered.html
+    assert f"{base}/evenements/{jn}" in rendered.text.splitlines()
+    assert "Journées Nationales des CPTS · Palais 2 l'Atlantique, Bordeaux" in rendered.text
+    assert "Webinaire des partenaires · En ligne" in rendered.html
+    for part in (rendered.html, rendered.text):
+        assert VIDEO not in part and "visio.example.org" not in part
+        for left_out in ("Réunion flash", "Brouillon", "Déjà passé", "Trop loin", "Annulé"):
+            assert left_out not in part
+
+
+async def test_agenda_of_a_members_edition_lists_every_event_its_members_may_attend(
+    db: Database, config: Config, tmp_path: Path
+) -> None:
+    await _news(db, config, tmp_path)
+    events = Events(db, config)
+    day = timedelta(days=1)
+    await _create(events, "Séminaire", "seminaire-coordinateurs", NOW + 9 * day, venue="Paris")
+    await _create(events, "Collectif des élus", "rdv-elus", NOW + 2 * day, video_url=VIDEO)
+    await _create(events, "Ouvert à tous", "journees-nationales", NOW + 5 * day, venue="Lyon")
+    await _create(events, "Café", "cafe-presentation", NOW + 1 * day)
+    await _create(events, "Après le prochain flash", "rdv-cpts", NOW + 40 * day)
+    cancelled = await _create(events, "Flash annulée", "reunion-flash", NOW + 3 * day)
+    await events.cancel(cancelled)
+
+    flash = await compose_issue(db, config, "flash", now=NOW)
+    assert config.editions["flash"].members_only
+    assert _agenda(flash) == ["Café", "Collectif des élus", "Ouvert à tous", "Séminaire"]
+    summaries = {a.title: a.summary for a in flash.articles}
+    # Members read who each event is for: not every member may join every one.
+    assert summaries["Collectif des élus"].endswith("Réservé au Collectif des élus.")
+    assert summaries["Café"].endswith("Réservé aux adhérents.")
+    assert "Réservé" not in summaries["Ouvert à tous"]
+    assert summaries["Café"].startswith(config.event_kind("cafe-presentation").description[:20])
+
+    public = await compose_issue(db, config, "bimestrielle", now=NOW)
+    assert _agenda(public) == ["Ouvert à tous"]
+
+
+async def test_agenda_keeps_the_sections_limit_and_leaves_the_section_out_when_empty(
+    db: Database, config: Config, tmp_path: Path
+) -> None:
+    await _news(db, config, tmp_path)
+    assert not any(s.agenda for s in (await compose_issue(db, config, "flash", now=NOW)).sections)
+    events = Events(db, config)
+    limit = config.sections["agenda"].max_items
+    for i in range(limit + 2):
+        await _create(events, f"Rendez-vous {i}", "rdv-cpts", NOW + timedelta(days=limit + 2 - i))
+    issue = await compose_issue(db, config, "flash", now=NOW)
+    assert _agenda(issue) == [f"Rendez-vous {i}" for i in range(limit + 1, 1, -1)]
 
 
 async def test_numbering_and_window_continue_from_the_last_issue(
@@ -141,10 +280,13 @@ def test_summary_of_feed_text_stays_text_in_the_issue() -> None:
     assert "<iframe" not in markdown_to_html(summary)
 
 
-def test_months_before_clamps_to_the_end_of_month() -> None:
-    assert _months_before(datetime(2026, 3, 31, tzinfo=PARIS), 1) == datetime(
+def test_add_months_clamps_to_the_end_of_month() -> None:
+    assert _add_months(datetime(2026, 3, 31, tzinfo=PARIS), -1) == datetime(
         2026, 2, 28, tzinfo=PARIS
     )
-    assert _months_before(datetime(2026, 1, 15, tzinfo=PARIS), 2) == datetime(
+    assert _add_months(datetime(2026, 1, 15, tzinfo=PARIS), -2) == datetime(
         2025, 11, 15, tzinfo=PARIS
+    )
+    assert _add_months(datetime(2026, 12, 31, tzinfo=PARIS), 2) == datetime(
+        2027, 2, 28, tzinfo=PARIS
     )

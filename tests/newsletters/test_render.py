@@ -134,7 +134,7 @@ def test_text_part_reads_on_its_own(config: Config) -> None:
         assert article.title in lines
         assert article.link in lines  # the URL on its own line
     assert "Quand : mercredi 9 décembre 2026, 9h → jeudi 10 décembre 2026, 17h" in lines
-    assert "Lieu : Cité des congrès, Nantes" in lines
+    assert "Journées Nationales des CPTS · Cité des congrès, Nantes" in lines
     assert "- un calendrier resserré, avec une première échéance au 31 janvier\u00a0;" in lines
     assert "Chères adhérentes, chers adhérents," in lines
     footer = text[text.index("\n--\n") :]
@@ -301,13 +301,15 @@ def test_agenda_entry_shows_when_and_where(config: Config) -> None:
         event_start=datetime(2026, 11, 4, 9, tzinfo=PARIS),
         event_end=datetime(2026, 11, 5, 17, tzinfo=PARIS),
         location="Maison de la santé, Lyon",
+        kind="Étape du Tour de France",
     )
     issue.sections[0] = replace(issue.sections[0], key="agenda", title="Agenda", agenda=True)
     rendered = render_issue(issue, config)
     when = "mercredi 4 novembre 2026, 9h → jeudi 5 novembre 2026, 17h"
     assert when in rendered.html and f"Quand : {when}" in rendered.text
-    assert "Lieu : Maison de la santé, Lyon" in rendered.html
-    assert "En savoir plus" in rendered.html and "Lire la suite" not in rendered.html
+    where = "Étape du Tour de France · Maison de la santé, Lyon"
+    assert where in rendered.html and where in rendered.text
+    assert "Détails et inscription" in rendered.html and "Lire la suite" not in rendered.html
 
 
 def test_article_date_in_french(config: Config) -> None:
