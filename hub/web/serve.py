@@ -10,6 +10,10 @@ from yarl import URL
 
 from hub.errors import UserError
 
+# Connections waiting to be accepted: when registrations open, a crowd arrives at once, and a
+# full queue makes the system drop connection attempts (retried a second later).
+BACKLOG = 2048
+
 
 async def serve_until(
     app: web.Application,
@@ -29,7 +33,7 @@ async def serve_until(
     await runner.setup()
     try:
         try:
-            await web.TCPSite(runner, host, port).start()
+            await web.TCPSite(runner, host, port, backlog=BACKLOG).start()
         except OSError as exc:
             raise UserError(
                 f"impossible d'écouter sur {host}:{port} ({exc.strerror or exc}) : "
