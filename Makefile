@@ -35,3 +35,4 @@ bench: test-setup
 	$(BIN)/python bench/feeds.py
 	$(BIN)/python bench/send.py
 	$(BIN)/python bench/import.py
+	$(BIN)/python bench/registrations.py
