@@ -682,7 +682,7 @@ def _offer_page(
         request,
         "event_offer.html",
         status=status,
-        view=view,
+        view=replace(view, seats=None),  # the seat is theirs: "complet" would only confuse
         registration=registration,
         open_offer=open_offer and not problem,
         deadline=french_datetime(expiry, config.tz) if expiry else "",

@@ -178,3 +178,57 @@ def test_the_events_pages_at_wider_widths(
     check_page(page, artifacts, f"evenements-{width}")
     page.get_by_role("link", name=JN).click()
     check_page(page, artifacts, f"evenement-{width}")
+
+
+@pytest.fixture
+def live_offer(config: Config) -> Iterator[str]:
+    """The app, live, where a seat of a full in-person event has just been offered to Camille;
+    yields the path of the offer's link."""
+    offer: list[str] = []
+
+    async def seed() -> None:
+        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=30)
+        async with await Database.open(config.database_path) as db:
+            events = Events(db, config)
+            event = await events.create(
+                NewEvent(
+                    title="Étape du Tour de France : Nouvelle-Aquitaine",
+                    kind="tour-de-france",
+                    starts_at=start,
+                    ends_at=start + timedelta(hours=7),
+                    venue="Hôtel de Région",
+                    capacity=1,
+                    publish=True,
+                )
+            )
+            answers = {"cpts": "CPTS du Val"}
+            first = Person("premier@cpts-exemple.fr", role="salarie", member=True)
+            camille = Person(EMAIL, "Camille", "Martin", "CPTS du Val", "salarie", True)
+            await events.register(event.slug, first, source="cli", answers=answers)
+            registered = await events.register(event.slug, camille, source="cli", answers=answers)
+            await events.unregister(event.slug, first.email)
+            registration = registered.registration
+            offer.append(
+                notices.signed_path(
+                    config, "offer", registration.subscriber_id, str(registration.id)
+                )
+            )
+
+    with serving(create_app(config), seed) as url:
+        yield url + offer[0]
+
+
+def test_accept_an_offered_seat(
+    page: Any, live_offer: str, config: Config, artifacts: Path
+) -> None:
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live_offer)
+    assert page.locator("h1").inner_text() == "Une place vous est proposée"
+    check_page(page, artifacts, "offre-375")
+    assert registrations(config)[1] == ("Étape du Tour de France : Nouvelle-Aquitaine", "offered")
+    page.get_by_role("button", name="Accepter la place").click()
+    assert page.locator("h1").inner_text() == "Place confirmée"
+    check_page(page, artifacts, "offre-acceptee-375")
+    assert registrations(config)[1] == ("Étape du Tour de France : Nouvelle-Aquitaine", "confirmed")
+    page.get_by_role("link", name="Voir mes inscriptions").click()
+    assert page.locator(".registration-status").all_inner_texts() == ["Inscription confirmée"]
