@@ -41,6 +41,7 @@ from hub.timeutil import to_utc_text
 from hub.tokens import ALL_LISTS, InvalidToken, Token, TokenExpired, TokenSigner
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.pages import render_page
+from hub.web.tasks import BACKGROUND_TASKS
 
 log = logging.getLogger("hub.web.subscriptions")
 
@@ -423,24 +424,37 @@ def _preferences_link(config: Config, subscriber_id: int) -> tuple[str, str]:
 
 
 async def _notify_unsubscribed(
-    config: Config, subscribers: Subscribers, subscriber: Subscriber, lists: Sequence[str]
+    request: web.Request, subscribers: Subscribers, subscriber: Subscriber, lists: Sequence[str]
 ) -> None:
-    """Tell the person, so a forwarded e-mail's link used by someone else can be undone. Not
-    to a suppressed address; a failure is logged, the unsubscription stands."""
+    """Tell the person, so a forwarded e-mail's link used by someone else can be undone; not
+    a suppressed address. Sent after the answer, by the application's `BackgroundTasks`: a
+    relay's delay must not hold a one-click unsubscription. A failure is logged, the
+    unsubscription stands."""
     if not lists or await subscribers.is_suppressed(subscriber.email):
         return
-    try:
-        async with _messenger(config) as messenger:
-            await notices.send_unsubscribed(
-                config,
-                messenger,
-                email=subscriber.email,
-                first_name=subscriber.first_name,
-                lists=lists,
-                subscriber_id=subscriber.id,
-            )
-    except NoticeNotSent as exc:
-        log.error("unsubscription e-mail not sent", extra={"problem": str(exc)})
+    config = request.app[CONFIG_KEY]
+
+    async def send() -> None:
+        try:
+            async with _messenger(config) as messenger:
+                await notices.send_unsubscribed(
+                    config,
+                    messenger,
+                    email=subscriber.email,
+                    first_name=subscriber.first_name,
+                    lists=lists,
+                    subscriber_id=subscriber.id,
+                )
+        except NoticeNotSent as exc:
+            log.error("unsubscription e-mail not sent", extra={"problem": str(exc)})
+        except Exception:
+            log.exception("unsubscription e-mail failed")
+
+    tasks = request.app.get(BACKGROUND_TASKS)
+    if tasks is None:  # an application without `background_tasks`: sent before the answer
+        await send()
+    else:
+        tasks.start(send(), name=f"unsubscribed-notice-{subscriber.id}")
 
 
 # --- Preferences ------------------------------------------------------------------------------
@@ -506,7 +520,7 @@ async def save_preferences(request: web.Request) -> web.Response:
     active = {key for key, status in statuses.items() if status in ACTIVE}
     if form.get("action") == "tout":
         left = await subscribers.unsubscribe(subscriber.id, ALL_LISTS, "web", request.remote)
-        await _notify_unsubscribed(config, subscribers, subscriber, left)
+        await _notify_unsubscribed(request, subscribers, subscriber, left)
         return await _preferences_page(
             request, subscriber, saved="Vous êtes désinscrit(e) de toutes les lettres."
         )
@@ -526,7 +540,7 @@ async def save_preferences(request: web.Request) -> web.Response:
     left = []
     for key in sorted(active - set(chosen)):
         left += await subscribers.unsubscribe(subscriber.id, key, "web", request.remote)
-    await _notify_unsubscribed(config, subscribers, subscriber, left)
+    await _notify_unsubscribed(request, subscribers, subscriber, left)
     return await _preferences_page(
         request, subscriber, saved="Vos choix sont enregistrés.", problems=problems
     )
@@ -571,7 +585,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
     subscribers = Subscribers(request.app[DB_KEY], config)
     left = await subscribers.unsubscribe(subscriber.id, list_key, "web", request.remote)
     log.info("unsubscribed", extra={"lists": ",".join(left) or "-"})
-    await _notify_unsubscribed(config, subscribers, subscriber, left)
+    await _notify_unsubscribed(request, subscribers, subscriber, left)
     lists = _lists_named(config, list_key)
     return _notice(
         request,

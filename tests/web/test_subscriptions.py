@@ -3,7 +3,9 @@ the e-mails they send are read back from the .eml files the outbox writes."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -16,8 +18,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from hub.config import Config
+from hub.config import Config, SmtpConfig
 from hub.db import Database
 from hub.subscribers.service import ROLES, Consent, Person, Subscribers
 from hub.timeutil import to_utc_text
@@ -29,6 +32,7 @@ from hub.web.subscriptions import (
     ROLE_LABELS,
     purge_stale_signups,
 )
+from hub.web.tasks import BACKGROUND_TASKS, background_tasks
 from tests.support.configs import unreachable_smtp_config
 
 LIMIT = 4
@@ -50,13 +54,19 @@ def config_path(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 async def client(config: Config, db: Database) -> AsyncIterator[TestClient]:
     assert config.subscriptions.signups_per_ip_per_hour == LIMIT
-    async with TestClient(TestServer(create_app(config))) as test_client:
+    app = create_app(config, background=[background_tasks])
+    async with TestClient(TestServer(app)) as test_client:
         yield test_client
 
 
 @pytest.fixture
 def service(db: Database, config: Config) -> Subscribers:
     return Subscribers(db, config)
+
+
+async def settled(client: TestClient) -> None:
+    """Wait for the e-mails the pages send after answering."""
+    await client.app[BACKGROUND_TASKS].drain(grace_seconds=60)
 
 
 def outbox(config: Config) -> list[EmailMessage]:
@@ -628,6 +638,7 @@ async def test_one_click_unsubscription_ends_that_list_only(
         "adherents-flash": "confirmed",
     }
     assert (await consents(db))[-1][:3] == ("bimestrielle", "unsubscribe", "web")
+    await settled(client)
     (notice,) = outbox(config)
     assert notice["Subject"] == "Vous êtes désinscrit(e)"
     assert "- La lettre bimestrielle" in text_of(notice)
@@ -636,6 +647,7 @@ async def test_one_click_unsubscription_ends_that_list_only(
 
     again = await client.post(path, data={"List-Unsubscribe": "One-Click"})
     assert again.status == 200
+    await settled(client)
     assert len(outbox(config)) == 1  # nothing left, nothing mailed again
 
 
@@ -651,6 +663,7 @@ async def test_no_unsubscription_notice_to_a_suppressed_address(
     )
     response = await client.post(token_path(config, "unsubscribe", subscriber_id))
     assert response.status == 200
+    await settled(client)
     assert outbox(config) == []
 
 
@@ -700,6 +713,7 @@ async def test_saving_preferences_joins_and_leaves_lists(
         ("bimestrielle", "confirm", "web", text, version, "127.0.0.1"),
         ("adherents-condense", "unsubscribe", "web", "", "", "127.0.0.1"),
     ]
+    await settled(client)
     (notice,) = outbox(config)
     assert "- Le Condensé de la Fédé" in text_of(notice)
 
@@ -711,6 +725,7 @@ async def test_a_non_member_cannot_join_a_reserved_list_through_preferences(
     path = token_path(config, "preferences", subscriber_id)
     await client.post(path, data=[("listes", "bimestrielle"), ("listes", "adherents-flash")])
     assert await service.subscriptions(subscriber_id) == {"bimestrielle": "confirmed"}
+    await settled(client)
     assert outbox(config) == []
 
 
@@ -727,6 +742,7 @@ async def test_unsubscribe_from_everything(
     assert response.status == 200
     assert "Vous êtes désinscrit(e) de toutes les lettres." in await response.text()
     assert set((await service.subscriptions(subscriber_id)).values()) == {"unsubscribed"}
+    await settled(client)
     (notice,) = outbox(config)
     assert "- La lettre bimestrielle" in text_of(notice) and "- Flash FCPTS" in text_of(notice)
 
@@ -748,3 +764,56 @@ async def test_when_the_mail_cannot_leave_the_person_is_told_to_try_again(
     person = await service.find("marie.curie@cpts-exemple.fr")
     assert person is not None
     assert await service.subscriptions(person.id) == {"bimestrielle": "pending"}
+
+
+class HeldRelay:
+    """An SMTP relay (aiosmtpd) that takes each message only once `release` is set."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.received: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        await self.release.wait()
+        assert isinstance(envelope.content, bytes)
+        self.received.append(BytesParser(policy=policy.default).parsebytes(envelope.content))  # type: ignore[arg-type]
+        return "250 2.0.0 Message accepte"
+
+
+async def test_one_click_answers_before_the_notice_leaves_and_stopping_waits_for_it(
+    config_path: Path, config: Config, service: Subscribers
+) -> None:
+    """The relay holds the notice: the unsubscription is answered all the same, and the hub
+    stopping meanwhile waits for the notice to leave instead of dropping it."""
+    relay = HeldRelay()
+    server = await asyncio.get_running_loop().create_server(
+        lambda: SMTP(relay, hostname="relais.test"), "127.0.0.1", 0
+    )
+    port = server.sockets[0].getsockname()[1]
+    smtp = SmtpConfig(host="127.0.0.1", port=port, security="none", timeout_seconds=60)
+    smtp_config = dataclasses.replace(unreachable_smtp_config(config_path), smtp=smtp)
+    subscriber_id = await member(
+        service, "partir@cpts-exemple.fr", ["bimestrielle"], is_member=False
+    )
+    client = TestClient(TestServer(create_app(smtp_config, background=[background_tasks])))
+    await client.start_server()
+    try:
+        response = await asyncio.wait_for(
+            client.post(token_path(config, "unsubscribe", subscriber_id, "bimestrielle")),
+            timeout=60,  # a failure detector: an answer waiting for the relay never comes
+        )
+        assert response.status == 200
+        assert "Vous êtes désinscrit(e)" in await response.text()
+        assert relay.received == []
+        assert await service.subscriptions(subscriber_id) == {"bimestrielle": "unsubscribed"}
+
+        stopping = asyncio.create_task(client.close())
+        relay.release.set()
+        await stopping
+        (notice,) = relay.received
+        assert notice["Subject"] == "Vous êtes désinscrit(e)"
+        assert notice["To"].addresses[0].addr_spec == "partir@cpts-exemple.fr"
+    finally:
+        await client.close()
+        server.close()
+        await server.wait_closed()
