@@ -150,7 +150,12 @@ class Sender:
             )
         batch_id = None
         if isinstance(self.messenger, BatchIdProvider):
-            batch_id = await self.messenger.create_batch_id()
+            try:
+                batch_id = await self.messenger.create_batch_id()
+            except BatchRejected as exc:
+                raise CampaignError(
+                    f"la campagne {campaign_id} n'est pas partie (personne ne l'a reçue) : {exc}"
+                ) from None
         now = datetime.now(UTC)
         async with self.db.transaction() as db:
             current = await get_campaign(self.db, campaign_id)

@@ -12,7 +12,7 @@ from typing import Any
 from hub.campaigns.model import STATUS_LABELS, Campaign, CampaignError
 from hub.config import Config
 from hub.db import Database
-from hub.mail import Content, Messenger, Outcome, Recipient
+from hub.mail import BatchInDoubt, BatchRejected, Content, Messenger, Outcome, Recipient
 from hub.timeutil import DATETIME_EXAMPLE, french_date, french_time, to_utc_text, utcnow
 from newsletters.draft import load_draft
 from newsletters.pipeline import publish_draft
@@ -166,4 +166,12 @@ async def send_test(
     recipients = [
         Recipient(email, unsubscribe_url=signup, preferences_url=signup) for email in emails
     ]
-    return await messenger.send(content, recipients)
+    try:
+        return await messenger.send(content, recipients)
+    except BatchInDoubt as exc:
+        raise CampaignError(
+            f"envoi de test incertain : {exc} ; regardez la boîte de réception avant de refaire "
+            "le test"
+        ) from None
+    except BatchRejected as exc:
+        raise CampaignError(f"envoi de test refusé, rien n'est parti : {exc}") from None

@@ -24,6 +24,7 @@ from hub.config import Config
 from hub.db import Database
 from hub.subscribers.service import Consent, Person, Subscribers
 from tests.campaigns.conftest import BATCH_SIZE
+from tests.support.sendgrid_server import server_process
 
 AUDIENCE = 3000
 KILLS = 22
@@ -44,21 +45,8 @@ def config_path(config_path: Path) -> Path:
 def sendgrid_process(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The local SendGrid server in its own process, recording every accepted recipient."""
     record = tmp_path / "accepted.tsv"
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "tests.support.sendgrid_server", "--port", "0"),
-            *("--record", str(record), "--latency-ms", "15"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    assert server.stdout is not None
-    url = server.stdout.readline().strip()
-    assert url.startswith("http://127.0.0.1:"), url
-    yield url, record
-    server.send_signal(signal.SIGTERM)
-    server.wait(timeout=10)
+    with server_process("--record", str(record), "--latency-ms", "15") as url:
+        yield url, record
 
 
 def accepted(record: Path) -> list[str]:

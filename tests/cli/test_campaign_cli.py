@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 from hub.config import load_config
 from hub.mail.factory import outbox_folder
 from tests.cli.conftest import HubRunner, subscribe
+from tests.support.sendgrid_server import server_process
 
 
 def test_create_prints_the_id_alone_on_its_last_line_and_json_gives_the_record(
@@ -59,15 +61,50 @@ def test_send_counts_asks_then_sends_once_and_reports(
     assert hub("campaign", "failures", campaign_id).stdout.strip() == "Aucun échec."
 
 
-def answering(config_path: Path, answer: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """`hub` with someone typing `answer` at the prompt."""
+def hub_with(
+    config_path: Path, *args: str, answer: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`hub` with someone typing `answer` at the prompt, with `env` added to the environment."""
     return subprocess.run(
         [sys.executable, "-m", "hub", "--config", str(config_path), *args],
         input=answer + "\n",
         capture_output=True,
         text=True,
         timeout=120,
+        env={**os.environ, **(env or {})},
     )
+
+
+def answering(config_path: Path, answer: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return hub_with(config_path, *args, answer=answer)
+
+
+def test_a_provider_refusal_is_a_clear_error_not_a_traceback(
+    hub: HubRunner, draft: Path, config_path: Path
+) -> None:
+    subscribe(config_path, 2)
+    campaign_id = hub("campaign", "create", "--draft", str(draft)).stdout.splitlines()[-1]
+    with server_process("--api-key", "SG.la-bonne-cle") as url:
+        env = {
+            "HUB_MAIL_BACKEND": "sendgrid",
+            "HUB_SENDGRID_API_URL": url,
+            "SENDGRID_API_KEY": "SG.une-cle-revoquee",
+            "HUB_SECRET_KEY": "cle-secrete-des-tests-0123456789-abcdefghijklmnopqrstuv",
+        }
+        sent = hub_with(config_path, "campaign", "send", campaign_id, "--yes", env=env)
+        tested = hub_with(
+            config_path, "campaign", "test", campaign_id, "--to", "equipe@example.org", env=env
+        )
+    for result, start in (
+        (sent, f"Erreur : la campagne {campaign_id} n'est pas partie (personne ne l'a reçue)"),
+        (tested, "Erreur : envoi de test refusé, rien n'est parti"),
+    ):
+        assert result.returncode == 2, result.stderr
+        assert start in result.stderr, result.stderr
+        assert "HTTP 401" in result.stderr and "SENDGRID_API_KEY" in result.stderr
+        assert "Traceback" not in result.stderr and "BatchRejected" not in result.stderr
+    status = json.loads(hub("campaign", "status", campaign_id, "--json").stdout)
+    assert status["status"] == "draft"
 
 
 @pytest.mark.parametrize(("answer", "sent"), [("oui", True), ("O", True), ("non", False)])

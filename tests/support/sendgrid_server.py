@@ -34,10 +34,11 @@ import math
 import re
 import secrets
 import signal
+import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Self
@@ -507,6 +508,26 @@ class SendgridServer:
                 }
             )
         raise web.HTTPNotFound()
+
+
+@contextlib.contextmanager
+def server_process(*options: str) -> Iterator[str]:
+    """The local SendGrid in its own process (for a `hub` run as its own process too), with the
+    command-line `options`; yields its URL, stops it on exit."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.sendgrid_server", "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), url
+        yield url
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
 
 
 async def _serve(args: argparse.Namespace) -> None:
