@@ -18,7 +18,7 @@ SOURCES = ("web", "cli", "discord")
 # Who holds a seat: the confirmed, and those a seat is being held for.
 SEATED = ("confirmed", "offered")
 
-# The e-mails a registration causes (event_messages.kind); reminders are "reminder:<minutes>".
+# The e-mails a registration causes (event_messages.kind), besides scheduled reminders.
 MESSAGE_KINDS = (
     "confirmed",  # registered with a seat (or accepted an offer): invitation METHOD:REQUEST
     "waitlisted",  # on the waiting list, at a position
@@ -28,7 +28,9 @@ MESSAGE_KINDS = (
     "cancelled",  # the person's registration is cancelled: METHOD:CANCEL if they had a seat
     "updated",  # the event's time or place changed: METHOD:REQUEST, same UID, higher SEQUENCE
     "event_cancelled",  # the whole event is cancelled: METHOD:CANCEL
+    "reminder",  # sent now by staff (`hub events remind`), as often as they ask
 )
+# Scheduled reminders are "reminder:<minutes before the start>", at most one each.
 REMINDER_PREFIX = "reminder:"
 
 
