@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -100,3 +101,11 @@ def french_datetime(value: datetime, tz: ZoneInfo) -> str:
     """'1er décembre 2026 à 9h' in `tz`: how staff read an instant."""
     local = value.astimezone(tz)
     return f"{french_date(local.date())} à {french_time(local)}"
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later (earlier if negative), clamped to the month's end
+    (31 March, -1 → 28/29 February)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 + months, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)

@@ -9,6 +9,7 @@ from datetime import datetime
 from hub.config import Config, Edition, Section
 from hub.db import Database
 from hub.errors import UserError
+from hub.timeutil import add_months
 from newsletters import archive, store
 from newsletters.agenda import agenda_entries
 from newsletters.model import Article, Issue, IssueSection
@@ -72,7 +73,7 @@ async def compose_issue(
     last = await archive.last_issue(db, edition_key)
     number = last.number + 1 if last else edition.first_number
     if since is None:
-        since = last.period_end if last else _add_months(now, -edition.period_months)
+        since = last.period_end if last else add_months(now, -edition.period_months)
 
     items = await store.items_published_between(db, since, now)
     used: set[int] = set()
@@ -84,7 +85,7 @@ async def compose_issue(
                 db,
                 config,
                 start=now,
-                end=_add_months(now, edition.period_months),
+                end=add_months(now, edition.period_months),
                 public_only=not edition.members_only,
                 limit=section.max_items,
             )
@@ -119,16 +120,3 @@ async def compose_issue(
         period_end=now,
         sections=sections,
     )
-
-
-def _add_months(moment: datetime, months: int) -> datetime:
-    """The same day `months` later (earlier if negative), clamped to the month's end
-    (31 March, -1 → 28/29 February)."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    for day in (moment.day, 30, 29, 28):
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    raise AssertionError("every month has a 28th day")

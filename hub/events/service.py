@@ -9,7 +9,6 @@ delivers them. Offers and promotions are rows too: they survive a restart.
 
 from __future__ import annotations
 
-import calendar
 import json
 import re
 import sqlite3
@@ -42,7 +41,7 @@ from hub.events.model import (
     Registration,
 )
 from hub.subscribers.service import ROLES, Person, Subscribers, normalise_email
-from hub.timeutil import french_datetime, from_utc_text, optional_utc_text, to_utc_text
+from hub.timeutil import add_months, french_datetime, from_utc_text, optional_utc_text, to_utc_text
 
 # Changing one of these changes the invitation: SEQUENCE goes up, registrants are told.
 _INVITATION_FIELDS = ("starts_at", "ends_at", "mode", "video_url", "venue", "address")
@@ -305,7 +304,7 @@ class Events:
         """Erase the registrations of events that ended more than `purge_after_months` ago,
         keeping anonymous counts; people stored only for them go too."""
         now = now or _now()
-        before = _months_before(now, self.config.events.purge_after_months)
+        before = add_months(now, -self.config.events.purge_after_months)
         events = registrations = people = 0
         async with self.db.transaction():
             for row in await self.db.fetch_all("events_to_purge", {"before": to_utc_text(before)}):
@@ -682,10 +681,3 @@ class Events:
 
     def _uid_domain(self) -> str:
         return urlsplit(self.config.federation.website).hostname or "fcpts.org"
-
-
-def _months_before(moment: datetime, months: int) -> datetime:
-    """The same day `months` earlier (the last day of a shorter month)."""
-    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)

@@ -12,8 +12,9 @@ import pytest
 from hub.config import Config, FeedSource
 from hub.db import Database
 from hub.events.service import Events, NewEvent
+from hub.timeutil import add_months
 from newsletters import archive
-from newsletters.compose import ComposeError, _add_months, compose_issue, html_to_summary
+from newsletters.compose import ComposeError, compose_issue, html_to_summary
 from newsletters.fetch import pull_configured
 from newsletters.markup import markdown_to_html, markdown_to_text
 from newsletters.model import Issue
@@ -74,7 +75,7 @@ async def test_sections_take_each_item_once_in_order(
     issue = await compose_issue(db, config, "bimestrielle", now=NOW)
 
     assert issue.number == config.editions["bimestrielle"].first_number
-    assert issue.period_start == _add_months(NOW, -2)
+    assert issue.period_start == add_months(NOW, -2)
     assert [(s.key, [a.title for a in s.articles]) for s in issue.sections] == [
         ("une", ["Actu récente", "Actu ancienne"]),
         ("plaidoyer", ["Plaidoyer"]),
@@ -278,15 +279,3 @@ def test_summary_of_feed_text_stays_text_in_the_issue() -> None:
         "1986. Une année.",
     ]
     assert "<iframe" not in markdown_to_html(summary)
-
-
-def test_add_months_clamps_to_the_end_of_month() -> None:
-    assert _add_months(datetime(2026, 3, 31, tzinfo=PARIS), -1) == datetime(
-        2026, 2, 28, tzinfo=PARIS
-    )
-    assert _add_months(datetime(2026, 1, 15, tzinfo=PARIS), -2) == datetime(
-        2025, 11, 15, tzinfo=PARIS
-    )
-    assert _add_months(datetime(2026, 12, 31, tzinfo=PARIS), 2) == datetime(
-        2027, 2, 28, tzinfo=PARIS
-    )
