@@ -33,10 +33,10 @@ from hub.errors import UserError
 from hub.events.audience import LABELS as AUDIENCE_LABELS
 from hub.events.audience import Profile, refusal
 from hub.events.ics import calendar_feed
+from hub.events.mailer import local_moment, when
 from hub.events.model import SEATED, Event, NotEligible, Refused, Registration
 from hub.events.service import Events, check_answers
 from hub.subscribers.service import InvalidEmail, Person, Subscriber, Subscribers, normalise_email
-from hub.timeutil import french_date, french_datetime, french_time
 from hub.tokens import InvalidToken, TokenSigner
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.pages import render_page
@@ -97,18 +97,6 @@ class EventView:
     seats: str | None  # None: no limit
 
 
-def when(event: Event, config: Config) -> str:
-    """'Mercredi 4 novembre 2026, de 9h à 17h' or 'Du mercredi 4 novembre 2026 à 9h au…'."""
-    start, end = event.starts_at.astimezone(config.tz), event.ends_at.astimezone(config.tz)
-    first = french_date(start.date(), weekday=True)
-    if start.date() == end.date():
-        text = f"{first}, de {french_time(start)} à {french_time(end)}"
-    else:
-        last = french_date(end.date(), weekday=True)
-        text = f"du {first} à {french_time(start)} au {last} à {french_time(end)}"
-    return _capitalised(text)
-
-
 def seats_left(event: Event, counts: Mapping[str, int]) -> str | None:
     if event.capacity is None:
         return None
@@ -132,7 +120,7 @@ async def _view(events: Events, event: Event, visitor: Visitor) -> EventView:
         event=event,
         url=f"/evenements/{event.slug}{visitor.query}",
         kind=config.event_kind(event.kind).name if event.kind in config.event_kinds else "",
-        when=when(event, config),
+        when=_capitalised(when(event, config.tz)),
         mode=MODE_LABELS[event.mode],
         place=place,
         audience=_capitalised(AUDIENCE_LABELS[event.audience]),
@@ -425,7 +413,7 @@ def _outcome(
             links=links,
         )
     if registration.status == "offered" and registration.offer_expires_at is not None:
-        deadline = french_datetime(registration.offer_expires_at, config.tz)
+        deadline = local_moment(registration.offer_expires_at, config.tz)
         if visitor.person is not None:
             links.insert(
                 0,
@@ -563,7 +551,7 @@ async def _registrations_page(
             else None
         )
         deadline = (
-            french_datetime(registration.offer_expires_at, config.tz)
+            local_moment(registration.offer_expires_at, config.tz)
             if registration.offer_expires_at
             else ""
         )
@@ -685,7 +673,7 @@ def _offer_page(
         view=replace(view, seats=None),  # the seat is theirs: "complet" would only confuse
         registration=registration,
         open_offer=open_offer and not problem,
-        deadline=french_datetime(expiry, config.tz) if expiry else "",
+        deadline=local_moment(expiry, config.tz) if expiry else "",
         cancelled=event.status == "cancelled",
         problem=problem,
         action=request.path,

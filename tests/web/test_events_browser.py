@@ -5,9 +5,14 @@ a members-only event reached from there, and a cancellation. Screenshots go to t
 
 from __future__ import annotations
 
+import asyncio
+import re
 import sqlite3
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +21,9 @@ import pytest
 from hub import notices
 from hub.config import Config
 from hub.db import Database
+from hub.events.mailer import deliver_pending
 from hub.events.service import Events, NewEvent
+from hub.mail.factory import make_messenger, outbox_folder
 from hub.subscribers.service import Person, Subscribers
 from hub.web.app import create_app
 from tests.web import test_subscription_browser as subscription_browser
@@ -85,14 +92,31 @@ def registrations(config: Config) -> list[tuple[str, str]]:
         ).fetchall()
 
 
-def registrations_link(config: Config, live_server: str) -> str:
-    """The "mes inscriptions" link as the e-mails carry it, opened on the live server."""
-    with sqlite3.connect(config.database_path) as conn:
-        (subscriber,) = conn.execute(
-            "SELECT id FROM subscribers WHERE email = ?", (EMAIL,)
-        ).fetchone()
-    link = notices.signed_link(config, "registrations", subscriber)
-    return live_server + link.removeprefix(config.web.base_url.rstrip("/"))
+def mailed_registrations_link(config: Config, live_server: str, title: str) -> str:
+    """Deliver the queued event e-mails to the outbox, as `hub run` does, and take the "mes
+    inscriptions" link from the confirmation of `title`, opened on the live server."""
+
+    async def deliver() -> None:
+        async with await Database.open(config.database_path) as db:
+            messenger = make_messenger(config)
+            try:
+                await deliver_pending(db, config, messenger)
+            finally:
+                await messenger.close()
+
+    # In a thread of its own: sync Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, deliver()).result(timeout=60)
+    for eml in sorted(outbox_folder(config).rglob("*.eml")):
+        message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+        if title in str(message["Subject"]) and str(message["To"]).endswith(f"<{EMAIL}>"):
+            text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+            found = re.search(
+                rf"{re.escape(config.web.base_url)}(/evenements/mes-inscriptions/\S+)", text
+            )
+            assert found, text
+            return live_server + found[1]
+    raise AssertionError(f"no e-mail about {title!r} to {EMAIL} in the outbox")
 
 
 def test_register_then_see_and_cancel_from_mes_inscriptions(
@@ -136,7 +160,7 @@ def test_register_then_see_and_cancel_from_mes_inscriptions(
     assert registrations(config) == [(JN, "confirmed")]
 
     # The link of the e-mail: her registrations, and the members-only events she may join.
-    page.goto(registrations_link(config, live_events))
+    page.goto(mailed_registrations_link(config, live_events, JN))
     assert page.locator("h1").inner_text() == "Mes inscriptions"
     assert JN in page.locator("main").inner_text()
     page.get_by_role("link", name="Voir les événements auxquels je peux m'inscrire").click()
