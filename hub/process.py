@@ -1,5 +1,5 @@
-"""`hub run`: the one long-running process — web app, feeds, campaign sends, and later the
-Discord bots."""
+"""`hub run`: the one long-running process — web app, feeds, campaign sends, the events' e-mails
+and offers, and later the Discord bots."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from aiohttp import web
 
 from hub.campaigns.runner import campaigns_background
 from hub.config import Config
+from hub.events.background import events_background
 from hub.mail.factory import make_messenger
 from hub.scheduler import PeriodicJob, periodic
 from hub.web import CONFIG_KEY, DB_KEY
@@ -36,7 +37,11 @@ def build_app(config: Config) -> web.Application:
     jobs = [PeriodicJob("feeds", config.feeds.pull_every_minutes * 60, pull_configured_feeds)]
     return create_app(
         config,
-        background=[periodic(jobs), campaigns_background(DB_KEY, make_messenger, config)],
+        background=[
+            periodic(jobs),
+            campaigns_background(DB_KEY, make_messenger, config),
+            events_background(DB_KEY, make_messenger, config),
+        ],
     )
 
 
