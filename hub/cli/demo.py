@@ -1,5 +1,6 @@
-"""`hub demo`: the whole newsletter pipeline on the shipped sample feed, for a newcomer: four
-issues rendered and archived, demo subscribers, and the bimonthly issue sent through the outbox.
+"""`hub demo`: the whole pipeline on the shipped sample feed, for a newcomer: the federation's
+events with demo registrations, four issues rendered and archived (their agenda from those
+events), demo subscribers, and the bimonthly issue sent through the outbox.
 
 It works in a sandbox of its own (`<data_dir>/demo`, recreated at each run), so it never
 touches the real archive or uses up the real editions' numbers.
@@ -16,6 +17,7 @@ import click
 from hub.campaigns.sender import Sender
 from hub.campaigns.service import create_campaign, get_campaign
 from hub.cli import HubCommand, HubContext, pass_hub, print_json, run_async
+from hub.cli.demo_events import create_demo_events
 from hub.config import SAMPLE_FEED, Config, FeedSource
 from hub.db import Database
 from hub.mail.factory import make_messenger, outbox_folder
@@ -76,14 +78,15 @@ async def demo_command(hub: HubContext, as_json: bool) -> None:
     config = demo_config(hub.config)
     shutil.rmtree(config.data_dir, ignore_errors=True)
     results = []
+    people = demo_people()
     async with await Database.open(config.database_path) as db:
+        agenda = await create_demo_events(db, config, people, datetime.now(config.tz).date())
         report = await pull_configured(db, config)
         for edition in config.editions:
             _, draft = await draft_next_issue(db, config, edition, since=DEMO_SINCE)
             results.append((await publish_draft(db, config, draft), draft))
         subscribers = Subscribers(db, config)
         consent = Consent("cli", "Abonné de démonstration", config.subscriptions.consent_version)
-        people = demo_people()
         await subscribers.subscribe_many(people, ["bimestrielle"], consent, confirmed=True)
         members = [p for p in people if p.member]
         member_lists = [key for key, item in config.lists.items() if item.members_only]
@@ -105,6 +108,10 @@ async def demo_command(hub: HubContext, as_json: bool) -> None:
                 "data_dir": str(config.data_dir),
                 "issues": [p.to_json() for p, _ in results],
                 "subscribers": len(people),
+                "events": {
+                    "created": agenda.created,
+                    "registrations": dict(agenda.registrations),
+                },
                 "campaign": {**campaign.to_json(), "progress": progress.to_json()},
                 "outbox": str(folder),
                 "files_written": written,
@@ -117,6 +124,16 @@ async def demo_command(hub: HubContext, as_json: bool) -> None:
         issue = published.issue
         click.echo(f"{config.editions[issue.edition].name} n°{issue.number} : {published.files[0]}")
         click.echo(f"    brouillon modifiable : {draft}")
+    click.echo("")
+    click.echo(f"Événements créés : {len(agenda.created)}")
+    for title in agenda.created:
+        click.echo(f"    {title}")
+    counts = agenda.registrations
+    click.echo(
+        f"Inscriptions de démonstration : {counts['confirmed']} confirmées, "
+        f"{counts['waitlisted']} en liste d'attente, {counts['refused']} refusées, par exemple :"
+    )
+    click.echo(f"    {agenda.refusal}")
     click.echo("")
     click.echo(f"Abonnés de démonstration : {len(people)} (dont {len(members)} adhérents)")
     click.echo(

@@ -99,7 +99,17 @@ def test_demo_renders_the_four_editions_and_sends_one_in_its_sandbox(
         assert html.is_file() and html.stat().st_size > 5_000
         assert text.is_file() and meta.is_file()
     bimestrielle = json.loads(Path(issues[0]["files"][2]).read_text(encoding="utf-8"))
-    assert any(s["title"] == "Agenda" for s in bimestrielle["sections"])
+    (agenda,) = [s for s in bimestrielle["sections"] if s["title"] == "Agenda"]
+    # The federation's 2026 meetings and upcoming ones; the public one is in the public issue.
+    events = demo["events"]
+    assert "Journées Nationales des CPTS 2026" in events["created"]
+    assert len(events["created"]) == 6
+    assert [item["title"] for item in agenda["items"]] == [
+        "Webinaire des partenaires : les Observatoires régionaux de santé"
+    ]
+    registrations = events["registrations"]
+    assert registrations["waitlisted"] == 3 and registrations["refused"] == 3
+    assert registrations["confirmed"] > 20
     # The bimonthly issue went to every demo subscriber, one message each, in the outbox.
     campaign = demo["campaign"]
     assert campaign["status"] == "sent" and campaign["edition"] == "bimestrielle"
