@@ -58,13 +58,22 @@ def _echo_campaign(campaign: Campaign, config: Config) -> None:
         click.echo(f"  Partie le {french_datetime(campaign.started_at, config.tz)}")
     if campaign.finished_at:
         click.echo(f"  Terminée le {french_datetime(campaign.finished_at, config.tz)}")
-    if campaign.status == "sending" and not owner_alive(
+    if _interrupted(campaign):
+        _echo_interrupted(campaign)
+
+
+def _interrupted(campaign: Campaign) -> bool:
+    """Sending, but nobody sends it: its process stopped (crash, or its lease ran out)."""
+    return campaign.status == "sending" and not owner_alive(
         campaign.owner, campaign.lease_until, datetime.now(UTC)
-    ):
-        click.echo(
-            f"  L'envoi est interrompu (processus arrêté) : « hub campaign resume {campaign.id} » "
-            "le reprend, ou « hub run » au démarrage"
-        )
+    )
+
+
+def _echo_interrupted(campaign: Campaign) -> None:
+    click.echo(
+        f"  L'envoi est interrompu (processus arrêté) : « hub campaign resume {campaign.id} » "
+        "le reprend, ou « hub run » au démarrage"
+    )
 
 
 def _echo_progress(campaign_id: int, progress: Progress) -> None:
@@ -308,17 +317,19 @@ async def status_command(hub: HubContext, campaign_id: int, as_json: bool) -> No
             print_json({**campaign.to_json(), "progress": progress.to_json()})
             return
         _echo_campaign(campaign, config)
-        if campaign.status == "sending" and sys.stderr.isatty():
+        if campaign.status == "sending" and not _interrupted(campaign) and sys.stderr.isatty():
             with click.progressbar(
                 length=max(progress.audience, 1), label="Envoi", file=sys.stderr
             ) as bar:
                 bar.update(progress.done)
-                while campaign.status == "sending":
+                while campaign.status == "sending" and not _interrupted(campaign):
                     await asyncio.sleep(STATUS_POLL_SECONDS)
                     latest = await read_progress(db, campaign_id)
                     bar.update(latest.done - progress.done)
                     progress = latest
                     campaign = await get_campaign(db, campaign_id)
+            if _interrupted(campaign):  # its process stopped while we watched
+                _echo_interrupted(campaign)
         if campaign.started_at:
             _echo_progress(campaign_id, progress)
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from hub.config import load_config
 from hub.mail.factory import outbox_folder
+from hub.timeutil import to_utc_text
 from tests.cli.conftest import HubRunner, subscribe
 from tests.support.sendgrid_server import server_process
 
@@ -61,12 +64,15 @@ def test_send_counts_asks_then_sends_once_and_reports(
     assert hub("campaign", "failures", campaign_id).stdout.strip() == "Aucun échec."
 
 
+HUB = (sys.executable, "-m", "hub")
+
+
 def hub_with(
     config_path: Path, *args: str, answer: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`hub` with someone typing `answer` at the prompt, with `env` added to the environment."""
     return subprocess.run(
-        [sys.executable, "-m", "hub", "--config", str(config_path), *args],
+        [*HUB, "--config", str(config_path), *args],
         input=answer + "\n",
         capture_output=True,
         text=True,
@@ -143,6 +149,39 @@ def test_next_steps_and_in_doubt_batches_name_the_campaign(
     shown = hub("campaign", "status", campaign_id)
     assert f"hub campaign retry {campaign_id} --in-doubt" in shown.stderr
     assert "retry ID" not in shown.stderr
+
+
+def test_status_does_not_watch_a_send_nobody_makes_any_more(
+    hub: HubRunner, draft: Path, config_path: Path
+) -> None:
+    subscribe(config_path, 2)
+    campaign_id = hub("campaign", "create", "--draft", str(draft)).stdout.splitlines()[-1]
+    assert hub("campaign", "send", campaign_id, "--yes").returncode == 0
+    # Sending from another server, whose lease ran out a minute ago: it stopped.
+    database = load_config(config_path, env={}).database_path
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "UPDATE campaigns SET status = 'sending', owner = 'autre-serveur:42:abcd1234', "
+            "lease_until = ?",
+            (to_utc_text(datetime.now(UTC) - timedelta(minutes=1)),),
+        )
+    watcher, terminal = pty.openpty()  # a person watching: the progress bar would follow
+    try:
+        shown = subprocess.run(
+            [*HUB, "--config", str(config_path), "campaign", "status", campaign_id],
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(terminal)
+        os.close(watcher)
+    assert shown.returncode == 0
+    assert f"L'envoi est interrompu (processus arrêté) : « hub campaign resume {campaign_id} »" in (
+        shown.stdout
+    )
 
 
 def test_test_send_marks_the_subject_and_counts_nothing(
