@@ -93,10 +93,13 @@ class PurgeReport:
     people: int  # people erased because the hub held nothing else about them
 
 
-def slugify(text: str) -> str:
-    """'Journées Nationales 2026' → 'journees-nationales-2026'."""
+def slugify(text: str, max_length: int = 60) -> str:
+    """'Journées Nationales 2026' → 'journees-nationales-2026' (cut between words)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-") or "evenement"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[: max_length + 1].rsplit("-", 1)[0][:max_length]
+    return slug or "evenement"
 
 
 def _now() -> datetime:

@@ -71,6 +71,9 @@ async def test_slugs_are_readable_and_unique(make_event: MakeEvent) -> None:
     assert first.slug.startswith("reunion-flash-le-segur-du-numerique-")
     assert second.slug == f"{first.slug}-2"
     assert slugify("Rendez-vous de la com' : « vidéo » !") == "rendez-vous-de-la-com-video"
+    long = "Webinaire des partenaires : les Observatoires régionaux de santé 2026-12-13"
+    assert slugify(long) == "webinaire-des-partenaires-les-observatoires-regionaux-de"
+    assert slugify("«»") == "evenement"
 
 
 @pytest.mark.parametrize(
