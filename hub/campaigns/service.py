@@ -150,7 +150,11 @@ async def campaign_failures(db: Database, campaign_id: int) -> list[dict[str, An
 async def send_test(
     db: Database, config: Config, messenger: Messenger, campaign_id: int, emails: list[str]
 ) -> list[Outcome]:
-    """Send the campaign as it stands to a few addresses, subject marked, counted nowhere."""
+    """Send the campaign as it stands to a few addresses, subject marked, counted nowhere.
+
+    No List-Unsubscribe headers: the staff's addresses are on no list, and a mailbox's
+    "unsubscribe" button must not post to a page that cannot unsubscribe them. The links in
+    the body lead to the sign-up page."""
     row = await db.fetch_one("campaign_content", {"id": campaign_id})
     if row is None:
         await get_campaign(db, campaign_id)  # raises the French "no such campaign"
@@ -161,6 +165,7 @@ async def send_test(
         text=row["text"],
         category=row["edition"],
         campaign_id=campaign_id,
+        list_unsubscribe=False,
     )
     signup = f"{config.web.base_url.rstrip('/')}/abonnement"
     recipients = [

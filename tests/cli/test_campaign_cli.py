@@ -194,6 +194,7 @@ def test_test_send_marks_the_subject_and_counts_nothing(
     assert "Test envoyé à equipe@fcpts.example.org" in result.stdout
     files = list((outbox_folder(load_config(config_path, env={})) / campaign_id).glob("*.eml"))
     assert len(files) == 1 and b"Subject: [TEST] " in files[0].read_bytes()
+    assert b"List-Unsubscribe" not in files[0].read_bytes()  # no list to leave: a team address
     stats = json.loads(hub("campaign", "stats", campaign_id, "--json").stdout)
     assert stats["audience"] == 0 and stats["accepted"] == 0
 
