@@ -272,6 +272,14 @@ def _print_person(config: Config, data: dict[str, Any]) -> None:
         )
         if consent["consent_text"]:
             click.echo(f"      « {consent['consent_text']} »")
+    click.echo(f"Changements d'adhésion ({len(data['membership_changes'])}) :")
+    for change in data["membership_changes"]:
+        what = "adhésion accordée" if change["member"] else "adhésion retirée"
+        note = f" : « {change['note']} »" if change["note"] else ""
+        click.echo(
+            f"  {when(config, change['recorded_at'])} — {what} par "
+            f"{SOURCE_LABELS.get(change['source'], change['source'])}{note}"
+        )
     click.echo(f"Envois reçus ({len(data['sends'])}) :")
     for send in data["sends"]:
         click.echo(
@@ -462,6 +470,47 @@ async def add_command(
     for outcome in outcomes:
         click.echo(f"{list_name(config, outcome.list)} : {OUTCOME_LABELS[outcome.status]}")
     click.echo(str(stored.id))
+
+
+@subscribers_group.command("set")
+@click.argument("email")
+@click.option(
+    "--member/--not-member",
+    "member",
+    default=None,
+    help="Déclare la personne adhérente, ou retire son adhésion (elle quitte alors les listes "
+    "réservées aux adhérents).",
+)
+@click.option(
+    "--note",
+    default="",
+    help="Pourquoi (gardé avec le changement), ex. « non-renouvellement 2027 ».",
+)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@pass_hub
+@run_async
+async def set_command(
+    hub: HubContext, email: str, member: bool | None, note: str, as_json: bool
+) -> None:
+    """Change l'adhésion d'une personne (EMAIL) ; le changement est enregistré avec sa note."""
+    if member is None:
+        raise UserError("indiquez --member (adhérente) ou --not-member (adhésion retirée)")
+    config = hub.config
+    async with hub.database() as db:
+        change = await Subscribers(db, config).set_member(email, member, "cli", note.strip())
+    if change is None:
+        raise UserError(f"aucun abonné avec l'adresse {email.strip()}")
+    if as_json:
+        print_json(dataclasses.asdict(change))
+        return
+    state = "adhérent(e)" if member else "non adhérent(e)"
+    if not change.changed:
+        click.echo(f"{email.strip()} est déjà {state} : rien à changer.")
+        return
+    click.echo(f"{email.strip()} est désormais {state}.")
+    if change.left:
+        names = ", ".join(list_name(config, key) for key in change.left)
+        click.echo(f"Désinscrit(e) des listes réservées aux adhérents : {names}")
 
 
 def setup(cli: click.Group) -> None:

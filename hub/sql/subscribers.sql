@@ -32,6 +32,17 @@ SET first_name = p.value ->> 1, last_name = p.value ->> 2, organisation = p.valu
 FROM json_each(:people) AS p
 WHERE subscribers.id = p.value ->> 0;
 
+-- name: subscriber_set_member
+UPDATE subscribers SET member = :member, updated_at = :now WHERE id = :id;
+
+-- name: membership_change_insert
+INSERT INTO membership_changes (subscriber_id, member, source, note, recorded_at)
+VALUES (:id, :member, :source, :note, :now);
+
+-- name: subscriber_membership_changes
+SELECT member, source, note, recorded_at FROM membership_changes
+WHERE subscriber_id = :id ORDER BY id;
+
 -- name: subscriber_delete
 DELETE FROM subscribers WHERE id = :id;
 

@@ -52,6 +52,8 @@ _SUPPRESSED_STATUS = {
 }
 
 
+# Recorded with the unsubscriptions a withdrawn membership causes.
+MEMBERSHIP_WITHDRAWN = "Adhésion retirée : fin des listes réservées aux adhérents"
 SUPPRESSION_KEY = "suppression"  # the purpose of the key of the suppression hashes
 # The databases whose suppression key this process has checked, with the key checked.
 _CHECKED_KEYS: weakref.WeakKeyDictionary[Database, bytes] = weakref.WeakKeyDictionary()
@@ -217,6 +219,14 @@ class Erasure:
 
 
 @dataclass(frozen=True)
+class MembershipChange:
+    """What `Subscribers.set_member` did."""
+
+    changed: bool  # False: the person already had that membership
+    left: list[str]  # members-only lists left with a withdrawn membership
+
+
+@dataclass(frozen=True)
 class Purged:
     """What `Subscribers.purge_stale_pending` deleted."""
 
@@ -281,7 +291,8 @@ def merge_person(stored: Subscriber | None, given: Person) -> tuple[Person, bool
 
     Given non-empty fields replace stored ones, empty ones keep them; a role other than
     "autre" replaces the stored one; membership is only ever granted here, never withdrawn
-    (an import or a form that leaves it out must not silently downgrade a member).
+    (an import or a form that leaves it out must not silently downgrade a member; staff
+    withdraw it with `Subscribers.set_member`).
     """
     if stored is None:
         return given, True
@@ -620,6 +631,43 @@ class Subscribers:
             )
         return Purged(subscriptions=len(rows), people=len(people))
 
+    async def set_member(
+        self, email: str, member: bool, source: str, note: str = ""
+    ) -> MembershipChange | None:
+        """Grant or withdraw membership, recorded with who did it and why; None if the address
+        is unknown. A withdrawn membership ends the person's members-only subscriptions: they
+        are for members."""
+        email = normalise_email(email)
+        now = utcnow()
+        async with self.db.transaction():
+            row = await self.db.fetch_one("subscriber_by_email", {"email": email})
+            if row is None:
+                return None
+            if bool(row["member"]) == member:
+                return MembershipChange(changed=False, left=[])
+            person = {"id": row["id"], "member": int(member), "now": now}
+            await self.db.execute("subscriber_set_member", person)
+            await self.db.execute(
+                "membership_change_insert", person | {"source": source, "note": note}
+            )
+            left: list[str] = []
+            reserved = [key for key, item in self.config.lists.items() if item.members_only]
+            for key in [] if member else reserved:
+                moved = await self.db.fetch_all(
+                    "subscription_move",
+                    {
+                        "id": row["id"],
+                        "list": key,
+                        "from": json.dumps(list(ACTIVE)),
+                        "status": "unsubscribed",
+                        "now": now,
+                    },
+                )
+                left += [r["list"] for r in moved]
+            withdrawal = Consent(source=source, text=MEMBERSHIP_WITHDRAWN, version="")
+            await self._record_consents([row["id"]], left, ["unsubscribe"], withdrawal, now)
+        return MembershipChange(changed=True, left=left)
+
     async def subscriptions(self, subscriber_id: int) -> dict[str, str]:
         rows = await self.db.fetch_all("subscription_of", {"id": subscriber_id})
         return {row["list"]: row["status"] for row in rows}
@@ -676,6 +724,10 @@ class Subscribers:
             "person": person,
             "subscriptions": _rows(await self.db.fetch_all("subscription_of", params)),
             "consents": _rows(await self.db.fetch_all("subscriber_consents", params)),
+            "membership_changes": [
+                {**row, "member": bool(row["member"])}
+                for row in _rows(await self.db.fetch_all("subscriber_membership_changes", params))
+            ],
             "sends": _rows(await self.db.fetch_all("subscriber_sends", params)),
             "delivery_events": _rows(await self.db.fetch_all("subscriber_delivery_events", params)),
             "suppressed": suppression is not None,

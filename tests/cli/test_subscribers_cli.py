@@ -146,10 +146,22 @@ def test_show_unsubscribe_and_forget(hub: HubRunner) -> None:
     assert "Flash FCPTS (adherents-flash) : confirmée" in readable.stdout
     assert "Adresse non bloquée." in readable.stdout
 
+    withdrawn = hub("subscribers", "set", "zoe@exemple.fr", "--not-member", "--note", "fin 2026")
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert "zoe@exemple.fr est désormais non adhérent(e)." in withdrawn.stdout
+    assert "réservées aux adhérents : Flash FCPTS (adherents-flash)" in withdrawn.stdout
+    shown = hub("subscribers", "show", "zoe@exemple.fr")
+    assert "adhésion retirée par équipe (ligne de commande) : « fin 2026 »" in shown.stdout
+    assert "Flash FCPTS (adherents-flash) : désinscrite" in shown.stdout
+    granted = hub("subscribers", "set", "zoe@exemple.fr", "--member")
+    assert granted.returncode == 0 and "désormais adhérent(e)" in granted.stdout
+    neither = hub("subscribers", "set", "zoe@exemple.fr")
+    assert neither.returncode == 2 and "--not-member" in neither.stderr
+
     one = hub("subscribers", "unsubscribe", "zoe@exemple.fr", "--list", "bimestrielle")
     assert one.returncode == 0 and "La lettre bimestrielle" in one.stdout
     rest = hub("subscribers", "unsubscribe", "zoe@exemple.fr")
-    assert rest.returncode == 0 and "Flash FCPTS" in rest.stdout
+    assert rest.returncode == 0 and "n'était inscrit(e) à aucune" in rest.stdout
     unknown = hub("subscribers", "unsubscribe", "inconnu@exemple.fr")
     assert unknown.returncode == 2 and "aucun abonné" in unknown.stderr
 

@@ -17,10 +17,12 @@ from hub.keys import KeyChanged, derived_key
 from hub.mail import Content, Recipient
 from hub.mail.factory import make_messenger, outbox_folder
 from hub.subscribers.service import (
+    MEMBERSHIP_WITHDRAWN,
     Consent,
     Erasure,
     InvalidEmail,
     ListOutcome,
+    MembershipChange,
     Person,
     Purged,
     Subscribers,
@@ -604,6 +606,46 @@ async def test_stale_pending_sign_ups_are_purged_with_whom_nothing_else_keeps(
     assert recent is not None
     assert await service.subscriptions(recent.id) == {"bimestrielle": "pending"}
     assert await service.purge_stale_pending() == Purged(subscriptions=0, people=0)
+
+
+async def test_membership_is_withdrawn_with_its_reserved_lists_and_recorded(
+    service: Subscribers, db: Database
+) -> None:
+    lists = ["bimestrielle", "adherents-flash", "adherents-condense"]
+    await service.subscribe(Person("ancien@exemple.fr", member=True), lists, STAFF, confirmed=True)
+
+    change = await service.set_member("Ancien@exemple.fr", False, "cli", "non-renouvellement")
+
+    assert change == MembershipChange(changed=True, left=["adherents-flash", "adherents-condense"])
+    person = await service.find("ancien@exemple.fr")
+    assert person is not None and person.member is False
+    assert await service.subscriptions(person.id) == {
+        "bimestrielle": "confirmed",
+        "adherents-flash": "unsubscribed",
+        "adherents-condense": "unsubscribed",
+    }
+    shown = await service.show("ancien@exemple.fr")
+    assert shown is not None
+    assert [
+        (c["list"], c["action"], c["source"], c["consent_text"]) for c in shown["consents"][-2:]
+    ] == [
+        ("adherents-flash", "unsubscribe", "cli", MEMBERSHIP_WITHDRAWN),
+        ("adherents-condense", "unsubscribe", "cli", MEMBERSHIP_WITHDRAWN),
+    ]
+    assert [(m["member"], m["source"], m["note"]) for m in shown["membership_changes"]] == [
+        (False, "cli", "non-renouvellement")
+    ]
+    # Again: nothing to change, nothing recorded; granting it back is recorded, lists stay left.
+    assert await service.set_member("ancien@exemple.fr", False, "cli") == MembershipChange(
+        changed=False, left=[]
+    )
+    assert await service.set_member("ancien@exemple.fr", True, "cli") == MembershipChange(
+        changed=True, left=[]
+    )
+    shown = await service.show("ancien@exemple.fr")
+    assert shown is not None and len(shown["membership_changes"]) == 2
+    assert (await service.subscriptions(person.id))["adherents-flash"] == "unsubscribed"
+    assert await service.set_member("inconnu@exemple.fr", True, "cli") is None
 
 
 async def test_export(service: Subscribers) -> None:
