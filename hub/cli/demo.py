@@ -20,7 +20,9 @@ from hub.cli import HubCommand, HubContext, pass_hub, print_json, run_async
 from hub.cli.demo_events import create_demo_events
 from hub.config import SAMPLE_FEED, Config, FeedSource
 from hub.db import Database
+from hub.events.mailer import deliver_pending
 from hub.mail.factory import make_messenger, outbox_folder
+from hub.mail.outbox import TRANSACTIONAL_FOLDER
 from hub.subscribers.service import Consent, Person, Subscribers
 from newsletters.fetch import pull_configured
 from newsletters.pipeline import draft_next_issue, publish_draft
@@ -96,6 +98,7 @@ async def demo_command(hub: HubContext, as_json: bool) -> None:
         messenger = make_messenger(config)
         try:
             progress = await Sender(db, config, messenger).start(campaign.id)
+            event_mail = await deliver_pending(db, config, messenger)
         finally:
             await messenger.close()
         campaign = await get_campaign(db, campaign.id)
@@ -111,6 +114,8 @@ async def demo_command(hub: HubContext, as_json: bool) -> None:
                 "events": {
                     "created": agenda.created,
                     "registrations": dict(agenda.registrations),
+                    "emails_sent": event_mail.sent,
+                    "outbox": str(outbox_folder(config) / TRANSACTIONAL_FOLDER),
                 },
                 "campaign": {**campaign.to_json(), "progress": progress.to_json()},
                 "outbox": str(folder),
@@ -134,6 +139,10 @@ async def demo_command(hub: HubContext, as_json: bool) -> None:
         f"{counts['waitlisted']} en liste d'attente, {counts['refused']} refusées, par exemple :"
     )
     click.echo(f"    {agenda.refusal}")
+    click.echo(
+        f"E-mails d'inscription (avec l'invitation .ics) : {event_mail.sent}, dans "
+        f"{outbox_folder(config) / TRANSACTIONAL_FOLDER}"
+    )
     click.echo("")
     click.echo(f"Abonnés de démonstration : {len(people)} (dont {len(members)} adhérents)")
     click.echo(

@@ -110,6 +110,17 @@ def test_demo_renders_the_four_editions_and_sends_one_in_its_sandbox(
     registrations = events["registrations"]
     assert registrations["waitlisted"] == 3 and registrations["refused"] == 3
     assert registrations["confirmed"] > 20
+    # Each registration's e-mail is in the outbox, a confirmation with its invitation.
+    mails = sorted(Path(events["outbox"]).glob("*.eml"))
+    assert len(mails) == events["emails_sent"] == sum(registrations.values()) - 3
+    invitations = [
+        message
+        for message in (
+            email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in mails
+        )
+        if any(part.get_content_type() == "text/calendar" for part in message.walk())
+    ]
+    assert len(invitations) == registrations["confirmed"]
     # The bimonthly issue went to every demo subscriber, one message each, in the outbox.
     campaign = demo["campaign"]
     assert campaign["status"] == "sent" and campaign["edition"] == "bimestrielle"
