@@ -32,6 +32,7 @@ from hub.config import Config, Question
 from hub.errors import UserError
 from hub.events.audience import LABELS as AUDIENCE_LABELS
 from hub.events.audience import Profile, refusal
+from hub.events.background import EVENT_MAIL_WAKEUP
 from hub.events.ics import calendar_feed
 from hub.events.mailer import local_moment, when
 from hub.events.model import SEATED, Event, NotEligible, Refused, Registration
@@ -193,7 +194,11 @@ def _registrations_path(config: Config, person: Subscriber) -> str:
 
 
 def _wake_mailer(request: web.Request) -> None:
-    """Registrations and cancellations owe an e-mail now: the mailer is told not to wait."""
+    """Registrations, cancellations and accepted offers owe an e-mail now: the events' work
+    of `hub run` is told not to wait for its next check (an app without it has no mailer)."""
+    wakeup = request.app.get(EVENT_MAIL_WAKEUP)
+    if wakeup is not None:
+        wakeup.set()
 
 
 # --- The agenda -------------------------------------------------------------------------------

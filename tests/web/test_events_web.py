@@ -4,6 +4,7 @@ forged or altered, and the video link that no page may show."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -11,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from icalendar import Calendar
 
 from hub.config import Config
 from hub.db import Database
+from hub.events.background import EVENT_MAIL_WAKEUP
 from hub.events.model import Event, EventChanges
 from hub.events.service import Events
 from hub.subscribers.service import Person, Subscriber, Subscribers
@@ -599,3 +602,50 @@ async def test_the_calendar_feed_holds_the_published_public_events_only(
     assert str(entries[online.title]["location"]) == "En ligne"
     html = await (await client.get("/evenements/")).text()
     assert 'href="/evenements.ics"' in html
+
+
+# The e-mails leave at once
+
+
+async def test_registering_cancelling_and_accepting_wake_the_mail_delivery(
+    config: Config, db: Database, events: Events, make_event: MakeEvent
+) -> None:
+    """The events' work of `hub run` installs EVENT_MAIL_WAKEUP; here a bare one stands in."""
+    wakeup = asyncio.Event()
+
+    async def install(app: web.Application) -> AsyncIterator[None]:
+        app[EVENT_MAIL_WAKEUP] = wakeup
+        yield
+
+    event = await public_event(make_event, capacity=1)
+    me = await person(db, config, "salarie", True)
+    async with TestClient(TestServer(create_app(config, background=[install]))) as client:
+        refused = await client.post(f"/evenements/{event.slug}", data=form(prenom=""))
+        assert refused.status == 400 and not wakeup.is_set()  # nothing to tell anyone
+
+        data = form() | journees()
+        assert (await client.post(f"/evenements/{event.slug}", data=data)).status == 200
+        assert wakeup.is_set()
+        wakeup.clear()
+        waiting = await client.post(f"/evenements/{event.slug}?cle={key(config, me)}", data=data)
+        assert "liste d'attente" in main_text(await waiting.text()) and wakeup.is_set()
+
+        wakeup.clear()
+        assert (await client.post(f"/evenements/{event.slug}", data=data)).status == 200
+        assert not wakeup.is_set()  # registered already: no new e-mail
+
+        first = await Subscribers(db, config).find(ANONYMOUS)
+        assert first is not None
+        ((_, seat),) = await events.registrations_of(first.id)
+        cancel = f"/evenements/mes-inscriptions/{key(config, first)}"
+        assert (await client.post(cancel, data={"inscription": str(seat.id)})).status == 200
+        assert wakeup.is_set()
+
+        wakeup.clear()
+        ((_, offer),) = await events.registrations_of(me.id)
+        assert offer.status == "offered"
+        accept = f"/evenements/offre/{key(config, me, 'offer', str(offer.id))}"
+        assert (await client.get(accept)).status == 200
+        assert not wakeup.is_set()  # opening the link changes nothing
+        assert (await client.post(accept)).status == 200
+        assert wakeup.is_set()
