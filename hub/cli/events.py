@@ -17,21 +17,27 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from hub.cli import HubContext, HubGroup, confirm, french_number, pass_hub, print_json, run_async
 from hub.cli.subscribers import ROLE_LABELS
 from hub.config import AUDIENCES, EVENT_MODES, WAITLIST_POLICIES, Config
 from hub.errors import UserError
 from hub.events.audience import LABELS as AUDIENCE_LABELS
+from hub.events.mailer import deliver_pending
 from hub.events.model import REGISTRATION_STATUSES, SEATED, Event, EventChanges, Refused
-from hub.events.service import Events, NewEvent, _months_before
+from hub.events.reminders import queue_reminder_now
+from hub.events.service import Events, NewEvent
 from hub.mail import Messenger
 from hub.mail.factory import make_messenger
 from hub.subscribers.importer import parse_role
 from hub.subscribers.service import Person
-from hub.timeutil import DATETIME_EXAMPLE, french_datetime, from_utc_text, parse_local_datetime
+from hub.timeutil import (
+    DATETIME_EXAMPLE,
+    add_months,
+    french_datetime,
+    from_utc_text,
+    parse_local_datetime,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -78,23 +84,29 @@ async def _mailing(hub: HubContext) -> AsyncIterator[tuple[Events, Messenger]]:
         await messenger.close()
 
 
-async def _deliver(events: Events, messenger: Messenger, *, err: bool = False) -> int:
+async def _deliver(events: Events, messenger: Messenger, *, err: bool = False) -> None:
     """Send the e-mails waiting (those this command caused, and any left behind) and say how
-    many left (on stderr with `err`, when stdout is JSON); the ones that could not go stay
-    queued for `hub run`."""
-    from hub.events.mailer import deliver_pending
-
+    many left (on stderr with `err`, when stdout is JSON)."""
     report = await deliver_pending(events.db, events.config, messenger)
-    sent = getattr(report, "sent", report)
-    failed = getattr(report, "failed", 0)
-    click.echo(f"E-mails envoyés : {french_number(sent)}", err=err)
-    if failed:
+    click.echo(f"E-mails envoyés : {french_number(report.sent)}", err=err)
+    if report.skipped:
         click.echo(
-            f"{french_number(failed)} e-mail(s) non parti(s) : « hub run » réessaiera ; "
-            "voyez les journaux pour le motif.",
+            f"{french_number(report.skipped)} e-mail(s) devenu(s) sans objet, non envoyé(s) "
+            "(inscription changée depuis, événement passé…).",
+            err=err,
+        )
+    if report.failed:
+        click.echo(
+            f"{french_number(report.failed)} e-mail(s) refusé(s) par le service d'envoi ; "
+            "le motif est dans les journaux.",
             err=True,
         )
-    return sent
+    if report.in_doubt:
+        click.echo(
+            f"{french_number(report.in_doubt)} e-mail(s) peut-être reçu(s) (réponse du service "
+            "d'envoi perdue) : ils ne seront pas renvoyés.",
+            err=True,
+        )
 
 
 def _when(config: Config, text: str | None, option: str) -> datetime | None:
@@ -764,6 +776,11 @@ def _write_csv(file: Any, headers: list[str], table: list[list[Any]]) -> None:
 
 
 def _write_xlsx(path: Path, title: str, headers: list[str], table: list[list[Any]]) -> None:
+    # Imported here: openpyxl takes a third of a second to load, which every `hub` command
+    # would pay otherwise.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -844,6 +861,31 @@ async def registrations_command(
     click.echo(str(out))
 
 
+@events_group.command("remind")
+@click.argument("event_ref", metavar="EVENT")
+@click.option("--yes", is_flag=True, help="Envoyer sans demander de confirmation.")
+@pass_hub
+@run_async
+async def remind_command(hub: HubContext, event_ref: str, yes: bool) -> None:
+    """Envoie tout de suite un rappel à chaque inscrit confirmé (avec le lien de la visio pour
+    un événement en ligne), en plus des rappels programmés."""
+    config = hub.config
+    async with _mailing(hub) as (events, messenger):
+        event = await events.get(event_ref)
+        seated = (await events.counts(event)).get("confirmed", 0)
+        if not seated:
+            click.echo(f"Personne n'a de place confirmée à « {event.title} » : aucun rappel.")
+            return
+        if not yes:
+            confirm(
+                f"Envoyer maintenant un rappel de « {event.title} » "
+                f"({_local(config, event.starts_at)}) à {french_number(seated)} personne(s) ?"
+            )
+        queued = await queue_reminder_now(events.db, event.id)
+        click.echo(f"Rappel de « {event.title} » : {french_number(queued)} destinataire(s).")
+        await _deliver(events, messenger)
+
+
 @events_group.command("purge")
 @click.option("--dry-run", is_flag=True, help="Montrer ce qui serait effacé, sans rien effacer.")
 @click.option("--yes", is_flag=True, help="Effacer sans demander de confirmation.")
@@ -856,7 +898,7 @@ async def purge_command(hub: HubContext, dry_run: bool, yes: bool) -> None:
     config = hub.config
     months = config.events.purge_after_months
     now = datetime.now(UTC)
-    cutoff = _months_before(now, months)
+    cutoff = add_months(now, -months)
     async with _service(hub) as events:
         due = [e for e in await events.list() if e.purged_at is None and e.ends_at < cutoff]
         if not due:
