@@ -73,9 +73,9 @@ def body(message: EmailMessage, subtype: str) -> str:
     return part.get_content().replace("\r\n", "\n")
 
 
-def calendar_of(message: EmailMessage) -> tuple[str, Calendar] | None:
-    """The invitation a message carries: the method of its inline text/calendar part and the
-    calendar parsed back (the attached invitation.ics must be the same); None without one."""
+def ics_of(message: EmailMessage) -> tuple[str, str] | None:
+    """The invitation a message carries: the method of its inline text/calendar part and its
+    text (the attached invitation.ics must be the same); None without one."""
     inline = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     attached = [p for p in message.walk() if p.get_filename() == "invitation.ics"]
     if not inline:
@@ -86,10 +86,20 @@ def calendar_of(message: EmailMessage) -> tuple[str, Calendar] | None:
     ics = part.get_content()
     # The same invitation, whatever the line endings each transfer encoding gives back.
     assert attachment.get_content().decode("utf-8").splitlines() == ics.splitlines()
+    method = part.get_param("method")
+    assert isinstance(method, str)
+    return method, ics
+
+
+def calendar_of(message: EmailMessage) -> tuple[str, Calendar] | None:
+    """The invitation a message carries, parsed back with icalendar; None without one."""
+    found = ics_of(message)
+    if found is None:
+        return None
+    method, ics = found
     calendar = Calendar.from_ical(ics)
     assert isinstance(calendar, Calendar)
-    method = part.get_param("method")
-    assert isinstance(method, str) and calendar["METHOD"] == method
+    assert calendar["METHOD"] == method
     return method, calendar
 
 
