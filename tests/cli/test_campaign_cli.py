@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import pty
@@ -33,6 +35,16 @@ def test_create_prints_the_id_alone_on_its_last_line_and_json_gives_the_record(
     assert [(c["id"], c["status"], c["list"]) for c in listed] == [(1, "draft", "bimestrielle")]
 
 
+def message_ids(folder: Path) -> dict[str, str]:
+    """File -> Message-ID of what the outbox holds: a message sent again replaces its file
+    (named after the send log row) under a new Message-ID."""
+    return {
+        path.name: message["Message-ID"]
+        for path in folder.glob("*.eml")
+        for message in [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)]
+    }
+
+
 def test_send_counts_asks_then_sends_once_and_reports(
     hub: HubRunner, draft: Path, config_path: Path
 ) -> None:
@@ -51,11 +63,12 @@ def test_send_counts_asks_then_sends_once_and_reports(
     sent = hub("campaign", "send", campaign_id, "--yes")
     assert sent.returncode == 0, sent.stderr
     assert "acceptés : 4" in sent.stdout and "envoyée" in sent.stdout
-    assert len(list(folder.glob("*.eml"))) == len(addresses)
+    first = message_ids(folder)
+    assert len(first) == len(addresses)
 
     again = hub("campaign", "send", campaign_id, "--yes")
     assert again.returncode == 2 and "Erreur : la campagne 1 est envoyée" in again.stderr
-    assert len(list(folder.glob("*.eml"))) == len(addresses)
+    assert message_ids(folder) == first  # a resend would rewrite the files with new ids
 
     stats = json.loads(hub("campaign", "stats", campaign_id, "--json").stdout)
     assert (stats["audience"], stats["accepted"], stats["failed"]) == (4, 4, 0)
