@@ -4,7 +4,9 @@ The audience is frozen into the send log when the send starts, cut into batches.
 written before its provider call (`submitting`, its recipients `submitted`) and after it
 (`submitted` with each recipient `accepted` or `failed`, or the whole batch `failed`). A process
 killed at any instant therefore leaves at most the batches it had in flight `submitting`: those
-alone are in doubt, reported by number and size, and resent only when staff ask for it.
+alone are in doubt, reported by number and size, and resent only when staff ask for it. A call
+whose answer was lost (`BatchInDoubt`) leaves its batch so too, with the reason; one stopped
+before anything left (`CancelledBeforeSending`, a shutdown) goes back to pending.
 
 One process at a time sends a campaign: it owns it (`owner`, host:pid:nonce) under a lease it
 renews. Another process takes over only when the owner is gone: its lease has expired, or, on
