@@ -174,7 +174,7 @@ def _event_options(func: F) -> F:
         click.option(
             "--mode",
             type=click.Choice(EVENT_MODES),
-            help="online ou in-person (par défaut : type).",
+            help="online ou in-person (à la création, par défaut : celui du type).",
         ),
         click.option("--venue", help="Lieu (présentiel), ex. « Palais des congrès de Bordeaux »."),
         click.option("--address", help="Adresse du lieu (présentiel)."),
@@ -185,14 +185,14 @@ def _event_options(func: F) -> F:
         click.option(
             "--audience",
             type=click.Choice(AUDIENCES),
-            help="Qui peut s'inscrire (par défaut : celui du type) : "
+            help="Qui peut s'inscrire (à la création, par défaut : celui du type) : "
             + " ; ".join(f"{k} = {v}" for k, v in AUDIENCE_LABELS.items())
             + ".",
         ),
         click.option(
             "--capacity",
             type=click.IntRange(min=0),
-            help="Nombre de places (0 : sans limite ; par défaut : celui du type).",
+            help="Nombre de places (0 : sans limite ; à la création, par défaut : celui du type).",
         ),
         click.option(
             "--waitlist",
@@ -203,13 +203,15 @@ def _event_options(func: F) -> F:
         click.option(
             "--offer-hours",
             type=click.IntRange(min=1),
-            help="Durée d'une offre de place, en heures (par défaut : celle du type).",
+            help="Durée d'une offre de place, en heures (à la création : celle du type).",
         ),
         click.option("--opens", help=f"Ouverture des inscriptions ({DATE_HELP})."),
         click.option(
             "--closes", help=f"Clôture des inscriptions (par défaut : le début ; {DATE_HELP})."
         ),
-        click.option("--description", help="Description (par défaut : celle du type)."),
+        click.option(
+            "--description", help="Description (à la création, par défaut : celle du type)."
+        ),
     ]
     for option in reversed(options):
         func = option(func)

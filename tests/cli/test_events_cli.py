@@ -523,22 +523,9 @@ def test_remind_sends_now_to_confirmed_registrants(run: HubRunner, config_path: 
     outbox = config_path.parent / "var" / "outbox" / "transactionnel"
     subjects = [message_from_bytes(path.read_bytes())["Subject"] for path in outbox.glob("*.eml")]
     assert sum("Rappel" in str(make_header(decode_header(s))) for s in subjects) == 2
-    draft = last_line(
-        run(
-            "events",
-            "create",
-            "--title",
-            "Brouillon",
-            "--kind",
-            "rdv-cpts",
-            "--start",
-            START,
-            "--end",
-            END,
-        )
-    )
-    not_yet = run("events", "remind", draft, "--yes")
-    assert not_yet.returncode in (0, 2) and "Traceback" not in not_yet.stderr
+    run("events", "cancel", slug, "--yes")
+    cancelled = run("events", "remind", slug, "--yes")
+    assert cancelled.returncode == 2 and "annulé : aucun rappel envoyé" in cancelled.stderr
 
 
 # Exports
@@ -589,7 +576,9 @@ def _jn(run: HubRunner) -> str:
     return slug
 
 
-def test_registrations_csv_has_answers_positions_and_paris_times(run: HubRunner) -> None:
+def test_registrations_csv_has_answers_positions_and_paris_times(
+    run: HubRunner, tmp_path: Path
+) -> None:
     slug = _jn(run)
     result = run("events", "registrations", slug)
     header = result.stdout.splitlines()[0].split(",")
@@ -628,6 +617,11 @@ def test_registrations_csv_has_answers_positions_and_paris_times(run: HubRunner)
     cancelled = registrations_csv(run, slug, "--status", "cancelled")
     assert [r["E-mail"] for r in cancelled] == ["cyd@exemple.fr"]
     assert len(registrations_csv(run, slug, "--status", "all")) == 3
+
+    out = tmp_path / "inscrits.csv"
+    written = run("events", "registrations", slug, "--out", str(out))
+    assert written.returncode == 0 and last_line(written) == str(out)
+    assert out.read_text(encoding="utf-8-sig") == result.stdout  # with a BOM, for Excel
 
 
 def test_registrations_xlsx_reads_back(run: HubRunner, tmp_path: Path) -> None:
