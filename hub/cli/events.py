@@ -120,8 +120,8 @@ def _local(config: Config, value: datetime | None) -> str:
 def _seats(event: Event, counts: dict[str, int]) -> str:
     taken = sum(counts.get(s, 0) for s in SEATED)
     if event.capacity is None:
-        return f"{french_number(taken)} inscrit(s), sans limite"
-    return f"{french_number(taken)}/{french_number(event.capacity)} places"
+        return f"{french_number(taken)} (sans limite)"
+    return f"{french_number(taken)}/{french_number(event.capacity)}"
 
 
 def _waitlist_label(event: Event) -> str:
@@ -134,7 +134,7 @@ def _waitlist_label(event: Event) -> str:
 
 def _place(event: Event) -> str:
     if event.online:
-        return "en ligne" + (f" ({event.video_url})" if event.video_url else " (lien à donner)")
+        return event.video_url or "lien de la visio à donner (--video-url)"
     return ", ".join(p for p in (event.venue, event.address) if p)
 
 
@@ -148,7 +148,7 @@ def _echo_event(config: Config, event: Event, counts: dict[str, int]) -> None:
     click.echo(f"  {MODE_LABELS[event.mode].capitalize()} : {_place(event)}")
     click.echo(f"  Public : {AUDIENCE_LABELS[event.audience]}")
     click.echo(
-        f"  Places : {_seats(event, counts)} ; "
+        f"  Places prises : {_seats(event, counts)} ; "
         f"liste d'attente : {french_number(counts.get('waitlisted', 0))} — {_waitlist_label(event)}"
     )
 
@@ -470,7 +470,8 @@ async def list_command(hub: HubContext, show_all: bool, as_json: bool) -> None:
         click.echo(
             f"{event.id:>4}  {_local(config, event.starts_at)} — « {event.title} » "
             f"({kind.name if kind else event.kind}) — {AUDIENCE_LABELS[event.audience]} — "
-            f"{_seats(event, counts)}, {french_number(counts.get('waitlisted', 0))} en attente — "
+            f"places {_seats(event, counts)}, "
+            f"{french_number(counts.get('waitlisted', 0))} en attente — "
             f"{EVENT_STATUS_LABELS[event.status]} — {event.slug}"
         )
 

@@ -219,7 +219,7 @@ def test_list_shows_upcoming_events_with_their_seats(run: HubRunner) -> None:
     assert listed.returncode == 0, listed.stderr
     (line,) = listed.stdout.strip().splitlines()
     assert "Réunion flash : le numérique" in line and "(Réunion flash)" in line
-    assert "ouvert à tous" in line and "1/1 places, 1 en attente" in line
+    assert "ouvert à tous" in line and "places 1/1, 1 en attente" in line
     assert "publié" in line and line.endswith(slug)
     assert "à 9h" in line
 
@@ -472,7 +472,7 @@ def test_edit_tells_seated_registrants_of_a_new_time(run: HubRunner, config_path
     assert "E-mails envoyés : 1" in moved.stdout
     bigger = run("events", "edit", slug, "--capacity", "2", "--title", "Réunion flash (bis)")
     assert "changement d'horaire" not in bigger.stdout.lower()
-    assert "Place donnée à b@exemple.fr" in bigger.stdout and "2/2 places" in bigger.stdout
+    assert "Place donnée à b@exemple.fr" in bigger.stdout and "Places prises : 2/2" in bigger.stdout
     assert query(config_path, "SELECT kind FROM event_messages ORDER BY id") == [
         ("confirmed",),
         ("waitlisted",),
