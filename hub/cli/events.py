@@ -33,7 +33,6 @@ from hub.subscribers.importer import parse_role
 from hub.subscribers.service import Person
 from hub.timeutil import (
     DATETIME_EXAMPLE,
-    add_months,
     french_datetime,
     from_utc_text,
     parse_local_datetime,
@@ -901,9 +900,8 @@ async def purge_command(hub: HubContext, dry_run: bool, yes: bool) -> None:
     config = hub.config
     months = config.events.purge_after_months
     now = datetime.now(UTC)
-    cutoff = add_months(now, -months)
     async with _service(hub) as events:
-        due = [e for e in await events.list() if e.purged_at is None and e.ends_at < cutoff]
+        due = await events.purgeable(now=now)
         if not due:
             click.echo(f"Aucun événement terminé depuis plus de {months} mois à effacer.")
             return

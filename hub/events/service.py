@@ -303,15 +303,20 @@ class Events:
         rows = await self.db.fetch_all("event_counts", {"event_id": event.id})
         return {row["status"]: row["n"] for row in rows}
 
+    async def purgeable(self, *, now: datetime | None = None) -> list[Event]:
+        """The events whose registrations `purge` erases: ended more than `purge_after_months`
+        ago, not yet purged."""
+        before = add_months(now or _now(), -self.config.events.purge_after_months)
+        rows = await self.db.fetch_all("events_to_purge", {"before": to_utc_text(before)})
+        return [Event.from_row(row) for row in rows]
+
     async def purge(self, *, now: datetime | None = None) -> PurgeReport:
-        """Erase the registrations of events that ended more than `purge_after_months` ago,
-        keeping anonymous counts; people stored only for them go too."""
+        """Erase the registrations of the `purgeable` events, keeping anonymous counts; people
+        stored only for them go too."""
         now = now or _now()
-        before = add_months(now, -self.config.events.purge_after_months)
         events = registrations = people = 0
         async with self.db.transaction():
-            for row in await self.db.fetch_all("events_to_purge", {"before": to_utc_text(before)}):
-                event = Event.from_row(row)
+            for event in await self.purgeable(now=now):
                 counts = await self.counts(event)
                 deleted = await self.db.fetch_all("event_purge_registrations", {"id": event.id})
                 await self.db.execute(
