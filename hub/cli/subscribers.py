@@ -16,24 +16,21 @@ from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
 from hub.config import Config
 from hub.errors import UserError
 from hub.subscribers.importer import ImportReport, import_csv, parse_role
+from hub.subscribers.labels import (
+    ACTION_LABELS,
+    EVENT_LABELS,
+    ROLE_LABELS,
+    SEND_STATUS_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    SUPPRESSION_LABELS,
+    event_detail,
+    label,
+)
 from hub.subscribers.service import STATUSES, Person, Subscribers, staff_consent
-from hub.timeutil import french_date, french_time, from_utc_text
+from hub.timeutil import french_datetime, from_utc_text
 from hub.tokens import ALL_LISTS
 
-ROLE_LABELS = {
-    "salarie": "salarié(e)",
-    "elu": "élu(e)",
-    "coordinateur": "coordinateur / coordinatrice",
-    "partenaire": "partenaire",
-    "autre": "autre",
-}
-STATUS_LABELS = {
-    "pending": "en attente de confirmation",
-    "confirmed": "confirmée",
-    "unsubscribed": "désinscrite",
-    "bounced": "adresse en échec (rebond)",
-    "complained": "signalée comme spam",
-}
 OUTCOME_LABELS = {
     "pending": "inscrit(e), en attente de confirmation",
     "confirmed": "inscrit(e)",
@@ -43,18 +40,6 @@ OUTCOME_LABELS = {
     "suppressed": "adresse bloquée (rebond, plainte ou effacement) : non inscrit(e)",
     "members_only": "liste réservée aux adhérents : non inscrit(e) (ajoutez --member si la "
     "personne est adhérente)",
-}
-ACTION_LABELS = {
-    "subscribe": "inscription",
-    "confirm": "confirmation",
-    "unsubscribe": "désinscription",
-}
-SOURCE_LABELS = {
-    "web": "site web",
-    "import": "import",
-    "cli": "équipe (ligne de commande)",
-    "discord": "Discord",
-    "email": "e-mail",
 }
 EXPORT_FIELDS = (
     "email",
@@ -73,10 +58,7 @@ PROGRESS_MIN_LINES = 5000
 def when(config: Config, text: str | None) -> str:
     """A stored UTC time as staff read it: « 1er décembre 2026 à 9h30 » (Paris time)."""
     value = from_utc_text(text)
-    if value is None:
-        return "—"
-    local = value.astimezone(config.tz)
-    return f"{french_date(local.date())} à {french_time(local)}"
+    return french_datetime(value, config.tz) if value else "—"
 
 
 def local_time(config: Config, text: str | None) -> str:
@@ -243,7 +225,7 @@ def _print_person(config: Config, data: dict[str, Any]) -> None:
     name = " ".join(p for p in (person["first_name"], person["last_name"]) if p) or "(sans nom)"
     details = [
         person["organisation"] or "organisation inconnue",
-        ROLE_LABELS.get(person["role"], person["role"]),
+        label(ROLE_LABELS, person["role"]),
         "adhérent(e)" if person["member"] else "non adhérent(e)",
     ]
     click.echo(f"{name} <{person['email']}> — {', '.join(details)}")
@@ -256,9 +238,8 @@ def _print_person(config: Config, data: dict[str, Any]) -> None:
         confirmed = (
             f", confirmée le {when(config, sub['confirmed_at'])}" if sub["confirmed_at"] else ""
         )
-        status = STATUS_LABELS.get(sub["status"], sub["status"])
         click.echo(
-            f"  {list_name(config, sub['list'])} : {status}"
+            f"  {list_name(config, sub['list'])} : {label(STATUS_LABELS, sub['status'])}"
             f" (depuis le {when(config, sub['created_at'])}{confirmed})"
         )
     click.echo(f"Consentements ({len(data['consents'])}) :")
@@ -266,9 +247,9 @@ def _print_person(config: Config, data: dict[str, Any]) -> None:
         ip = f", IP {consent['ip']}" if consent["ip"] else ""
         version = f", version {consent['consent_version']}" if consent["consent_version"] else ""
         click.echo(
-            f"  {when(config, consent['recorded_at'])} — {consent['list']} — "
-            f"{ACTION_LABELS.get(consent['action'], consent['action'])} par "
-            f"{SOURCE_LABELS.get(consent['source'], consent['source'])}{version}{ip}"
+            f"  {when(config, consent['recorded_at'])} — {list_name(config, consent['list'])} — "
+            f"{label(ACTION_LABELS, consent['action'])} par "
+            f"{label(SOURCE_LABELS, consent['source'])}{version}{ip}"
         )
         if consent["consent_text"]:
             click.echo(f"      « {consent['consent_text']} »")
@@ -278,26 +259,28 @@ def _print_person(config: Config, data: dict[str, Any]) -> None:
         note = f" : « {change['note']} »" if change["note"] else ""
         click.echo(
             f"  {when(config, change['recorded_at'])} — {what} par "
-            f"{SOURCE_LABELS.get(change['source'], change['source'])}{note}"
+            f"{label(SOURCE_LABELS, change['source'])}{note}"
         )
-    click.echo(f"Envois reçus ({len(data['sends'])}) :")
+    click.echo(f"Envois de lettres ({len(data['sends'])}) :")
     for send in data["sends"]:
         click.echo(
-            f"  « {send['subject'] or '?'} » (campagne {send['campaign_id']}) : {send['status']}, "
-            f"le {when(config, send['updated_at'])}"
+            f"  « {send['subject'] or '?'} » (campagne {send['campaign_id']}) : "
+            f"{label(SEND_STATUS_LABELS, send['status'])}, le {when(config, send['updated_at'])}"
         )
     click.echo(f"Événements de distribution ({len(data['delivery_events'])}) :")
     for event in data["delivery_events"]:
-        detail = f" — {event['detail']}" if event["detail"] else ""
+        detail = event_detail(event["event"], event["detail"])
+        detail = f" — {detail}" if detail else ""
         click.echo(
-            f"  {when(config, event['occurred_at'])} : {event['event']} "
-            f"(campagne {event['campaign_id']}){detail}"
+            f"  {when(config, event['occurred_at'])} : {label(EVENT_LABELS, event['event'])} "
+            f"(campagne {event['campaign_id'] or '?'}){detail}"
         )
     suppression = data["suppression"]
     if suppression:
         click.echo(
             f"Adresse bloquée depuis le {when(config, suppression['created_at'])} "
-            f"(motif : {suppression['reason']}) : aucun envoi ne lui parvient."
+            f"(motif : {label(SUPPRESSION_LABELS, suppression['reason'])}) : aucun envoi ne lui "
+            "parvient."
         )
     else:
         click.echo("Adresse non bloquée.")

@@ -63,6 +63,7 @@ _MEMBER_VALUES = {
     **dict.fromkeys(("non", "false", "0", "no", "faux", ""), False),
 }
 _DELIMITERS = (",", ";", "\t")
+REPORT_COLUMNS = ("ligne", "motif")  # before the row's own columns in the report
 _EMPTY = "une ligne d'en-tête (email,first_name,…) puis une ligne par personne"
 assert set(_ROLE_SPELLINGS.values()) == set(ROLES)
 
@@ -348,11 +349,12 @@ def _count(
 def _write_report(
     path: Path, header: list[str], problems: _Problems, delimiter: str, bom: bool
 ) -> None:
-    """The refused and skipped rows: line, reason, then the row as it was in the file."""
+    """The refused and skipped rows: line and reason (`ligne`, `motif`), then the row as it was
+    in the file (importing the report again ignores these two columns)."""
     try:
         with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as file:
             writer = csv.writer(file, delimiter=delimiter)
-            writer.writerow(["line", "reason", *header])
+            writer.writerow([*REPORT_COLUMNS, *header])
             for line, reason, row in sorted(problems, key=lambda p: p[0]):
                 writer.writerow([line, reason, *row])
     except OSError as exc:

@@ -27,6 +27,7 @@ from hub.db import Database
 from hub.mail import Messenger
 from hub.mail.factory import make_messenger
 from hub.notices import NoticeNotSent, SignupAnswer, confirm_ttl_seconds
+from hub.subscribers.labels import NOT_SUBSCRIBED, STATUS_LABELS, label
 from hub.subscribers.service import (
     ACTIVE,
     Consent,
@@ -50,20 +51,13 @@ routes = web.RouteTableDef()
 NOTICE_COOLDOWN = timedelta(minutes=10)  # between two sign-up e-mails to one address
 HONEYPOT = "site_web"  # hidden by CSS: a person leaves it empty, a robot fills it in
 MAX_LENGTH = 100
-ROLE_LABELS = {
+# The form's wording of each role, a choice to make (the short names: hub.subscribers.labels).
+ROLE_CHOICES = {
     "coordinateur": "Coordinateur ou coordinatrice de CPTS",
     "salarie": "Salarié(e) d'une CPTS",
     "elu": "Élu(e) d'une CPTS (bureau, conseil d'administration)",
     "partenaire": "Partenaire (ARS, Assurance maladie, institution…)",
     "autre": "Autre",
-}
-STATUS_LABELS = {
-    None: "non inscrit(e)",
-    "pending": "en attente de confirmation",
-    "confirmed": "inscrit(e)",
-    "unsubscribed": "désinscrit(e)",
-    "bounced": "adresse en erreur, plus aucun envoi",
-    "complained": "signalée comme indésirable, plus aucun envoi",
 }
 PREFERENCES_LABEL = "Choisir les lettres que je reçois"
 _FIELDS = ("email", "prenom", "nom", "organisation", "role", "listes", "consentement")
@@ -111,6 +105,11 @@ def _invalid_link(request: web.Request) -> web.Response:
         ],
         links=[("/abonnement", "S'abonner aux newsletters")],
     )
+
+
+def _preferences_link(config: Config, subscriber_id: int) -> tuple[str, str]:
+    """The way back every page after a change offers: the person's preferences."""
+    return notices.signed_path(config, "preferences", subscriber_id), PREFERENCES_LABEL
 
 
 @asynccontextmanager
@@ -170,7 +169,7 @@ def _form_page(
         # Each error of the summary links to its field (the group's first box for the lists).
         anchors={field: field for field in _FIELDS}
         | {"listes": f"liste-{next(iter(config.lists))}"},
-        roles=[(key, ROLE_LABELS[key]) for key in ROLE_LABELS],
+        roles=[(key, ROLE_CHOICES[key]) for key in ROLE_CHOICES],
         lists=list(lists.items()),
         any_reserved=any(item.members_only for item in lists.values()),
         consent_text=config.subscriptions.consent_text,
@@ -204,10 +203,10 @@ def _read_form(
             errors["email"] = f"{exc}. Vérifiez-la, par exemple prenom.nom@cpts-exemple.fr"
     if not values["prenom"]:
         errors["prenom"] = "indiquez votre prénom"
-    for field, label in (("prenom", "le prénom"), ("nom", "le nom"), ("organisation", "ce champ")):
+    for field, what in (("prenom", "le prénom"), ("nom", "le nom"), ("organisation", "ce champ")):
         if len(values[field]) > MAX_LENGTH:
-            errors[field] = f"{label} est trop long : {MAX_LENGTH} caractères au plus"
-    if values["role"] and values["role"] not in ROLE_LABELS:
+            errors[field] = f"{what} est trop long : {MAX_LENGTH} caractères au plus"
+    if values["role"] and values["role"] not in ROLE_CHOICES:
         errors["role"] = "choisissez votre fonction dans la liste proposée"
     if not values["listes"]:
         errors["listes"] = "cochez au moins une lettre"
@@ -394,12 +393,7 @@ async def confirm(request: web.Request) -> web.Response:
     await subscribers.confirm(subscriber.id, lists, _consent(config, request), requested_by=made_at)
     statuses = await subscribers.subscriptions(subscriber.id)
     confirmed = [item for key, item in config.lists.items() if statuses.get(key) == "confirmed"]
-    links = [
-        (
-            notices.signed_path(config, "preferences", subscriber.id),
-            "Choisir les lettres que je reçois",
-        )
-    ]
+    links = [_preferences_link(config, subscriber.id)]
     if not confirmed:
         return _notice(
             request,
@@ -417,10 +411,6 @@ async def confirm(request: web.Request) -> web.Response:
         paragraphs=["Chaque e-mail contient un lien pour vous désinscrire en un clic."],
         links=links,
     )
-
-
-def _preferences_link(config: Config, subscriber_id: int) -> tuple[str, str]:
-    return notices.signed_path(config, "preferences", subscriber_id), PREFERENCES_LABEL
 
 
 async def _notify_unsubscribed(
@@ -476,7 +466,8 @@ async def _preferences_page(
         active = status in ACTIVE
         # Reserved lists stay open to members; anyone may still leave one they are on.
         disabled = item.members_only and not subscriber.member and not active
-        choices.append((key, item, STATUS_LABELS[status], active, disabled))
+        status_label = NOT_SUBSCRIBED if status is None else label(STATUS_LABELS, status)
+        choices.append((key, item, status_label, active, disabled))
     if await subscribers.is_suppressed(subscriber.email):
         problems = [
             *problems,
@@ -594,10 +585,5 @@ async def unsubscribe(request: web.Request) -> web.Response:
         + ("la lettre suivante :" if len(lists) == 1 else "les lettres suivantes :"),
         lists=lists,
         paragraphs=["Vous pouvez revenir à tout moment depuis la page de vos préférences."],
-        links=[
-            (
-                notices.signed_path(config, "preferences", subscriber.id),
-                "Choisir les lettres que je reçois",
-            )
-        ],
+        links=[_preferences_link(config, subscriber.id)],
     )

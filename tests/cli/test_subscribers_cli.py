@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -10,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from hub.config import load_config
+from hub.db import Database
+from hub.delivery import record_events
+from hub.subscribers.service import Subscribers
 from tests.cli.conftest import HubRunner
 
 
@@ -143,7 +148,7 @@ def test_show_unsubscribe_and_forget(hub: HubRunner) -> None:
     assert all(re.fullmatch(r"cli-\d{4}-\d\d-\d\d", c["consent_version"]) for c in data["consents"])
 
     readable = hub("subscribers", "show", "zoe@exemple.fr")
-    assert "Flash FCPTS (adherents-flash) : confirmée" in readable.stdout
+    assert "Flash FCPTS (adherents-flash) : inscrit(e)" in readable.stdout
     assert "Adresse non bloquée." in readable.stdout
 
     withdrawn = hub("subscribers", "set", "zoe@exemple.fr", "--not-member", "--note", "fin 2026")
@@ -152,7 +157,7 @@ def test_show_unsubscribe_and_forget(hub: HubRunner) -> None:
     assert "réservées aux adhérents : Flash FCPTS (adherents-flash)" in withdrawn.stdout
     shown = hub("subscribers", "show", "zoe@exemple.fr")
     assert "adhésion retirée par équipe (ligne de commande) : « fin 2026 »" in shown.stdout
-    assert "Flash FCPTS (adherents-flash) : désinscrite" in shown.stdout
+    assert "Flash FCPTS (adherents-flash) : désinscrit(e)" in shown.stdout
     granted = hub("subscribers", "set", "zoe@exemple.fr", "--member")
     assert granted.returncode == 0 and "désormais adhérent(e)" in granted.stdout
     neither = hub("subscribers", "set", "zoe@exemple.fr")
@@ -192,3 +197,61 @@ def test_a_changed_secret_key_stops_the_command_in_french(
     assert refused.returncode == 2
     assert "Remettez la valeur d'origine de HUB_SECRET_KEY" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def add_history(config_path: Path, email: str) -> None:
+    """A newsletter sent to `email`, a provider's bounce about it, and the suppression."""
+    config = load_config(config_path, env={})
+    now = "2026-12-01T08:00:00+00:00"
+
+    async def run() -> None:
+        async with await Database.open(config.database_path) as db:
+            service = Subscribers(db, config)
+            person = await service.find(email)
+            assert person is not None
+            async with db.transaction():
+                await db.conn.execute(
+                    "INSERT INTO campaigns (id, edition, issue_number, list, subject, html, text,"
+                    " status, created_at, updated_at) VALUES (5, 'bimestrielle', 3,"
+                    " 'bimestrielle', 'La lettre n°3', 'x', 'x', 'sent', ?, ?)",
+                    (now, now),
+                )
+                await db.conn.execute(
+                    "INSERT INTO send_log (id, campaign_id, batch_seq, subscriber_id, email,"
+                    " status, updated_at) VALUES (9, 5, 0, ?, ?, 'accepted', ?)",
+                    (person.id, email, now),
+                )
+            await record_events(
+                db,
+                config,
+                [
+                    {
+                        "event": "bounce",
+                        "type": "bounce",
+                        "sg_event_id": "b1",
+                        "email": email,
+                        "send_log_id": "9",
+                        "reason": "550 unknown",
+                        "timestamp": 1_796_000_000,
+                    }
+                ],
+            )
+
+    asyncio.run(run())
+
+
+def test_show_speaks_french_not_codes(hub: HubRunner, config_path: Path) -> None:
+    add(hub, "rebond@exemple.fr", "--list", "bimestrielle")
+    add_history(config_path, "rebond@exemple.fr")
+
+    shown = hub("subscribers", "show", "rebond@exemple.fr")
+
+    assert shown.returncode == 0, shown.stderr
+    out = shown.stdout
+    assert "La lettre bimestrielle (bimestrielle) : adresse en erreur (rebond)" in out
+    assert "— La lettre bimestrielle (bimestrielle) — inscription par équipe" in out
+    assert "« La lettre n°3 » (campagne 5) : accepté par le fournisseur" in out
+    assert " : rebond (campagne 5) — définitif : 550 unknown" in out
+    assert "(motif : rebond (adresse inexistante ou refusée))" in out
+    for code in ("accepted", "bounce", "confirmed", "subscribe", "par cli"):
+        assert code not in out, code

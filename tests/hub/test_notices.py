@@ -65,10 +65,13 @@ async def test_the_confirmation_request_in_french_with_its_link_and_expiry(confi
     text, html = part(message, "plain"), part(message, "html")
     assert text.startswith("Confirmez votre inscription\n")
     assert "Bonjour Marie," in text and "Bonjour Marie," in html
-    assert "Vous avez demandé à recevoir les lettres de la FCPTS suivantes" in text
+    assert "Vous avez demandé à recevoir les lettres suivantes de la FCPTS :" in text
     assert "- La lettre bimestrielle — Tous les deux mois" in text
     assert "- Flash FCPTS" in text
-    assert "Si vous n'êtes pas à l'origine de cette demande" in text
+    assert (
+        "Si vous n'êtes pas à l'origine de cette demande, ignorez simplement ce message : sans "
+        "clic sur le lien de confirmation, votre adresse ne sera inscrite à aucune lettre."
+    ) in " ".join(text.split())
     assert '<html lang="fr"' in html
     assert "Confirmer mon inscription" in html
     assert check_html(html) == []  # absolute links, alt texts: what a mailbox needs
@@ -111,7 +114,9 @@ async def test_already_subscribed_and_refused_lists_get_explanations_without_a_b
     text, html = part(message, "plain"), part(message, "html")
     assert message["Subject"] == "Votre demande d'inscription aux lettres de la FCPTS"
     assert "/confirmer/" not in text + html and "Confirmer mon inscription" not in html
-    assert "Vous êtes déjà inscrit(e) à cette lettre" in text
+    assert "Vous êtes déjà inscrit(e) à cette lettre et continuerez à la recevoir :" in text
+    # No link to click here: the note for a stranger says so.
+    assert "ignorez simplement ce message : elle n'a rien changé pour votre adresse." in text
     assert "Cette lettre est réservée aux contacts des CPTS adhérentes" in text
     assert "- Le Condensé de la Fédé" in text
     assert f"écrivez-nous à {config.federation.contact_email}" in text

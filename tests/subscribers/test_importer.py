@@ -81,8 +81,10 @@ async def test_every_kind_of_bad_row_is_reported_and_good_rows_are_in(
     assert (report.skipped, report.rejected, report.created, report.updated) == (2, 8, 5, 0)
     assert sum(handled) == 15 and len(handled) > 1
     assert report.report_path == tmp_path / "adherents.rejets.csv"
+    header = report.report_path.read_text(encoding="utf-8").splitlines()[0]
+    assert header == "ligne,motif," + HEADER.strip()  # in French, then the file's own columns
     rows = read_report(report.report_path)
-    reasons = {int(r["line"]): r["reason"] for r in rows}
+    reasons = {int(r["ligne"]): r["motif"] for r in rows}
     assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
     assert "pas-une-adresse" in reasons[3] and "il manque le @" in reasons[3]
     assert reasons[4] == "adresse e-mail vide"
@@ -95,7 +97,7 @@ async def test_every_kind_of_bad_row_is_reported_and_good_rows_are_in(
     assert "désinscrit" in reasons[11]
     assert "bloquée" in reasons[12]
     # The row as it was in the file follows the line and the reason.
-    by_line = {int(r["line"]): r for r in rows}
+    by_line = {int(r["ligne"]): r for r in rows}
     assert by_line[6]["email"] == "dan@exemple.fr" and by_line[6]["role"] == "stagiaire"
 
     people = {r["email"]: r for r in await service.export(LIST, "confirmed")}
@@ -153,7 +155,7 @@ async def test_an_accented_address_is_refused_with_its_reason(
     assert (report.imported, report.rejected) == (0, 1)
     assert report.report_path is not None
     (row,) = read_report(report.report_path)
-    assert "José@cpts.fr" in row["reason"] and "pas de lettre accentuée" in row["reason"]
+    assert "José@cpts.fr" in row["motif"] and "pas de lettre accentuée" in row["motif"]
     assert await service.find("jose@cpts.fr") is None
 
 
@@ -205,7 +207,7 @@ async def test_excel_file_with_bom_semicolons_and_french_headers(
     assert report.report_path == tmp_path / "export excel.rejets.csv"
     assert report.report_path.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads it back
     (rejected,) = read_report(report.report_path, ";")
-    assert rejected["line"] == "4" and rejected[" Courriel "] == "faux"
+    assert rejected["ligne"] == "4" and rejected[" Courriel "] == "faux"
 
 
 async def test_known_people_are_updated_and_pending_ones_confirmed(
@@ -277,7 +279,7 @@ async def test_unclosed_quote_is_reported_on_its_line(service: Subscribers, tmp_
     report = await import_csv(service, source, "bimestrielle", None)
     assert report.rejected == 1 and report.report_path is not None
     (row,) = read_report(report.report_path)
-    assert row["line"] == "2" and "guillemet n'est pas refermé" in row["reason"]
+    assert row["ligne"] == "2" and "guillemet n'est pas refermé" in row["motif"]
 
 
 async def test_field_too_large_for_csv_is_a_french_error(

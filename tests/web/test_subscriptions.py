@@ -29,7 +29,7 @@ from hub.web.app import create_app
 from hub.web.subscriptions import (
     HONEYPOT,
     NOTICE_COOLDOWN,
-    ROLE_LABELS,
+    ROLE_CHOICES,
     purge_stale_signups,
 )
 from hub.web.tasks import BACKGROUND_TASKS, background_tasks
@@ -166,7 +166,7 @@ async def test_the_form_shows_every_list_the_consent_and_a_hidden_trap(
 
 
 def test_every_role_has_a_french_label() -> None:
-    assert set(ROLE_LABELS) == set(ROLES)
+    assert set(ROLE_CHOICES) == set(ROLES)
 
 
 async def test_a_sign_up_stores_a_pending_subscription_with_its_proof_and_mails_a_link(
