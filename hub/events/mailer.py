@@ -116,15 +116,20 @@ async def deliver_pending(
             row = await db.fetch_one("event_message_claim")
             if row is None:
                 break
-            taken = await _take(db, events, people, row)
+            status = "skipped"
+            try:
+                taken = await _take(db, events, people, row)
+            except Exception as exc:  # a message that cannot be read must not block the others
+                log.exception("event mail unreadable", extra={"mail": row["id"]})
+                taken, status = f"message illisible : {exc}", "failed"
             if isinstance(taken, str):
-                await _finish(db, row["id"], "skipped", taken)
+                await _record(db, row["id"], status, taken)
         if isinstance(taken, str):
             log.info(
-                "event mail skipped",
-                extra={"mail": row["id"], "kind": row["kind"], "why": taken},
+                "event mail not sent",
+                extra={"mail": row["id"], "kind": row["kind"], "status": status, "why": taken},
             )
-            outcomes["skipped"] += 1
+            outcomes[status] += 1
             continue
         outcomes[await _deliver(db, config, messenger, taken)] += 1
     return DeliveryReport(**outcomes)
@@ -141,11 +146,12 @@ def base_kind(kind: str) -> str:
 
 async def _take(db: Database, events: Events, people: Subscribers, row: Any) -> Pending | str:
     """What the claimed message is about, or why it is no longer worth sending."""
+    if base_kind(row["kind"]) not in TEMPLATES:
+        raise ValueError(f"type de message inconnu « {row['kind']} »")
     registration = await events.registration(row["registration_id"])
     event = await events.get(registration.event_id)
     person = await people.get(registration.subscriber_id)
-    if base_kind(row["kind"]) not in TEMPLATES or person is None:
-        return f"type de message inconnu « {row['kind']} »" if person else "personne effacée"
+    assert person is not None  # erasing a person erases their registrations and messages
     params = {"registration_id": registration.id, "id": row["id"], "kind": row["kind"]}
     last = await db.fetch_one("event_message_last_calendar", params)
     pending = Pending(
@@ -160,7 +166,7 @@ async def _take(db: Database, events: Events, people: Subscribers, row: Any) -> 
         return "adresse bloquée (rejet définitif, plainte ou demande de l'intéressé)"
     if row["kind"] == "updated" and await db.fetch_one("event_message_superseded", params):
         return "un changement plus récent sera annoncé à la place"
-    return _skip_reason(pending, datetime.now(UTC)) or pending
+    return _skip_reason(pending, _now()) or pending
 
 
 def _skip_reason(message: Pending, now: datetime) -> str | None:
@@ -199,7 +205,7 @@ async def _deliver(db: Database, config: Config, messenger: Messenger, message: 
     """Render and send one taken message; the outcome recorded and returned."""
     where = {"mail": message.id, "kind": message.kind, "event_id": message.event.id}
     try:
-        content = compose(config, message, datetime.now(UTC))
+        content = compose(config, message, _now())
     except Exception as exc:
         log.exception("event mail not rendered", extra=where)
         await _finish(db, message.id, "failed", f"rendu impossible : {exc}")
@@ -233,13 +239,15 @@ async def _in_doubt(db: Database, message: Pending, reason: str, where: dict[str
 
 
 async def _finish(db: Database, message_id: int, status: str, error: str | None) -> None:
-    """Record the outcome (inside the caller's transaction if there is one)."""
-    params = {"id": message_id, "status": status, "error": error, "now": to_utc_text(_now())}
-    if db.conn.in_transaction:
-        await db.execute("event_message_finish", params)
-        return
+    """Record the outcome, in a transaction of its own."""
     async with db.transaction():
-        await db.execute("event_message_finish", params)
+        await _record(db, message_id, status, error)
+
+
+async def _record(db: Database, message_id: int, status: str, error: str | None) -> None:
+    """Record the outcome inside the caller's transaction."""
+    params = {"id": message_id, "status": status, "error": error, "now": to_utc_text(_now())}
+    await db.execute("event_message_finish", params)
 
 
 def _now() -> datetime:

@@ -368,6 +368,25 @@ async def test_a_message_a_crashed_process_was_sending_is_not_sent_again(
     assert doubtful["id"] == taken["id"] and doubtful["error"] is None
 
 
+async def test_a_message_that_cannot_be_read_fails_alone(
+    config: Config, db: Database, events: Events, make_event: MakeEvent
+) -> None:
+    event = await make_event()
+    registered = await events.register(event.id, person(1), source="web")
+    async with db.transaction():  # a kind this hub does not know (written by a newer one?)
+        await db.conn.execute(
+            "UPDATE event_messages SET kind = 'bogus' WHERE registration_id = ?",
+            (registered.registration.id,),
+        )
+    await events.register(event.id, person(2), source="web")
+
+    assert await deliver(db, config) == DeliveryReport(sent=1, failed=1)
+    assert await deliver(db, config) == DeliveryReport()  # not tried again and again
+    assert [to(m) for m in outbox(config)] == [email(2)]
+    (failed,) = await rows(db, "SELECT error FROM event_messages WHERE status = 'failed'")
+    assert failed["error"] == "message illisible : type de message inconnu « bogus »"
+
+
 async def test_a_limit_leaves_the_rest_for_later(
     config: Config, db: Database, events: Events, make_event: MakeEvent
 ) -> None:
