@@ -18,7 +18,7 @@ from typing import Any
 
 from hub.config import Config, MailingList
 from hub.mail import BatchRejected, Content, Messenger, Recipient
-from hub.timeutil import french_date, french_time
+from hub.timeutil import french_datetime
 from hub.tokens import ALL_LISTS, TokenSigner, joined_lists
 from newsletters.render import compile_mjml, render_mjml, render_text
 
@@ -28,7 +28,6 @@ CATEGORY = "transactionnel"
 ACCENT = "#1d4f91"  # the site's blue: white text on it reads at 8.6:1
 
 
-# Where each kind of signed link lands (routes of hub.web.subscriptions).
 class NoticeNotSent(Exception):
     """The backend did not take the message; the message says why, for the logs."""
 
@@ -78,12 +77,6 @@ def confirm_ttl_seconds(config: Config) -> int:
     return config.subscriptions.confirm_days * 86_400
 
 
-def local_moment(config: Config, unix_time: float) -> str:
-    """'14 décembre 2026 à 9h05', in the hub's time zone."""
-    moment = datetime.fromtimestamp(unix_time, UTC).astimezone(config.tz)
-    return f"{french_date(moment.date())} à {french_time(moment)}"
-
-
 def _lists(config: Config, keys: Sequence[str]) -> list[MailingList]:
     return [config.mailing_list(key) for key in keys]
 
@@ -105,7 +98,7 @@ def signup_content(config: Config, answer: SignupAnswer, subscriber_id: int | No
     confirm_url = preferences_url = expires = ""
     if answer.to_confirm and subscriber_id is not None:
         ttl = confirm_ttl_seconds(config)
-        expires = local_moment(config, time.time() + ttl)
+        expires = french_datetime(datetime.fromtimestamp(time.time() + ttl, UTC), config.tz)
         confirm_url = signed_link(
             config, "confirm", subscriber_id, joined_lists(answer.to_confirm), ttl_seconds=ttl
         )

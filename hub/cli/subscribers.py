@@ -1,4 +1,5 @@
-"""`hub subscribers`: import, export, add and unsubscribe people; GDPR access and erasure."""
+"""`hub subscribers`: import, export, add and unsubscribe people, set membership; GDPR access and
+erasure."""
 
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def list_name(config: Config, key: str) -> str:
 
 @click.group("subscribers", cls=HubGroup)
 def subscribers_group() -> None:
-    """Abonnés : import, export, ajout, désinscription, accès et effacement RGPD."""
+    """Abonnés : import, export, ajout, adhésion, désinscription, accès et effacement RGPD."""
 
 
 def _count_lines(path: Path) -> int:

@@ -550,31 +550,20 @@ class Subscribers:
                 },
             )
 
-    async def _move(
-        self,
-        subscriber_id: int,
-        list_key: str,
-        from_statuses: Sequence[str],
-        status: str,
-        action: str,
-        consent: Consent,
-    ) -> list[str]:
-        """Move one list or all ("*") between statuses, recording the consent; lists moved."""
-        now = utcnow()
-        async with self.db.transaction():
-            rows = await self.db.fetch_all(
-                "subscription_move",
-                {
-                    "id": subscriber_id,
-                    "list": list_key,
-                    "from": json.dumps(list(from_statuses)),
-                    "status": status,
-                    "now": now,
-                },
-            )
-            moved = sorted(row["list"] for row in rows)
-            await self._record_consents([subscriber_id], moved, [action], consent, now)
-        return moved
+    async def _end(self, subscriber_id: int, list_key: str, status: str, now: str) -> list[str]:
+        """End one active subscription, or all ("*"), in `status` (inside a transaction); the
+        lists ended."""
+        rows = await self.db.fetch_all(
+            "subscription_move",
+            {
+                "id": subscriber_id,
+                "list": list_key,
+                "from": json.dumps(list(ACTIVE)),
+                "status": status,
+                "now": now,
+            },
+        )
+        return sorted(row["list"] for row in rows)
 
     async def confirm(
         self,
@@ -613,9 +602,11 @@ class Subscribers:
     ) -> list[str]:
         """Leave one list or all ("*"); the lists actually left."""
         consent = Consent(source=source, text="", version="", ip=ip)
-        return await self._move(
-            subscriber_id, list_key, ACTIVE, "unsubscribed", "unsubscribe", consent
-        )
+        now = utcnow()
+        async with self.db.transaction():
+            left = await self._end(subscriber_id, list_key, "unsubscribed", now)
+            await self._record_consents([subscriber_id], left, ["unsubscribe"], consent, now)
+        return left
 
     async def purge_stale_pending(self) -> Purged:
         """Delete the subscriptions still pending twice the confirmation link's validity after
@@ -653,17 +644,7 @@ class Subscribers:
             left: list[str] = []
             reserved = [key for key, item in self.config.lists.items() if item.members_only]
             for key in [] if member else reserved:
-                moved = await self.db.fetch_all(
-                    "subscription_move",
-                    {
-                        "id": row["id"],
-                        "list": key,
-                        "from": json.dumps(list(ACTIVE)),
-                        "status": "unsubscribed",
-                        "now": now,
-                    },
-                )
-                left += [r["list"] for r in moved]
+                left += await self._end(row["id"], key, "unsubscribed", now)
             withdrawal = Consent(source=source, text=MEMBERSHIP_WITHDRAWN, version="")
             await self._record_consents([row["id"]], left, ["unsubscribe"], withdrawal, now)
         return MembershipChange(changed=True, left=left)
@@ -690,16 +671,7 @@ class Subscribers:
         row = await self.db.fetch_one("subscriber_by_email", {"email": email})
         if row is None:
             return None
-        await self.db.fetch_all(
-            "subscription_move",
-            {
-                "id": row["id"],
-                "list": ALL_LISTS,
-                "from": json.dumps(list(ACTIVE)),
-                "status": _SUPPRESSED_STATUS[reason],
-                "now": now,
-            },
-        )
+        await self._end(row["id"], ALL_LISTS, _SUPPRESSED_STATUS[reason], now)
         return _subscriber(row)
 
     async def is_suppressed(self, email: str) -> bool:
