@@ -301,14 +301,19 @@ async def _open_event(
         raise web.HTTPNotFound()
     reason = visitor.refusal(event)
     if reason:
+        config = request.app[CONFIG_KEY]
         return _notice(
             request,
             status=403,
             title="Événement réservé",
             lead=reason,
-            paragraphs=[
-                "Si vous pensez pouvoir y participer, écrivez-nous en indiquant votre CPTS et "
-                "votre fonction : nous mettrons votre fiche à jour."
+            # The person of a signed link is told by `refusal` how to have their record fixed.
+            paragraphs=[]
+            if visitor.person
+            else [
+                "Ce lien personnel est dans chaque e-mail de la fédération sur ses événements. "
+                f"Vous n'en avez pas ? Écrivez-nous à {config.federation.contact_email} en "
+                "indiquant votre CPTS et votre fonction."
             ],
             links=[(f"/evenements/{visitor.query}", "Voir les événements ouverts")],
         )
