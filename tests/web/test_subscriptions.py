@@ -265,6 +265,21 @@ async def test_sign_ups_are_limited_per_address_and_hour(
     assert len(outbox(config)) == LIMIT
 
 
+async def test_a_forwarded_for_header_does_not_escape_the_limit(
+    client: TestClient, config: Config, db: Database
+) -> None:
+    """The hub is reached directly: X-Forwarded-For is anyone's to write, so it is not read
+    (README: behind a proxy the limit is the proxy's), neither for the limit nor the proof."""
+    for i in range(LIMIT + 1):
+        response = await client.post(
+            "/abonnement",
+            data=encoded(form(f"personne{i}@cpts-exemple.fr")),
+            headers={"X-Forwarded-For": f"203.0.113.{i}"},
+        )
+    assert response.status == 429
+    assert {row[5] for row in await consents(db)} == {"127.0.0.1"}
+
+
 async def test_members_only_lists_are_refused_politely_to_others(
     client: TestClient, config: Config, service: Subscribers
 ) -> None:
