@@ -316,6 +316,7 @@ def _environment(templates_dir: Path, kind: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=_defuse,
+        auto_reload=False,  # templates ship with the code: no disk check per render
     )
     env.filters["date_fr"] = french_date
     env.filters["when"] = event_when

@@ -56,6 +56,7 @@ def setup_pages(app: web.Application, config: Config, nav: Sequence[tuple[str, s
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the code: no disk check per page
     )
     env.globals.update(federation=config.federation, nav=list(nav))
     env.filters["date_fr"] = french_date
