@@ -276,6 +276,8 @@ class Events:
             event = Event.from_row(row)
             if moved and event.status != "cancelled":
                 await self._tell(event, SEATED, "updated", now)
+            if before.starts_at != event.starts_at:
+                await self.db.execute("event_reminders_reset", {"event_id": event.id})
             await self._fill_seats(event, now)
         return event
 
@@ -284,7 +286,7 @@ class Events:
             event = await self.get(ref)
             if event.status == "cancelled":
                 raise UserError(f"« {event.title} » est annulé : il ne peut plus être publié")
-            return await self._set_status(event, "published")
+            return await self._set_status(event, "published", bump=False)
 
     async def cancel(self, ref: str | int) -> Event:
         """Cancel the whole event; everyone registered (seat or waiting list) is told."""
@@ -292,7 +294,7 @@ class Events:
             event = await self.get(ref)
             if event.status == "cancelled":
                 return event
-            event = await self._set_status(event, "cancelled")
+            event = await self._set_status(event, "cancelled", bump=True)
             await self._tell(event, (*SEATED, "waitlisted"), "event_cancelled", _now())
             return event
 
@@ -481,6 +483,12 @@ class Events:
             if row["status"] == "confirmed":
                 return Registration.from_row(row)
             now = _now()
+            event = await self.get(row["event_id"])
+            if event.status != "published" or event.ends_at <= now:
+                raise Refused(
+                    f"« {event.title} » est annulé ou terminé : "
+                    "la place ne peut plus être acceptée."
+                )
             registration = Registration.from_row(row)
             expiry = registration.offer_expires_at
             if row["status"] != "offered" or expiry is None or expiry <= now:
@@ -551,6 +559,14 @@ class Events:
 
     # --- inside transactions ----------------------------------------------------------------
 
+    def closed_reason(self, event: Event, *, now: datetime | None = None) -> str | None:
+        """Why nobody may register now (not published, over, outside its window), or None."""
+        try:
+            self._check_open(event, now or _now(), staff=False)
+        except Refused as exc:
+            return str(exc)
+        return None
+
     def _check_open(self, event: Event, now: datetime, *, staff: bool) -> None:
         if event.status != "published":
             state = "annulé" if event.status == "cancelled" else "pas encore publié"
@@ -598,9 +614,10 @@ class Events:
                 await self._set_registration(row["id"], "confirmed", now)
                 await self._queue(row["id"], "promoted", now)
 
-    async def _set_status(self, event: Event, status: str) -> Event:
+    async def _set_status(self, event: Event, status: str, *, bump: bool) -> Event:
         row = await self.db.fetch_one(
-            "event_set_status", {"id": event.id, "status": status, "now": to_utc_text(_now())}
+            "event_set_status",
+            {"id": event.id, "status": status, "bump": int(bump), "now": to_utc_text(_now())},
         )
         assert row is not None
         return Event.from_row(row)

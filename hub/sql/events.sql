@@ -20,7 +20,17 @@ WHERE id = :id
 RETURNING *;
 
 -- name: event_set_status
-UPDATE events SET status = :status, updated_at = :now WHERE id = :id RETURNING *;
+-- :bump 1 raises the invitation's SEQUENCE (a cancellation changes its STATUS: RFC 5545).
+UPDATE events
+SET status = :status, ics_sequence = ics_sequence + :bump, updated_at = :now
+WHERE id = :id
+RETURNING *;
+
+-- name: event_reminders_reset
+-- The event moved: its reminders are owed again, at the new time (one in doubt stays).
+DELETE FROM event_messages
+WHERE kind LIKE 'reminder:%' AND status != 'sending'
+  AND registration_id IN (SELECT id FROM registrations WHERE event_id = :event_id);
 
 -- name: event_by_id
 SELECT * FROM events WHERE id = :id;

@@ -237,11 +237,7 @@ async def calendar(request: web.Request) -> web.Response:
 
 def _closed(events: Events, event: Event) -> str | None:
     """Why registrations are not open now (not published, over, outside its window), or None."""
-    try:
-        events._check_open(event, datetime.now(UTC), staff=False)
-    except Refused as exc:
-        return str(exc)
-    return None
+    return events.closed_reason(event)
 
 
 def _radios(question: Question) -> bool:

@@ -435,3 +435,51 @@ async def test_purge_keeps_counts_and_erases_people_known_only_from_it(
     remaining = sorted(r["email"] for r in await rows(db, "SELECT email FROM subscribers"))
     assert remaining == [person(1).email, person(2).email]
     assert (await events.purge(now=ended + timedelta(days=400))).events == 0
+
+
+async def test_an_offer_on_a_cancelled_event_cannot_be_taken(
+    events: Events, make_event: MakeEvent
+) -> None:
+    event = await make_event(
+        kind="tour-de-france", venue="Rennes", capacity=1, offer_hours=24, questions=[]
+    )
+    await events.register(event.id, person(1), source="web")
+    second = await events.register(event.id, person(2), source="web")
+    await events.unregister(event.id, person(1).email)
+    assert (await events.registration(second.registration.id)).status == "offered"
+    cancelled = await events.cancel(event.id)
+    assert cancelled.ics_sequence == event.ics_sequence + 1  # a new STATUS: RFC 5545
+    with pytest.raises(Refused, match="annulé ou terminé"):
+        await events.accept_offer(second.registration.id)
+
+
+async def test_closed_reason_says_why_nobody_may_register(
+    events: Events, make_event: MakeEvent
+) -> None:
+    now = datetime.now(UTC)
+    assert events.closed_reason(await make_event()) is None
+    draft = await make_event(publish=False)
+    assert "pas encore publié" in (events.closed_reason(draft) or "")
+    later = await make_event(opens_at=now + timedelta(days=1))
+    assert "ouvrent le" in (events.closed_reason(later) or "")
+
+
+async def test_a_moved_event_owes_its_reminders_again(
+    db: Database, events: Events, make_event: MakeEvent
+) -> None:
+    event = await make_event(capacity=2)
+    registered = await events.register(event.id, person(1), source="web")
+    now = "2026-12-01T00:00:00+00:00"
+    for kind, status in (("reminder:1440", "sent"), ("reminder:60", "sending")):
+        await db.conn.execute(
+            "INSERT INTO event_messages (registration_id, kind, status, created_at) "
+            "VALUES (?, ?, ?, ?)",
+            (registered.registration.id, kind, status, now),
+        )
+    await events.edit(event.id, EventChanges(title="Nouveau titre"))
+    assert len(await rows(db, "SELECT id FROM event_messages WHERE kind LIKE 'reminder:%'")) == 2
+    later = event.starts_at + timedelta(days=1)
+    await events.edit(event.id, EventChanges(starts_at=later, ends_at=later + timedelta(hours=2)))
+    # The one sent is owed again at the new time; the one in doubt stays (never resent).
+    left = await rows(db, "SELECT kind, status FROM event_messages WHERE kind LIKE 'reminder:%'")
+    assert left == [{"kind": "reminder:60", "status": "sending"}]
