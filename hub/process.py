@@ -18,6 +18,7 @@ from hub.scheduler import PeriodicJob, periodic
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.app import create_app
 from hub.web.serve import serve_until
+from hub.web.subscriptions import purge_stale_signups
 from newsletters.fetch import pull_configured
 
 log = logging.getLogger("hub.process")
@@ -34,7 +35,10 @@ async def pull_configured_feeds(app: web.Application) -> None:
 
 def build_app(config: Config) -> web.Application:
     """The web app with every background job of the hub attached to its lifecycle."""
-    jobs = [PeriodicJob("feeds", config.feeds.pull_every_minutes * 60, pull_configured_feeds)]
+    jobs = [
+        PeriodicJob("feeds", config.feeds.pull_every_minutes * 60, pull_configured_feeds),
+        PeriodicJob("signups", 86_400, purge_stale_signups),
+    ]
     return create_app(
         config,
         background=[

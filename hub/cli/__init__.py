@@ -125,7 +125,8 @@ class HubGroup(HubCommand, click.Group):
 )
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, log_level: str | None) -> None:
-    """Le hub de la FCPTS : flux de contenus, newsletters et leurs archives web."""
+    """Le hub de la FCPTS : flux de contenus, newsletters et leurs archives web, abonnés
+    (consentement RGPD), campagnes d'envoi, événements et inscriptions."""
     default = "INFO" if ctx.invoked_subcommand == "run" else "WARNING"
     setup_logging((log_level or default).upper())
     ctx.obj = HubContext(config_path)

@@ -355,6 +355,7 @@ class Events:
         _check_choice(source, SOURCES, "canal")
         _check_choice(person.role, ROLES, "rôle")
         email = normalise_email(person.email)
+        await self.people.verify_key()  # a new person's address is hashed with it
         event_id = await self._event_id(ref)
         seats_before = None if self._seat_lock else await self._seats_taken(event_id)
         request = _Request(

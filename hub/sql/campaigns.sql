@@ -186,7 +186,7 @@ SELECT
     (SELECT COUNT(DISTINCT send_log_id) FROM delivery_events
      WHERE campaign_id = :id AND event = 'click') AS unique_clicks,
     (SELECT COUNT(DISTINCT send_log_id) FROM delivery_events
-     WHERE campaign_id = :id AND event IN ('bounce', 'dropped')) AS bounces,
+     WHERE campaign_id = :id AND event = 'bounce' AND detail LIKE 'bounce:%') AS bounces,
     (SELECT COUNT(DISTINCT send_log_id) FROM delivery_events
      WHERE campaign_id = :id AND event = 'spamreport') AS spam_reports,
     (SELECT COUNT(DISTINCT l.subscriber_id) FROM send_log AS l

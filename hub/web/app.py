@@ -14,11 +14,13 @@ from aiohttp import web
 
 from hub.config import Config
 from hub.db import Database
+from hub.subscribers.service import Subscribers
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.archive import routes as archive_routes
 from hub.web.events import routes as event_routes
 from hub.web.pages import error_pages, setup_pages
 from hub.web.subscriptions import routes as subscription_routes
+from hub.web.tasks import background_tasks
 from hub.web.webhooks import routes as webhook_routes
 
 log = logging.getLogger("hub.web")
@@ -38,6 +40,7 @@ def create_app(config: Config, *, background: Sequence[BackgroundContext] = ()) 
     app[CONFIG_KEY] = config
     setup_pages(app, config, NAV)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(background_tasks)
     app.cleanup_ctx.extend(background)
     app.router.add_get("/healthz", healthz)
     app.add_routes(archive_routes)
@@ -48,9 +51,12 @@ def create_app(config: Config, *, background: Sequence[BackgroundContext] = ()) 
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    db = await Database.open(app[CONFIG_KEY].database_path)
+    config = app[CONFIG_KEY]
+    db = await Database.open(config.database_path)
     app[DB_KEY] = db
     try:
+        # A changed secret key would silently unblock every suppressed address: refuse to start.
+        await Subscribers(db, config).verify_key()
         yield
     finally:
         await db.close()

@@ -32,7 +32,7 @@ from hub.web.subscriptions import (
     ROLE_CHOICES,
     purge_stale_signups,
 )
-from hub.web.tasks import BACKGROUND_TASKS, background_tasks
+from hub.web.tasks import BACKGROUND_TASKS
 from tests.support.configs import unreachable_smtp_config
 
 LIMIT = 4
@@ -54,7 +54,7 @@ def config_path(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 async def client(config: Config, db: Database) -> AsyncIterator[TestClient]:
     assert config.subscriptions.signups_per_ip_per_hour == LIMIT
-    app = create_app(config, background=[background_tasks])
+    app = create_app(config)
     async with TestClient(TestServer(app)) as test_client:
         yield test_client
 
@@ -810,7 +810,7 @@ async def test_one_click_answers_before_the_notice_leaves_and_stopping_waits_for
     subscriber_id = await member(
         service, "partir@cpts-exemple.fr", ["bimestrielle"], is_member=False
     )
-    client = TestClient(TestServer(create_app(smtp_config, background=[background_tasks])))
+    client = TestClient(TestServer(create_app(smtp_config)))
     await client.start_server()
     try:
         response = await asyncio.wait_for(
