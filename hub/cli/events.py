@@ -23,6 +23,7 @@ from hub.cli.subscribers import ROLE_LABELS
 from hub.config import AUDIENCES, EVENT_MODES, WAITLIST_POLICIES, Config
 from hub.errors import UserError
 from hub.events.audience import LABELS as AUDIENCE_LABELS
+from hub.events.labels import EVENT_STATUS_LABELS, MODE_LABELS, REGISTRATION_LABELS
 from hub.events.mailer import deliver_pending
 from hub.events.model import REGISTRATION_STATUSES, SEATED, Event, EventChanges, Refused
 from hub.events.reminders import queue_reminder_now
@@ -44,14 +45,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 # 2 stays a mistake in the command itself.
 EXIT_REFUSED = 3
 
-EVENT_STATUS_LABELS = {"draft": "brouillon", "published": "publié", "cancelled": "annulé"}
-REGISTRATION_LABELS = {
-    "confirmed": "confirmé",
-    "offered": "place proposée",
-    "waitlisted": "liste d'attente",
-    "cancelled": "annulé",
-}
-MODE_LABELS = {"online": "en ligne", "in-person": "en présentiel"}
 DATE_HELP = f'heure de Paris, « AAAA-MM-JJ HH:MM », ex. "{DATETIME_EXAMPLE}"'
 EXPORT_FORMATS = ("csv", "xlsx")
 SPREADSHEET_TIME = "%Y-%m-%d %H:%M"

@@ -16,6 +16,8 @@ import click
 from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
 from hub.config import Config
 from hub.errors import UserError
+from hub.events.labels import REGISTRATION_LABELS
+from hub.events.service import Events
 from hub.subscribers.importer import ImportReport, import_csv, parse_role
 from hub.subscribers.labels import (
     ACTION_LABELS,
@@ -276,6 +278,16 @@ def _print_person(config: Config, data: dict[str, Any]) -> None:
             f"  {when(config, event['occurred_at'])} : {label(EVENT_LABELS, event['event'])} "
             f"(campagne {event['campaign_id'] or '?'}){detail}"
         )
+    click.echo(f"Inscriptions aux événements ({len(data['registrations'])}) :")
+    for registration in data["registrations"]:
+        answers = "; ".join(f"{k} : {v}" for k, v in registration["answers"].items())
+        click.echo(
+            f"  « {registration['event']} » ({when(config, registration['starts_at'])}) : "
+            f"{label(REGISTRATION_LABELS, registration['status'])}, par "
+            f"{label(SOURCE_LABELS, registration['source'])}, le "
+            f"{when(config, registration['created_at'])}"
+            + (f" — réponses : {answers}" if answers else "")
+        )
     suppression = data["suppression"]
     if suppression:
         click.echo(
@@ -336,7 +348,10 @@ async def forget_command(hub: HubContext, email: str, yes: bool) -> None:
             click.echo("Effacement annulé : rien n'a été modifié.", err=True)
             raise click.exceptions.Exit(1)
     async with hub.database() as db:
-        erasure = await Subscribers(db, config).forget(email)
+        people = Subscribers(db, config)
+        known = await people.find(email)
+        withdrawn = await Events(db, config).withdraw_person(known.id) if known else 0
+        erasure = await people.forget(email)
     if erasure.known:
         click.echo(
             f"Données de {email.strip()} effacées (personne, inscriptions, consentements ; "
@@ -348,6 +363,11 @@ async def forget_command(hub: HubContext, email: str, yes: bool) -> None:
             f"Aucune fiche pour {email.strip()} ; l'adresse est retirée des motifs d'erreur "
             "qui la citaient. Elle est tout de même ajoutée à la liste de blocage (empreinte "
             "seule) : aucun import ni envoi futur ne l'atteindra."
+        )
+    if withdrawn:
+        click.echo(
+            f"{withdrawn} inscription(s) à des événements annulée(s) : les places libérées sont "
+            "passées aux listes d'attente."
         )
     if erasure.outbox_messages:
         click.echo(

@@ -477,6 +477,21 @@ class Events:
             await self._fill_seats(await self.get(row["event_id"]), now)
             return Registration.from_row(row)
 
+    async def withdraw_person(self, subscriber_id: int) -> int:
+        """Before a person is erased: their registrations are cancelled and the seats they held
+        go to the waiting lists, as for any cancellation; nobody writes to the erased person.
+        The number of registrations withdrawn."""
+        async with self.db.transaction():
+            rows = await self.db.fetch_all(
+                "registrations_to_withdraw", {"subscriber_id": subscriber_id}
+            )
+            now = _now()
+            for row in rows:
+                await self._set_registration(row["id"], "cancelled", now)
+            for event_id in sorted({row["event_id"] for row in rows}):
+                await self._fill_seats(await self.get(event_id), now)
+        return len(rows)
+
     async def accept_offer(self, registration_id: int) -> Registration:
         """Take up a seat offered from the waiting list, while the offer lasts."""
         async with self.db.transaction():

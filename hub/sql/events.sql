@@ -187,3 +187,6 @@ WHERE s.id IN (SELECT value FROM json_each(:ids))
   AND NOT EXISTS (SELECT 1 FROM consents WHERE subscriber_id = s.id)
   AND NOT EXISTS (SELECT 1 FROM registrations WHERE subscriber_id = s.id)
   AND NOT EXISTS (SELECT 1 FROM send_log WHERE subscriber_id = s.id);
+
+-- name: registrations_to_withdraw
+SELECT id, event_id FROM registrations WHERE subscriber_id = :subscriber_id AND status != 'cancelled';

@@ -180,3 +180,12 @@ WHERE instr(lower(detail), :email) > 0;
 
 -- name: erasure_event_detail_set
 UPDATE delivery_events SET detail = :text WHERE event_id = :key;
+
+-- name: subscriber_registrations
+-- A person's event registrations, answers and consent included (GDPR access).
+SELECT e.title AS event, e.slug, e.starts_at, r.status, r.source, r.answers, r.consent_text,
+       r.consent_version, r.ip, r.created_at, r.confirmed_at, r.cancelled_at
+FROM registrations AS r
+JOIN events AS e ON e.id = r.event_id
+WHERE r.subscriber_id = :id
+ORDER BY e.starts_at, e.id;

@@ -702,6 +702,10 @@ class Subscribers:
             ],
             "sends": _rows(await self.db.fetch_all("subscriber_sends", params)),
             "delivery_events": _rows(await self.db.fetch_all("subscriber_delivery_events", params)),
+            "registrations": [
+                {**row, "answers": json.loads(row["answers"])}
+                for row in _rows(await self.db.fetch_all("subscriber_registrations", params))
+            ],
             "suppressed": suppression is not None,
             "suppression": suppression,
         }

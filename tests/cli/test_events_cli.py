@@ -687,3 +687,30 @@ def test_purge_erases_old_registrations_and_keeps_counts(run: HubRunner, config_
     assert shown["counts"] == {"confirmed": 1, "waitlisted": 1}
     export = run("events", "registrations", slug)
     assert export.stdout.count("\n") == 1 and "effacées le" in export.stderr
+
+
+def test_a_persons_registrations_are_shown_and_erased_with_them(
+    run: HubRunner, config_path: Path
+) -> None:
+    slug = create(run, "--capacity", "1")
+    member = ("--role", "salarie", "--member")
+    assert register(run, slug, "claire@cpts-exemple.fr", *member).returncode == 0
+    assert register(run, slug, "marc@cpts-exemple.fr", *member).returncode == 0
+
+    shown = run("subscribers", "show", "claire@cpts-exemple.fr", "--json")
+    (registration,) = json.loads(shown.stdout)["registrations"]
+    assert (registration["slug"], registration["status"], registration["source"]) == (
+        slug,
+        "confirmed",
+        "cli",
+    )
+    readable = run("subscribers", "show", "claire@cpts-exemple.fr").stdout
+    assert "Inscriptions aux événements (1) :" in readable
+    assert "« Réunion flash : le numérique »" in readable and ": confirmé, par " in readable
+
+    # Erasing her frees her seat for the next in line, as a cancellation would.
+    forgotten = run("subscribers", "forget", "claire@cpts-exemple.fr", "--yes")
+    assert forgotten.returncode == 0, forgotten.stderr
+    assert "1 inscription(s) à des événements annulée(s)" in forgotten.stdout
+    assert query(config_path, "SELECT status FROM registrations") == [("confirmed",)]
+    assert people(config_path) == ["marc@cpts-exemple.fr"]
