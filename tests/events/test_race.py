@@ -24,6 +24,7 @@ ALREADY = 15  # so 30 people race for the last 5 seats
 
 
 async def race(tmp_path: Path, config_path: Path, event_id: int, locking: str) -> dict[str, str]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     go = tmp_path / f"go-{locking}"
     workers = [
         subprocess.Popen(
@@ -56,12 +57,11 @@ async def race(tmp_path: Path, config_path: Path, event_id: int, locking: str) -
     return statuses
 
 
-async def prepared_event(events: Events, make_event: MakeEvent) -> int:
+async def prepared_event(events: Events, make_event: MakeEvent, attempt: int = 0) -> int:
     event = await make_event(capacity=CAPACITY)
     for n in range(ALREADY):
-        await events.register(
-            event.id, Person(f"deja{n}@cpts-exemple.fr", role="elu", member=True), source="cli"
-        )
+        email = f"deja{attempt}-{n}@cpts-exemple.fr"
+        await events.register(event.id, Person(email, role="elu", member=True), source="cli")
     return event.id
 
 
@@ -99,7 +99,14 @@ async def test_control_without_the_seat_lock_the_same_race_overbooks(
     events: Events,
     make_event: MakeEvent,
 ) -> None:
-    event_id = await prepared_event(events, make_event)
-    statuses = await race(tmp_path, config_path, event_id, "off")
-    assert len(statuses) == PROCESSES * PER_PROCESS
-    assert (await seats(db, event_id))["confirmed"] > CAPACITY
+    # A race is a matter of timing: on a machine busy with other work the processes may happen
+    # to run one after the other. Three tries, each on a fresh event, and one must overbook.
+    overbooked = []
+    for attempt in range(3):
+        event_id = await prepared_event(events, make_event, attempt)
+        statuses = await race(tmp_path / str(attempt), config_path, event_id, "off")
+        assert len(statuses) == PROCESSES * PER_PROCESS
+        overbooked.append((await seats(db, event_id))["confirmed"] - CAPACITY)
+        if overbooked[-1] > 0:
+            break
+    assert overbooked[-1] > 0, f"seats given beyond capacity at each try: {overbooked}"
