@@ -41,7 +41,7 @@ from hub.subscribers.service import InvalidEmail, Person, Subscriber, Subscriber
 from hub.tokens import InvalidToken, TokenSigner
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.pages import render_page
-from hub.web.subscriptions import HONEYPOT, MAX_LENGTH, _within_rate_limit
+from hub.web.subscriptions import HONEYPOT, MAX_LENGTH, within_rate_limit
 
 log = logging.getLogger("hub.web.events")
 
@@ -470,7 +470,7 @@ async def register(request: web.Request) -> web.Response:
     config, db = request.app[CONFIG_KEY], request.app[DB_KEY]
     ip = request.remote or "inconnue"
     limit = config.events.registrations_per_ip_per_hour
-    if not await _within_rate_limit(db, f"{RATE_SCOPE} {ip}", limit):
+    if not await within_rate_limit(db, f"{RATE_SCOPE} {ip}", limit):
         log.warning("registration refused: rate limit", extra={"remote": ip})
         return _notice(
             request,
