@@ -50,9 +50,14 @@ def config_path(config_path: Path) -> Path:
     return config_path
 
 
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set before the app opens the database, which records the key's fingerprint."""
+    monkeypatch.setenv("HUB_SECRET_KEY", "k" * 48)
+
+
 @pytest.fixture
 def key(monkeypatch: pytest.MonkeyPatch) -> ec.EllipticCurvePrivateKey:
-    monkeypatch.setenv("HUB_SECRET_KEY", "k" * 48)
     private = new_key()
     monkeypatch.setenv(PUBLIC_KEY_ENV, public_key_b64(private))
     return private
