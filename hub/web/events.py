@@ -19,6 +19,7 @@ only confirmed registrants get it, by e-mail.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -129,8 +130,16 @@ async def _view(events: Events, event: Event, visitor: Visitor) -> EventView:
     )
 
 
+# One `Events` per application, so that its cache of event ids by slug serves every request
+# (weak: an application that ends takes its own along).
+_EVENTS: weakref.WeakKeyDictionary[web.Application, Events] = weakref.WeakKeyDictionary()
+
+
 def _events(request: web.Request) -> Events:
-    return Events(request.app[DB_KEY], request.app[CONFIG_KEY])
+    events = _EVENTS.get(request.app)
+    if events is None:
+        events = _EVENTS[request.app] = Events(request.app[DB_KEY], request.app[CONFIG_KEY])
+    return events
 
 
 def _notice(
