@@ -26,8 +26,16 @@ class RecipientError(Exception):
     recipient fails with the reason, the rest of the batch goes on."""
 
 
+# A plain ASCII dot-atom address (what email-validator stores for nearly everyone): any mail
+# carries it, so it skips the header parser, which costs a send of 100,000 recipients seconds.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
 def address_problem(email: str) -> str | None:
     """Why no mail can carry this address, in French; None if it can."""
+    if _PLAIN_ADDRESS.fullmatch(email):
+        return None
     local = email.rpartition("@")[0]
     if not local.isascii():
         return (
