@@ -97,10 +97,11 @@ def french_time(value: datetime) -> str:
     return f"{value.hour}h{value.minute:02d}" if value.minute else f"{value.hour}h"
 
 
-def french_datetime(value: datetime, tz: ZoneInfo) -> str:
-    """'1er décembre 2026 à 9h' in `tz`: how staff read an instant."""
+def french_datetime(value: datetime, tz: ZoneInfo, weekday: bool = False) -> str:
+    """'1er décembre 2026 à 9h' ('mardi 1er décembre 2026 à 9h' with `weekday`) in `tz`: how
+    staff and people read an instant."""
     local = value.astimezone(tz)
-    return f"{french_date(local.date())} à {french_time(local)}"
+    return f"{french_date(local.date(), weekday=weekday)} à {french_time(local)}"
 
 
 def add_months(moment: datetime, months: int) -> datetime:

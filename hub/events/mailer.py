@@ -34,7 +34,7 @@ from hub.mail import BatchInDoubt, BatchRejected, CalendarPart, Content, Messeng
 from hub.mail.message import html_safe
 from hub.notices import ACCENT, signed_link
 from hub.subscribers.service import Subscriber, Subscribers
-from hub.timeutil import french_date, french_time, to_utc_text
+from hub.timeutil import french_date, french_datetime, french_time, to_utc_text
 from newsletters.render import compile_mjml, render_mjml, render_text
 
 log = logging.getLogger("hub.events.mail")
@@ -292,7 +292,7 @@ def compose(config: Config, message: Pending, now: datetime) -> Content:
         personal["position"] = str(registration.position or "")
     if kind == "offered":
         assert registration.offer_expires_at is not None
-        personal["deadline"] = local_moment(registration.offer_expires_at, tz)
+        personal["deadline"] = french_datetime(registration.offer_expires_at, tz, weekday=True)
         personal["accept_url"] = signed_link(config, "offer", person.id, str(registration.id))
     template = TEMPLATES[kind]
     calendar = None
@@ -339,12 +339,6 @@ def when(event: Event, tz: Any) -> str:
     )
 
 
-def local_moment(moment: datetime, tz: Any) -> str:
-    """'mercredi 4 novembre 2026 à 14h', in the hub's zone."""
-    local = moment.astimezone(tz)
-    return f"{french_date(local.date(), weekday=True)} à {french_time(local)}"
-
-
 def _soon(start: datetime, now: datetime, tz: Any) -> str:
     """When the event starts, as a reminder says it: 'aujourd'hui à 9h', 'demain à 9h', or
     'le mercredi 4 novembre 2026 à 9h'."""
@@ -354,7 +348,7 @@ def _soon(start: datetime, now: datetime, tz: Any) -> str:
         return f"aujourd'hui à {french_time(local)}"
     if days == 1:
         return f"demain à {french_time(local)}"
-    return f"le {local_moment(start, tz)}"
+    return f"le {french_datetime(start, tz, weekday=True)}"
 
 
 # The MJML → HTML step costs ~15 ms, the rest of a message well under 1: it is done once per

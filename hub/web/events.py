@@ -35,10 +35,11 @@ from hub.events.audience import LABELS as AUDIENCE_LABELS
 from hub.events.audience import Profile, refusal
 from hub.events.background import EVENT_MAIL_WAKEUP
 from hub.events.ics import calendar_feed
-from hub.events.mailer import local_moment, when
+from hub.events.mailer import when
 from hub.events.model import SEATED, Event, NotEligible, Refused, Registration
 from hub.events.service import Events, check_answers
 from hub.subscribers.service import InvalidEmail, Person, Subscriber, Subscribers, normalise_email
+from hub.timeutil import french_datetime
 from hub.tokens import InvalidToken, TokenSigner
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.pages import render_page
@@ -428,7 +429,7 @@ def _outcome(
             links=links,
         )
     if registration.status == "offered" and registration.offer_expires_at is not None:
-        deadline = local_moment(registration.offer_expires_at, config.tz)
+        deadline = french_datetime(registration.offer_expires_at, config.tz, weekday=True)
         if visitor.person is not None:
             links.insert(
                 0,
@@ -566,7 +567,7 @@ async def _registrations_page(
             else None
         )
         deadline = (
-            local_moment(registration.offer_expires_at, config.tz)
+            french_datetime(registration.offer_expires_at, config.tz, weekday=True)
             if registration.offer_expires_at
             else ""
         )
@@ -688,7 +689,7 @@ def _offer_page(
         view=replace(view, seats=None),  # the seat is theirs: "complet" would only confuse
         registration=registration,
         open_offer=open_offer and not problem,
-        deadline=local_moment(expiry, config.tz) if expiry else "",
+        deadline=french_datetime(expiry, config.tz, weekday=True) if expiry else "",
         cancelled=event.status == "cancelled",
         problem=problem,
         action=request.path,

@@ -446,11 +446,7 @@ async def _notify_unsubscribed(
         except Exception:
             log.exception("unsubscription e-mail failed")
 
-    tasks = request.app.get(BACKGROUND_TASKS)
-    if tasks is None:  # an application without `background_tasks`: sent before the answer
-        await send()
-    else:
-        tasks.start(send(), name=f"unsubscribed-notice-{subscriber.id}")
+    request.app[BACKGROUND_TASKS].start(send(), name=f"unsubscribed-notice-{subscriber.id}")
 
 
 # --- Preferences ------------------------------------------------------------------------------
