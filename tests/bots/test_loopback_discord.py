@@ -1,0 +1,183 @@
+"""The real discord.py client against the loopback stand-in Discord: login, command sync,
+members' interactions, gateway resume, rate limits, server errors, refused tokens, closed DMs.
+
+These prove the stand-in speaks Discord well enough for discord.py, and pin down the discord.py
+behaviours the hub's bots rely on (see tests/support/discord/)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+
+import discord
+from discord import app_commands
+
+from tests.support.discord import DiscordServer, payloads
+from tests.support.discord.state import Guild
+
+WAIT = 10.0  # seconds: every wait is bounded
+
+
+class SignupModal(discord.ui.Modal, title="Inscription"):
+    name = discord.ui.TextInput(label="Nom", custom_id="nom")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"Merci {self.name.value} !", ephemeral=True)
+
+
+class SignupView(discord.ui.View):
+    """A persistent view: its button works for messages posted before a restart."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.button(label="S'inscrire", custom_id="inscription:42")
+    async def signup(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.send_modal(SignupModal())
+
+
+class Bot(discord.Client):
+    """A minimal bot as the hub's will be: guilds + members intents, guild commands."""
+
+    def __init__(self, guild_id: str) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.members = True
+        # READY waits this long after the last GUILD_CREATE (2 s by default).
+        super().__init__(intents=intents, chunk_guilds_at_startup=False, guild_ready_timeout=0.2)
+        self.guild = discord.Object(int(guild_id))
+        self.tree = app_commands.CommandTree(self)
+        self.joined: list[str] = []
+        self.resumed = asyncio.Event()
+
+        @app_commands.command(name="inscrire", description="S'inscrire à un événement")
+        async def inscrire(interaction: discord.Interaction, evenement: str) -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.followup.send(
+                f"Inscription enregistrée : {evenement}", ephemeral=True
+            )
+
+        @inscrire.autocomplete("evenement")
+        async def evenements(interaction: discord.Interaction, current: str) -> list:
+            names = ["Assemblée générale", "Atelier prévention"]
+            return [app_commands.Choice(name=n, value=n) for n in names if current in n]
+
+        @app_commands.command(name="annoncer", description="Annoncer un événement")
+        async def annoncer(interaction: discord.Interaction, texte: str) -> None:
+            await interaction.response.send_message(texte, view=SignupView())
+
+        self.tree.add_command(inscrire, guild=self.guild)
+        self.tree.add_command(annoncer, guild=self.guild)
+
+    async def setup_hook(self) -> None:
+        self.add_view(SignupView())
+        await self.tree.sync(guild=self.guild)
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        self.joined.append(member.name)
+
+    async def on_resumed(self) -> None:
+        self.resumed.set()
+
+
+@contextlib.asynccontextmanager
+async def running(server: DiscordServer, guild: Guild) -> AsyncIterator[Bot]:
+    bot = Bot(guild.id)
+    task = asyncio.create_task(bot.start(server.token))
+    try:
+        ready = asyncio.create_task(bot.wait_until_ready())
+        await asyncio.wait({ready, task}, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()  # raises what stopped the bot
+        assert ready.done(), "the bot did not get READY in time"
+        yield bot
+    finally:
+        await asyncio.wait_for(bot.close(), WAIT)
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, WAIT)
+
+
+def command(guild: Guild, name: str) -> dict:
+    return next(c for c in guild.commands if c["name"] == name)
+
+
+async def test_a_bot_logs_in_syncs_its_guild_commands_and_answers_a_deferred_slash_command(
+    discord_server: DiscordServer,
+) -> None:
+    guild = discord_server.add_guild("CPTS du Val")
+    member = discord_server.add_member(guild, "camille")
+    async with running(discord_server, guild):
+        assert [r.method for r in discord_server.requests_to("/users/@me")] == ["GET"]
+        (sync,) = discord_server.requests_to(
+            "PUT /applications/{application_id}/guilds/{guild_id}/commands"
+        )
+        assert sync.path.endswith(f"/guilds/{guild.id}/commands")
+        assert sorted(c["name"] for c in json.loads(sync.raw)) == ["annoncer", "inscrire"]
+
+        context = discord_server.context(guild, member)
+        slash = payloads.slash_command(command(guild, "inscrire"), {"evenement": "AG"}, **context)
+        interaction = await discord_server.send(slash)
+        await discord_server.wait_until(lambda: interaction.followups, WAIT)
+
+    (callback,) = discord_server.requests_to(
+        "POST /interactions/{interaction_id}/{interaction_token}/callback"
+    )
+    assert callback.query == {"with_response": "1"}
+    assert json.loads(callback.raw) == {"type": 5, "data": {"flags": 64}}
+    (followup,) = interaction.followups
+    assert followup["content"] == "Inscription enregistrée : AG"
+    assert followup["flags"] & 64
+
+
+async def test_autocomplete_offers_the_choices_matching_what_the_member_typed(
+    discord_server: DiscordServer,
+) -> None:
+    guild = discord_server.add_guild("CPTS du Val")
+    member = discord_server.add_member(guild, "camille")
+    async with running(discord_server, guild):
+        typing = payloads.autocomplete(
+            command(guild, "inscrire"),
+            {"evenement": "Atelier"},
+            "evenement",
+            **discord_server.context(guild, member),
+        )
+        interaction = await discord_server.send(typing)
+        await discord_server.wait_until(lambda: interaction.callback, WAIT)
+    assert interaction.callback == {
+        "type": 8,
+        "data": {"choices": [{"name": "Atelier prévention", "value": "Atelier prévention"}]},
+    }
+
+
+async def test_a_button_click_opens_a_modal_whose_submission_is_answered_directly(
+    discord_server: DiscordServer,
+) -> None:
+    guild = discord_server.add_guild("CPTS du Val")
+    member = discord_server.add_member(guild, "camille")
+    context = discord_server.context(guild, member)
+    async with running(discord_server, guild):
+        announce = await discord_server.send(
+            payloads.slash_command(command(guild, "annoncer"), {"texte": "AG le 12"}, **context)
+        )
+        await discord_server.wait_until(lambda: announce.original, WAIT)
+        posted = announce.original
+        assert posted["content"] == "AG le 12"
+        assert posted["components"][0]["components"][0]["custom_id"] == "inscription:42"
+
+        click = await discord_server.send(
+            payloads.button_click(posted, "inscription:42", **context)
+        )
+        await discord_server.wait_until(lambda: click.callback, WAIT)
+        assert click.callback["type"] == 9
+        modal = click.callback["data"]
+        assert modal["title"] == "Inscription"
+
+        submit = await discord_server.send(
+            payloads.modal_submit(modal["custom_id"], {"nom": "Camille Martin"}, **context)
+        )
+        await discord_server.wait_until(lambda: submit.callback, WAIT)
+    assert submit.callback["type"] == 4
+    assert submit.callback["data"]["content"] == "Merci Camille Martin !"
+    assert submit.callback["data"]["flags"] == 64  # ephemeral
