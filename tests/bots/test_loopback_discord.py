@@ -11,10 +11,13 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 
+import aiohttp
 import discord
+import pytest
 from discord import app_commands
 
 from tests.support.discord import DiscordServer, payloads
+from tests.support.discord.contract import discord_contract
 from tests.support.discord.state import Guild
 
 WAIT = 10.0  # seconds: every wait is bounded
@@ -181,3 +184,102 @@ async def test_a_button_click_opens_a_modal_whose_submission_is_answered_directl
     assert submit.callback["type"] == 4
     assert submit.callback["data"]["content"] == "Merci Camille Martin !"
     assert submit.callback["data"]["flags"] == 64  # ephemeral
+
+
+async def test_a_dropped_gateway_resumes_and_delivers_the_member_who_joined_meanwhile(
+    discord_server: DiscordServer,
+) -> None:
+    guild = discord_server.add_guild("CPTS du Val")
+    async with running(discord_server, guild) as bot:
+        seen = discord_server.gateway.session.sequence
+        async with discord_server.offline():
+            await discord_server.member_joins(guild, "alice")
+        await asyncio.wait_for(bot.resumed.wait(), WAIT)
+        await discord_server.wait_until(lambda: bot.joined, WAIT)
+    assert bot.joined == ["alice"]
+    assert discord_server.gateway.identifies == 1
+    resume = next(m for m in discord_server.gateway.received if m["op"] == 6)
+    assert resume["d"]["seq"] == seen
+    assert resume["d"]["session_id"] == discord_server.gateway.session.id
+    assert discord_server.gateway.replayed == ["GUILD_MEMBER_ADD"]
+
+
+async def test_a_rate_limited_post_is_sent_once_after_the_retry_after_discord_asked_for(
+    discord_server: DiscordServer,
+) -> None:
+    guild = discord_server.add_guild("CPTS du Val")
+    channel_id = next(iter(guild.channels))
+    route = "POST /channels/{channel_id}/messages"
+    async with running(discord_server, guild) as bot:
+        discord_server.fail_next(route, 429, retry_after=0.4)
+        channel = bot.get_channel(int(channel_id))
+        await asyncio.wait_for(channel.send("Bonjour à tous"), WAIT)
+    limited, sent = discord_server.requests_to(route)
+    assert (limited.status, sent.status) == (429, 200)
+    assert sent.at - limited.at >= 0.4
+    assert limited.raw == sent.raw
+    assert [m["content"] for m in discord_server.messages_in(channel_id)] == ["Bonjour à tous"]
+
+
+async def test_a_server_error_on_a_post_is_retried(discord_server: DiscordServer) -> None:
+    guild = discord_server.add_guild("CPTS du Val")
+    channel_id = next(iter(guild.channels))
+    route = "POST /channels/{channel_id}/messages"
+    async with running(discord_server, guild) as bot:
+        discord_server.fail_next(route, 502)
+        channel = bot.get_channel(int(channel_id))
+        await asyncio.wait_for(channel.send("Rappel : AG demain"), WAIT)
+    assert [r.status for r in discord_server.requests_to(route)] == [502, 200]
+    assert [m["content"] for m in discord_server.messages_in(channel_id)] == ["Rappel : AG demain"]
+
+
+async def test_a_refused_token_fails_the_login(discord_server: DiscordServer) -> None:
+    client = discord.Client(intents=discord.Intents(guilds=True))
+    try:
+        with pytest.raises(discord.LoginFailure):
+            await asyncio.wait_for(client.login("un-jeton-révoqué"), WAIT)
+    finally:
+        await client.close()
+    (login,) = discord_server.requests_to("GET /users/@me")
+    assert login.status == 401
+    assert login.headers["Authorization"] == "Bot un-jeton-révoqué"
+
+
+async def test_a_member_with_closed_dms_gives_forbidden_50007(
+    discord_server: DiscordServer,
+) -> None:
+    guild = discord_server.add_guild("CPTS du Val")
+    member = discord_server.add_member(guild, "dominique", dms_open=False)
+    async with running(discord_server, guild) as bot:
+        cached = bot.get_guild(int(guild.id)).get_member(int(member["user"]["id"]))
+        with pytest.raises(discord.Forbidden) as refused:
+            await asyncio.wait_for(cached.send("Votre inscription est confirmée"), WAIT)
+    assert refused.value.code == 50007
+    (opened,) = discord_server.requests_to("POST /users/@me/channels")
+    assert json.loads(opened.raw) == {"recipient_id": int(member["user"]["id"])}
+
+
+def test_the_contract_check_refuses_a_body_discord_would_refuse() -> None:
+    contract = discord_contract()
+    operation = contract.match("POST", "/channels/1/messages")
+    assert contract.body_problems(operation, {"content": "Bonjour"}, "application/json") == []
+    problems = contract.body_problems(operation, {"content": 42}, "application/json")
+    assert problems == [
+        "create_message: content: 42 is not of type 'string', 'null'",
+    ]
+
+
+async def test_a_bad_body_or_an_unknown_route_is_refused_and_kept_as_a_problem(
+    discord_server: DiscordServer,
+) -> None:
+    headers = {"Authorization": f"Bot {discord_server.token}", "Content-Type": "application/json"}
+    async with aiohttp.ClientSession(discord_server.api_url + "/", headers=headers) as http:
+        async with http.post("channels/1/messages", data=b'{"content": 42}') as bad_body:
+            assert bad_body.status == 400
+            assert (await bad_body.json())["code"] == 50035
+        async with http.get("users/@me/secrets") as unknown:
+            assert unknown.status == 404
+    assert len(discord_server.problems) == 2
+    assert "content: 42 is not of type" in discord_server.problems[0]
+    assert discord_server.problems[1] == "GET /users/@me/secrets: not a route of Discord's API"
+    discord_server.problems.clear()  # seen: the fixture would fail the test otherwise

@@ -64,10 +64,14 @@ class Gateway:
         self.identifies = 0
         self.resumes = 0
         self.received: list[dict[str, Any]] = []  # every message the client sent
+        self.replayed: list[str] = []  # the events sent again on a RESUME
+        self.open = asyncio.Event()  # cleared: new connections wait (see DiscordServer.offline)
+        self.open.set()
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse(autoping=True, max_msg_size=0)
         await socket.prepare(request)
+        await self.open.wait()
         query = request.query
         if query.get("v") != "10" or query.get("encoding", "json") != "json":
             self.state.problems.append(f"gateway: unsupported query {dict(query)}")
@@ -143,6 +147,7 @@ class Gateway:
         self.session = session
         for event in session.events:
             if event["s"] > (data.get("seq") or 0):
+                self.replayed.append(event["t"])
                 await connection.send(event)
         await self._dispatch(session, "RESUMED", {})
 
@@ -174,7 +179,8 @@ class Gateway:
         await self.state.changed()
 
     async def drop(self, code: int = 4000) -> None:
-        """Close the bot's socket as a network failure would (4000: resumable)."""
+        """Close the bot's socket as a network failure would (4000: resumable); what is
+        dispatched until it resumes is kept for its RESUME."""
         if self.session is not None and self.session.connection is not None:
             connection, self.session.connection = self.session.connection, None
             await connection.socket.close(code=code)

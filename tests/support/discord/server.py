@@ -14,8 +14,9 @@ application); two bots get two stand-ins.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Self
 
 from aiohttp import web
@@ -106,6 +107,17 @@ class DiscordServer:
 
     async def drop(self, code: int = 4000) -> None:
         await self.gateway.drop(code)
+
+    @contextlib.asynccontextmanager
+    async def offline(self, code: int = 4000) -> AsyncIterator[None]:
+        """Drop the bot's gateway connection and keep it out until the block ends: what is
+        dispatched inside is certainly missed, and must reach the bot through its RESUME."""
+        self.gateway.open.clear()
+        try:
+            await self.gateway.drop(code)
+            yield
+        finally:
+            self.gateway.open.set()
 
     # --- faults ----------------------------------------------------------------------------------
 
