@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import json
 from collections.abc import AsyncIterator
 
@@ -283,3 +284,74 @@ async def test_a_bad_body_or_an_unknown_route_is_refused_and_kept_as_a_problem(
     assert "content: 42 is not of type" in discord_server.problems[0]
     assert discord_server.problems[1] == "GET /users/@me/secrets: not a route of Discord's API"
     discord_server.problems.clear()  # seen: the fixture would fail the test otherwise
+
+
+async def test_roles_threads_and_scheduled_events_work_through_discord_py(
+    discord_server: DiscordServer,
+) -> None:
+    guild = discord_server.add_guild("CPTS du Val")
+    role = discord_server.state.add_role(guild, "Adhérents")
+    member = discord_server.add_member(guild, "camille")
+    member_id = int(member["user"]["id"])
+    async with running(discord_server, guild) as bot:
+        server = bot.get_guild(int(guild.id))
+        cached = server.get_member(member_id)
+        await asyncio.wait_for(cached.add_roles(discord.Object(int(role["id"]))), WAIT)
+        assert guild.members[member["user"]["id"]]["roles"] == [role["id"]]
+        await asyncio.wait_for(cached.remove_roles(discord.Object(int(role["id"]))), WAIT)
+        assert guild.members[member["user"]["id"]]["roles"] == []
+
+        fetched = await asyncio.wait_for(server.fetch_member(member_id), WAIT)
+        assert fetched.name == "camille"
+        assert "Adhérents" in [r.name for r in await server.fetch_roles()]
+        assert [c.name for c in await server.fetch_channels()] == ["général"]
+
+        channel = server.get_channel(int(next(iter(guild.channels))))
+        thread = await asyncio.wait_for(
+            channel.create_thread(
+                name="Questions sur l'AG", type=discord.ChannelType.public_thread
+            ),
+            WAIT,
+        )
+        assert guild.channels[str(thread.id)]["name"] == "Questions sur l'AG"
+
+        start = discord.utils.utcnow() + datetime.timedelta(days=7)
+        event = await asyncio.wait_for(
+            server.create_scheduled_event(
+                name="Assemblée générale",
+                start_time=start,
+                end_time=start + datetime.timedelta(hours=2),
+                entity_type=discord.EntityType.external,
+                location="Maison de santé, Valence",
+                privacy_level=discord.PrivacyLevel.guild_only,
+            ),
+            WAIT,
+        )
+        await asyncio.wait_for(event.edit(name="AG 2027"), WAIT)
+        assert guild.scheduled_events[str(event.id)]["name"] == "AG 2027"
+        await asyncio.wait_for(event.delete(), WAIT)
+        assert guild.scheduled_events == {}
+
+
+async def test_members_are_chunked_over_the_gateway_when_the_bot_asks(
+    discord_server: DiscordServer,
+) -> None:
+    guild = discord_server.add_guild("CPTS du Val")
+    for number in range(1, 1300):  # large (> 250) and more than one chunk (1,000 members each)
+        discord_server.add_member(guild, f"membre-{number}")
+    intents = discord.Intents(guilds=True, members=True)
+    client = discord.Client(intents=intents, guild_ready_timeout=0.2)  # chunks at startup
+    task = asyncio.create_task(client.start(discord_server.token))
+    try:
+        await asyncio.wait_for(client.wait_until_ready(), WAIT)
+        server = client.get_guild(int(guild.id))
+        assert server.chunked
+        assert server.member_count == len(server.members) == 1300
+        assert server.get_member_named("membre-1299") is not None
+    finally:
+        await asyncio.wait_for(client.close(), WAIT)
+        await asyncio.wait_for(task, WAIT)
+    (request,) = [m for m in discord_server.gateway.received if m["op"] == 8]
+    assert request["d"]["guild_id"] == int(guild.id)
+    chunks = [e for e in discord_server.gateway.session.events if e["t"] == "GUILD_MEMBERS_CHUNK"]
+    assert [len(chunk["d"]["members"]) for chunk in chunks] == [1000, 300]

@@ -25,6 +25,7 @@ from tests.support.discord.state import State
 DISPATCH, HEARTBEAT, IDENTIFY, REQUEST_MEMBERS, RESUME = 0, 1, 2, 8, 6
 RECONNECT, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 7, 9, 10, 11
 AUTHENTICATION_FAILED = 4004
+CHUNK_SIZE = 1000  # members per GUILD_MEMBERS_CHUNK, as Discord sends them
 
 
 @dataclass
@@ -135,7 +136,7 @@ class Gateway:
             },
         )
         for guild in state.guilds.values():
-            await self._dispatch(session, "GUILD_CREATE", guild.gateway_payload(state.owner["id"]))
+            await self._dispatch(session, "GUILD_CREATE", guild.gateway_payload(state.bot["id"]))
 
     async def _resume(self, connection: Connection, data: dict[str, Any]) -> None:
         session = self.sessions.get(data.get("session_id", ""))
@@ -158,11 +159,13 @@ class Gateway:
         for guild_id in guild_ids if isinstance(guild_ids, list) else [guild_ids]:
             guild = self.state.guilds.get(str(guild_id))
             members = list(guild.members.values()) if guild else []
-            chunk = {"guild_id": str(guild_id), "members": members}
-            chunk |= {"chunk_index": 0, "chunk_count": 1, "not_found": []}
-            if data.get("nonce"):
-                chunk["nonce"] = data["nonce"]
-            await self._dispatch(self.session, "GUILD_MEMBERS_CHUNK", chunk)
+            chunks = [members[i : i + CHUNK_SIZE] for i in range(0, len(members), CHUNK_SIZE)]
+            for index, part in enumerate(chunks or [[]]):
+                chunk = {"guild_id": str(guild_id), "members": part, "not_found": []}
+                chunk |= {"chunk_index": index, "chunk_count": len(chunks or [[]])}
+                if data.get("nonce"):
+                    chunk["nonce"] = data["nonce"]
+                await self._dispatch(self.session, "GUILD_MEMBERS_CHUNK", chunk)
 
     async def _dispatch(self, session: Session, event: str, data: dict[str, Any]) -> None:
         session.sequence += 1

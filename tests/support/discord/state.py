@@ -13,6 +13,8 @@ from typing import Any
 
 from tests.support.discord import payloads
 
+LARGE_THRESHOLD = 250  # what discord.py's IDENTIFY asks for
+
 
 @dataclass
 class Guild:
@@ -24,13 +26,14 @@ class Guild:
     scheduled_events: dict[str, dict[str, Any]] = field(default_factory=dict)
     commands: list[dict[str, Any]] = field(default_factory=list)
 
-    def gateway_payload(self, owner_id: str) -> dict[str, Any]:
+    def gateway_payload(self, bot_id: str) -> dict[str, Any]:
         """GUILD_CREATE's data, as sent to a bot with the guilds and members intents."""
+        large = len(self.members) > LARGE_THRESHOLD
         return {
             "id": self.id,
             "name": self.name,
             "icon": None,
-            "owner_id": owner_id,
+            "owner_id": bot_id,
             "afk_channel_id": None,
             "afk_timeout": 300,
             "verification_level": 0,
@@ -48,13 +51,15 @@ class Guild:
             "roles": list(self.roles.values()),
             "channels": [c for c in self.channels.values() if c["type"] not in (11, 12)],
             "threads": [c for c in self.channels.values() if c["type"] in (11, 12)],
-            "members": list(self.members.values()),
+            # Like Discord: a large guild comes without its members, who are asked for with
+            # REQUEST_GUILD_MEMBERS (op 8); a small one with all of them.
+            "members": [self.members[bot_id]] if large else list(self.members.values()),
             "member_count": len(self.members),
             "presences": [],
             "voice_states": [],
             "stage_instances": [],
             "guild_scheduled_events": list(self.scheduled_events.values()),
-            "large": len(self.members) > 250,
+            "large": large,
             "unavailable": False,
             "joined_at": payloads.iso_now(),
         }
