@@ -90,14 +90,15 @@ class Bot(discord.Client):
 async def running(server: DiscordServer, guild: Guild) -> AsyncIterator[Bot]:
     bot = Bot(guild.id)
     task = asyncio.create_task(bot.start(server.token))
+    ready = asyncio.create_task(bot.wait_until_ready())
     try:
-        ready = asyncio.create_task(bot.wait_until_ready())
         await asyncio.wait({ready, task}, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED)
         if task.done():
             task.result()  # raises what stopped the bot
         assert ready.done(), "the bot did not get READY in time"
         yield bot
     finally:
+        ready.cancel()
         await asyncio.wait_for(bot.close(), WAIT)
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, WAIT)
@@ -203,6 +204,21 @@ async def test_a_dropped_gateway_resumes_and_delivers_the_member_who_joined_mean
     assert resume["d"]["seq"] == seen
     assert resume["d"]["session_id"] == discord_server.gateway.session.id
     assert discord_server.gateway.replayed == ["GUILD_MEMBER_ADD"]
+
+
+async def test_a_bot_whose_session_is_gone_identifies_again(
+    discord_server: DiscordServer,
+) -> None:
+    """INVALID_SESSION (op 9) makes discord.py IDENTIFY again, after its own 5 s pause."""
+    guild = discord_server.add_guild("CPTS du Val")
+    async with running(discord_server, guild) as bot:
+        async with discord_server.offline():
+            discord_server.gateway.sessions.clear()  # as after a long outage
+        await discord_server.wait_until(lambda: discord_server.gateway.identifies == 2, WAIT)
+        await discord_server.member_joins(guild, "alice")
+        await discord_server.wait_until(lambda: bot.joined, WAIT)
+    assert [m["op"] for m in discord_server.gateway.received if m["op"] in (2, 6)] == [2, 6, 2]
+    assert not bot.resumed.is_set()
 
 
 async def test_a_rate_limited_post_is_sent_once_after_the_retry_after_discord_asked_for(

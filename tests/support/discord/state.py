@@ -5,6 +5,7 @@ REST request, the faults waiting to be served, and the contract problems a test 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import Any
 
 from tests.support.discord import payloads
 
+POLL_SECONDS = 0.02
 LARGE_THRESHOLD = 250  # what discord.py's IDENTIFY asks for
 
 
@@ -197,12 +199,15 @@ class State:
             self._changed.notify_all()
 
     async def wait_until(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-        """Wait, at most `timeout` seconds, until `predicate()` is truthy; returns its value."""
+        """Wait, at most `timeout` seconds, until `predicate()` is truthy; returns its value.
+        It is checked after each request and dispatch, and every 20 ms for what only the bot
+        sees (its own handlers run after the stand-in sent the event)."""
 
         async def waited() -> Any:
             async with self._changed:
                 while not (value := predicate()):
-                    await self._changed.wait()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), POLL_SECONDS)
                 return value
 
         return await asyncio.wait_for(waited(), timeout)
