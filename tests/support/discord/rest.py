@@ -104,6 +104,8 @@ class Rest:
                 return None, [f"{operation.operation_id}: Content-Type {content_type!r}"]
         except ValueError as exc:
             return None, [f"{operation.operation_id}: the body is not JSON ({exc})"]
+        if content_type == "application/json":
+            return body, self.contract.raw_body_problems(operation, raw, body)
         return body, self.contract.body_problems(operation, body, "application/json")
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
