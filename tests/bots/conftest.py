@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from hub.bots.endpoints import apply_endpoints
+from bots.endpoints import apply_endpoints
 from tests.support.discord import DiscordServer
 
 

@@ -9,7 +9,7 @@ import discord.http
 import pytest
 import yarl
 
-from hub.bots.endpoints import (
+from bots.endpoints import (
     DISCORD_API,
     DISCORD_GATEWAY,
     EndpointError,
