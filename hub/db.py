@@ -198,8 +198,19 @@ class Database:
 
         The version is read inside that transaction, so two processes opening a new database
         at once never both migrate it: the second waits, then finds nothing left to do.
+
+        Foreign keys are off meanwhile (they can only be switched outside a transaction), as
+        SQLite's procedure for rebuilding a table asks: with them on, dropping the old table
+        would delete or empty every row referencing it. They are checked before committing.
         """
         shipped = migrations()
+        await self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            return await self._upgrade(shipped)
+        finally:
+            await self.conn.execute("PRAGMA foreign_keys = ON")
+
+    async def _upgrade(self, shipped: list[tuple[int, str, str]]) -> list[int]:
         async with self.transaction():
             current = await self.schema_version()
             if current > len(shipped):
@@ -223,6 +234,14 @@ class Database:
                     "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, utcnow()),
                 )
+            if shipped[current:]:
+                broken = list(await self.conn.execute_fetchall("PRAGMA foreign_key_check"))
+                if broken:
+                    raise StorageError(
+                        f"la mise à jour de la base {self.path} laisserait {len(broken)} "
+                        f"référence(s) cassée(s) (table {broken[0][0]}) : elle n'a pas été "
+                        "appliquée, la base est inchangée"
+                    )
         return [version for version, _, _ in shipped[current:]]
 
     # Each call is one trip to aiosqlite's thread (execute and fetch together), not three

@@ -79,7 +79,7 @@ async def person(db: Database, config: Config, role: str, member: bool, n: int =
 def key(
     config: Config, who: Subscriber, purpose: str = "registrations", list_key: str = "*"
 ) -> str:
-    return TokenSigner.for_config(config).make(purpose, who.id, list_key)
+    return TokenSigner.for_config(config).make(purpose, who.id, list_key, nonce=who.token_nonce)
 
 
 def form(email: str = ANONYMOUS, **changes: Any) -> dict[str, Any]:

@@ -7,7 +7,9 @@ import asyncio
 import base64
 import dataclasses
 import re
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -140,9 +142,21 @@ async def member(service: Subscribers, email: str, lists: list[str], *, is_membe
     return found.id
 
 
+def nonce_of(config: Config, subscriber_id: int) -> int:
+    """The person's token nonce as stored (0 for nobody), read as the pages would."""
+    with closing(sqlite3.connect(config.database_path)) as conn:
+        row = conn.execute(
+            "SELECT token_nonce FROM subscribers WHERE id = ?", (subscriber_id,)
+        ).fetchone()
+    return row[0] if row else 0
+
+
 def token_path(config: Config, purpose: str, subscriber_id: int, list_key: str = "*") -> str:
     prefix = {"confirm": "/confirmer/", "preferences": "/preferences/", "unsubscribe": "/u/"}
-    return prefix[purpose] + TokenSigner.for_config(config).make(purpose, subscriber_id, list_key)
+    nonce = nonce_of(config, subscriber_id)
+    return prefix[purpose] + TokenSigner.for_config(config).make(
+        purpose, subscriber_id, list_key, nonce=nonce
+    )
 
 
 # --- The form ---------------------------------------------------------------------------------
@@ -513,12 +527,12 @@ async def test_a_former_all_lists_link_confirms_what_was_pending_when_it_was_mad
     ttl = config.subscriptions.confirm_days * 86_400
     signer = TokenSigner.for_config(config)
     # Made an hour before the sign-up: it cannot confirm it.
-    older = signer.make("confirm", person.id, "*", ttl_seconds=ttl - 3600)
+    older = signer.make("confirm", person.id, "*", nonce=person.token_nonce, ttl_seconds=ttl - 3600)
     response = await client.get(f"/confirmer/{older}")
     assert "Aucune inscription à confirmer" in await response.text()
     assert await service.subscriptions(person.id) == {"bimestrielle": "pending"}
 
-    await client.get(f"/confirmer/{signer.make('confirm', person.id, '*', ttl_seconds=ttl)}")
+    await client.get(signer.path_for("confirm", person, ttl_seconds=ttl))
     assert await service.subscriptions(person.id) == {"bimestrielle": "confirmed"}
 
 
@@ -528,7 +542,9 @@ async def test_an_expired_confirmation_link_says_so_and_confirms_nothing(
     await post_form(client, form())
     person = await service.find("marie.curie@cpts-exemple.fr")
     assert person is not None
-    expired = TokenSigner.for_config(config).make("confirm", person.id, "*", ttl_seconds=-1)
+    expired = TokenSigner.for_config(config).make(
+        "confirm", person.id, "*", nonce=person.token_nonce, ttl_seconds=-1
+    )
     before = await snapshot(db)
 
     response = await client.get(f"/confirmer/{expired}")
