@@ -22,6 +22,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from hub import notices
 from hub.config import Config, SmtpConfig
 from hub.db import Database
 from hub.subscribers.service import ROLES, Consent, Person, Subscribers
@@ -622,6 +623,53 @@ async def test_a_link_of_an_erased_person_is_a_404(
     await service.forget("efface@cpts-exemple.fr")
     response = await client.get(path)
     assert response.status == 404
+
+
+@pytest.mark.parametrize("how", ["forget", "stale sign-up purge"])
+async def test_the_links_of_an_erased_person_open_nothing_of_the_next_person(
+    client: TestClient, config: Config, db: Database, service: Subscribers, how: str
+) -> None:
+    """The newest person goes (erased, or an unconfirmed sign-up purged), someone new comes:
+    the links mailed to the first show nothing of the newcomer and change nothing."""
+    await post_form(client, form("partie@cpts-exemple.fr"))
+    await settled(client)
+    (mail,) = outbox(config)
+    gone = await service.find("partie@cpts-exemple.fr")
+    assert gone is not None
+    old_links = {
+        "confirm": link(mail, "/confirmer/"),
+        "preferences": link(mail, "/preferences/"),
+        "unsubscribe": notices.signed_path(config, "unsubscribe", gone, "bimestrielle"),
+    }
+    if how == "forget":
+        await service.forget(gone.email)
+    else:
+        await db.conn.execute(
+            "UPDATE subscriptions SET created_at = ?",
+            (to_utc_text(datetime.now(UTC) - timedelta(days=365)),),
+        )
+        await db.conn.commit()
+        await purge_stale_signups(client.app)
+    assert await service.get(gone.id) is None
+    newcomer_id = await member(
+        service, "nouvelle@cpts-exemple.fr", ["bimestrielle"], is_member=True
+    )
+    before, mails = await snapshot(db), len(outbox(config))
+
+    for purpose, path in old_links.items():
+        for method in ("GET",) if purpose == "confirm" else ("GET", "POST"):
+            data = {"List-Unsubscribe": "One-Click", "action": "tout"} if method == "POST" else None
+            response = await client.request(method, path, data=data)
+            html = await response.text()
+            assert response.status == 404, (purpose, method)
+            assert "Lien invalide" in html
+            assert "nouvelle@cpts-exemple.fr" not in html and "Paul" not in html
+
+    await settled(client)
+    assert await snapshot(db) == before
+    assert len(outbox(config)) == mails
+    assert await service.subscriptions(newcomer_id) == {"bimestrielle": "confirmed"}
+    assert newcomer_id > gone.id  # and the newcomer did not get the erased person's id
 
 
 # --- Unsubscription ---------------------------------------------------------------------------
