@@ -198,8 +198,19 @@ class Database:
 
         The version is read inside that transaction, so two processes opening a new database
         at once never both migrate it: the second waits, then finds nothing left to do.
+
+        Foreign keys are off meanwhile (they can only be switched outside a transaction), as
+        SQLite's procedure for rebuilding a table asks: with them on, dropping the old table
+        would delete or empty every row referencing it. They are checked before committing.
         """
         shipped = migrations()
+        await self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            return await self._upgrade(shipped)
+        finally:
+            await self.conn.execute("PRAGMA foreign_keys = ON")
+
+    async def _upgrade(self, shipped: list[tuple[int, str, str]]) -> list[int]:
         async with self.transaction():
             current = await self.schema_version()
             if current > len(shipped):
@@ -211,7 +222,11 @@ class Database:
                 "CREATE TABLE IF NOT EXISTS schema_version ("
                 " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
-            for version, name, sql in shipped[current:]:
+            pending = shipped[current:]
+            # References already broken before (a row whose parent went while foreign keys
+            # were off) are not this upgrade's doing: only new ones refuse it.
+            broken_before = await self._broken_references() if pending else set()
+            for version, name, sql in pending:
                 try:
                     for statement in split_statements(sql):
                         await self.conn.execute(statement)
@@ -223,7 +238,20 @@ class Database:
                     "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, utcnow()),
                 )
-        return [version for version, _, _ in shipped[current:]]
+            broken = (
+                sorted(await self._broken_references() - broken_before, key=str) if pending else []
+            )
+            if broken:
+                raise StorageError(
+                    f"la mise à jour de la base {self.path} laisserait {len(broken)} "
+                    f"référence(s) cassée(s) (table {broken[0][0]}) : elle n'a pas été "
+                    "appliquée, la base est inchangée"
+                )
+        return [version for version, _, _ in pending]
+
+    async def _broken_references(self) -> set[tuple[Any, ...]]:
+        """The rows whose foreign key names a missing parent: (table, rowid, parent, key)."""
+        return {tuple(row) for row in await self.conn.execute_fetchall("PRAGMA foreign_key_check")}
 
     # Each call is one trip to aiosqlite's thread (execute and fetch together), not three
     # (execute, fetch, close): on a busy machine the trips, not SQLite, cost the most.

@@ -19,7 +19,7 @@ from typing import Any
 from hub.config import Config, MailingList
 from hub.mail import BatchRejected, Content, Messenger, Recipient
 from hub.timeutil import french_datetime
-from hub.tokens import ALL_LISTS, TokenSigner, joined_lists
+from hub.tokens import ALL_LISTS, TokenHolder, TokenSigner, joined_lists
 from newsletters.render import compile_mjml, render_mjml, render_text
 
 log = logging.getLogger(__name__)
@@ -48,28 +48,28 @@ class SignupAnswer:
 def signed_path(
     config: Config,
     purpose: str,
-    subscriber_id: int,
+    person: TokenHolder,
     list_key: str = ALL_LISTS,
     *,
     ttl_seconds: int | None = None,
 ) -> str:
-    """The path of one of the subscription pages, signed for this subscriber (pages of the
+    """The path of one of the subscription pages, signed for this stored person (pages of the
     site link to each other by path, e-mails by `signed_link`)."""
-    return TokenSigner.for_config(config).path(
-        purpose, subscriber_id, list_key, ttl_seconds=ttl_seconds
+    return TokenSigner.for_config(config).path_for(
+        purpose, person, list_key, ttl_seconds=ttl_seconds
     )
 
 
 def signed_link(
     config: Config,
     purpose: str,
-    subscriber_id: int,
+    person: TokenHolder,
     list_key: str = ALL_LISTS,
     *,
     ttl_seconds: int | None = None,
 ) -> str:
     """The absolute link of `signed_path`, as e-mails carry it."""
-    path = signed_path(config, purpose, subscriber_id, list_key, ttl_seconds=ttl_seconds)
+    path = signed_path(config, purpose, person, list_key, ttl_seconds=ttl_seconds)
     return f"{config.web.base_url.rstrip('/')}{path}"
 
 
@@ -92,18 +92,18 @@ def _content(config: Config, name: str, subject: str, context: dict[str, Any]) -
     )
 
 
-def signup_content(config: Config, answer: SignupAnswer, subscriber_id: int | None) -> Content:
+def signup_content(config: Config, answer: SignupAnswer, person: TokenHolder | None) -> Content:
     """The answer to a sign-up: a confirmation link when a list waits for one, a link to the
     preferences page when the person is known, and why members-only lists were refused."""
     confirm_url = preferences_url = expires = ""
-    if answer.to_confirm and subscriber_id is not None:
+    if answer.to_confirm and person is not None:
         ttl = confirm_ttl_seconds(config)
         expires = french_datetime(datetime.fromtimestamp(time.time() + ttl, UTC), config.tz)
         confirm_url = signed_link(
-            config, "confirm", subscriber_id, joined_lists(answer.to_confirm), ttl_seconds=ttl
+            config, "confirm", person, joined_lists(answer.to_confirm), ttl_seconds=ttl
         )
-    if subscriber_id is not None:
-        preferences_url = signed_link(config, "preferences", subscriber_id)
+    if person is not None:
+        preferences_url = signed_link(config, "preferences", person)
     subject = (
         "Confirmez votre inscription"
         if confirm_url
@@ -121,11 +121,11 @@ def signup_content(config: Config, answer: SignupAnswer, subscriber_id: int | No
     return _content(config, "confirm", subject, context)
 
 
-def unsubscribed_content(config: Config, lists: Sequence[str], subscriber_id: int) -> Content:
+def unsubscribed_content(config: Config, lists: Sequence[str], person: TokenHolder) -> Content:
     """The notice sent after an unsubscription, with the way back (the preferences page)."""
     context = {
         "lists": _lists(config, lists),
-        "preferences_url": signed_link(config, "preferences", subscriber_id),
+        "preferences_url": signed_link(config, "preferences", person),
     }
     return _content(config, "unsubscribed", "Vous êtes désinscrit(e)", context)
 
@@ -149,9 +149,9 @@ async def send_signup(
     email: str,
     first_name: str,
     answer: SignupAnswer,
-    subscriber_id: int | None,
+    person: TokenHolder | None,
 ) -> None:
-    await send(messenger, signup_content(config, answer, subscriber_id), email, first_name)
+    await send(messenger, signup_content(config, answer, person), email, first_name)
 
 
 async def send_unsubscribed(
@@ -161,6 +161,6 @@ async def send_unsubscribed(
     email: str,
     first_name: str,
     lists: Sequence[str],
-    subscriber_id: int,
+    person: TokenHolder,
 ) -> None:
-    await send(messenger, unsubscribed_content(config, lists, subscriber_id), email, first_name)
+    await send(messenger, unsubscribed_content(config, lists, person), email, first_name)

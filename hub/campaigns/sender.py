@@ -400,13 +400,14 @@ class Sender:
         return _Batch(row["id"], row["seq"], [self._recipient(r, campaign.list) for r in rows])
 
     def _recipient(self, row: Any, list_key: str) -> Recipient:
-        subscriber_id = row["subscriber_id"]
+        subscriber_id, nonce = row["subscriber_id"], row["token_nonce"]  # read with the row
         return Recipient(
             email=row["email"],
             first_name=row["first_name"],
             unsubscribe_url=self._base_url
-            + self._signer.path("unsubscribe", subscriber_id, list_key),
-            preferences_url=self._base_url + self._signer.path("preferences", subscriber_id),
+            + self._signer.path("unsubscribe", subscriber_id, list_key, nonce=nonce),
+            preferences_url=self._base_url
+            + self._signer.path("preferences", subscriber_id, nonce=nonce),
             send_log_id=row["id"],
         )
 

@@ -286,14 +286,14 @@ def compose(config: Config, message: Pending, now: datetime) -> Content:
             "waitlist": event.waitlist,
         },
     }
-    manage_url = signed_link(config, "registrations", person.id)
+    manage_url = signed_link(config, "registrations", person)
     personal = {"manage_url": manage_url}
     if kind == "waitlisted":
         personal["position"] = str(registration.position or "")
     if kind == "offered":
         assert registration.offer_expires_at is not None
         personal["deadline"] = french_datetime(registration.offer_expires_at, tz, weekday=True)
-        personal["accept_url"] = signed_link(config, "offer", person.id, str(registration.id))
+        personal["accept_url"] = signed_link(config, "offer", person, str(registration.id))
     template = TEMPLATES[kind]
     calendar = None
     if method:

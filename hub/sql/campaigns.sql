@@ -105,7 +105,7 @@ UPDATE send_log SET status = 'submitted', updated_at = :now
 WHERE campaign_id = :campaign_id AND batch_seq = :seq AND status = 'pending';
 
 -- name: send_log_batch_recipients
-SELECT l.id, l.subscriber_id, l.email, s.first_name
+SELECT l.id, l.subscriber_id, l.email, s.first_name, s.token_nonce
 FROM send_log AS l JOIN subscribers AS s ON s.id = l.subscriber_id
 WHERE l.campaign_id = :campaign_id AND l.batch_seq = :seq AND l.status = 'submitted'
 ORDER BY l.id;

@@ -3,15 +3,18 @@
 -- whole chunk of an import is read in one query.
 
 -- name: subscriber_by_id
-SELECT id, email, first_name, last_name, organisation, role, member, created_at, updated_at
+SELECT id, email, first_name, last_name, organisation, role, member, created_at, updated_at,
+       token_nonce
 FROM subscribers WHERE id = :id;
 
 -- name: subscriber_by_email
-SELECT id, email, first_name, last_name, organisation, role, member, created_at, updated_at
+SELECT id, email, first_name, last_name, organisation, role, member, created_at, updated_at,
+       token_nonce
 FROM subscribers WHERE email = :email;
 
 -- name: subscriber_by_emails
-SELECT id, email, first_name, last_name, organisation, role, member, created_at, updated_at
+SELECT id, email, first_name, last_name, organisation, role, member, created_at, updated_at,
+       token_nonce
 FROM subscribers WHERE email IN (SELECT value FROM json_each(:emails));
 
 -- name: subscriber_insert

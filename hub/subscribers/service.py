@@ -18,7 +18,7 @@ import re
 import weakref
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import Any
@@ -33,7 +33,7 @@ from hub.keys import checked_key, derived_key
 from hub.mail.factory import outbox_folder
 from hub.subscribers.erasure import remove_outbox_messages, scrubbed
 from hub.timeutil import from_utc_text, to_utc_text, utcnow
-from hub.tokens import ALL_LISTS
+from hub.tokens import ALL_LISTS, InvalidToken, Token, TokenSigner
 
 ROLES = ("salarie", "elu", "coordinateur", "partenaire", "autre")
 SOURCES = ("web", "import", "cli", "discord", "email")
@@ -208,6 +208,9 @@ class Subscriber:
     member: bool
     created_at: datetime
     updated_at: datetime
+    # Random, made with the record: every signed link carries it (hub.tokens), so a link opens
+    # this record only, never a later one that got the same id.
+    token_nonce: int = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -268,6 +271,7 @@ def _subscriber(row: aiosqlite.Row) -> Subscriber:
         member=bool(row["member"]),
         created_at=from_utc_text(row["created_at"]),  # type: ignore[arg-type]
         updated_at=from_utc_text(row["updated_at"]),  # type: ignore[arg-type]
+        token_nonce=row["token_nonce"],
     )
 
 
@@ -374,6 +378,22 @@ class Subscribers:
     async def get(self, subscriber_id: int) -> Subscriber | None:
         row = await self.db.fetch_one("subscriber_by_id", {"id": subscriber_id})
         return _subscriber(row) if row else None
+
+    async def by_token(self, text: str, purpose: str) -> tuple[Subscriber, Token]:
+        """The person a signed link is for, and its token; `InvalidToken` (or `TokenExpired`)
+        when it is not a genuine token of this purpose, or when the person it was made for is
+        gone: no record has its id any more, or the record that has it is someone else's (its
+        nonce differs). Every channel opens signed links through here, so none forgets a check.
+        """
+        token = self._signer.read(text, purpose)
+        person = await self.get(token.subscriber_id)
+        if person is None or person.token_nonce != token.nonce:
+            raise InvalidToken("no such person")
+        return person, token
+
+    @cached_property
+    def _signer(self) -> TokenSigner:
+        return TokenSigner.for_config(self.config)
 
     async def find(self, email: str) -> Subscriber | None:
         row = await self.db.fetch_one("subscriber_by_email", {"email": normalise_email(email)})
@@ -690,6 +710,7 @@ class Subscribers:
             return None
         person = dict(row)
         person["member"] = bool(person["member"])
+        del person["token_nonce"]  # a technical part of the links, nothing about the person
         params = {"id": row["id"]}
         suppression = await self._suppression(email)
         return {

@@ -40,7 +40,7 @@ from hub.events.model import SEATED, Event, NotEligible, Refused, Registration
 from hub.events.service import Events, check_answers
 from hub.subscribers.service import InvalidEmail, Person, Subscriber, Subscribers, normalise_email
 from hub.timeutil import french_datetime
-from hub.tokens import InvalidToken, TokenSigner
+from hub.tokens import InvalidToken
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.pages import render_page
 from hub.web.subscriptions import HONEYPOT, MAX_LENGTH, within_rate_limit
@@ -180,14 +180,13 @@ async def _signed_person(
     request: web.Request, token: str, purpose: str
 ) -> tuple[Subscriber, str] | None:
     """The person a signed link names, and the token's list field; None if it names nobody."""
-    config = request.app[CONFIG_KEY]
+    people = Subscribers(request.app[DB_KEY], request.app[CONFIG_KEY])
     try:
-        found = TokenSigner.for_config(config).read(token, purpose)
+        person, found = await people.by_token(token, purpose)
     except InvalidToken as exc:
         log.info("signed link refused", extra={"purpose": purpose, "problem": str(exc)})
         return None
-    person = await Subscribers(request.app[DB_KEY], config).get(found.subscriber_id)
-    return (person, found.list) if person is not None else None
+    return person, found.list
 
 
 async def _visitor(request: web.Request) -> Visitor | None:
@@ -200,7 +199,7 @@ async def _visitor(request: web.Request) -> Visitor | None:
 
 
 def _registrations_path(config: Config, person: Subscriber) -> str:
-    return notices.signed_path(config, "registrations", person.id)
+    return notices.signed_path(config, "registrations", person)
 
 
 def _wake_mailer(request: web.Request) -> None:
@@ -434,7 +433,7 @@ def _outcome(
             links.insert(
                 0,
                 (
-                    notices.signed_path(config, "offer", visitor.person.id, str(registration.id)),
+                    notices.signed_path(config, "offer", visitor.person, str(registration.id)),
                     "Accepter la place",
                 ),
             )
@@ -562,7 +561,7 @@ async def _registrations_page(
     for event, registration in await events.registrations_of(person.id):
         current = event.status == "published" and event.ends_at > now
         offer = (
-            notices.signed_path(config, "offer", person.id, str(registration.id))
+            notices.signed_path(config, "offer", person, str(registration.id))
             if registration.status == "offered" and current
             else None
         )

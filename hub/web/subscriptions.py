@@ -40,7 +40,7 @@ from hub.subscribers.service import (
     normalise_email,
 )
 from hub.timeutil import to_utc_text
-from hub.tokens import ALL_LISTS, InvalidToken, Token, TokenExpired, TokenSigner
+from hub.tokens import ALL_LISTS, InvalidToken, Token, TokenExpired
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.pages import render_page
 from hub.web.tasks import BACKGROUND_TASKS
@@ -108,9 +108,9 @@ def _invalid_link(request: web.Request) -> web.Response:
     )
 
 
-def _preferences_link(config: Config, subscriber_id: int) -> tuple[str, str]:
+def _preferences_link(config: Config, subscriber: Subscriber) -> tuple[str, str]:
     """The way back every page after a change offers: the person's preferences."""
-    return notices.signed_path(config, "preferences", subscriber_id), PREFERENCES_LABEL
+    return notices.signed_path(config, "preferences", subscriber), PREFERENCES_LABEL
 
 
 @asynccontextmanager
@@ -125,8 +125,9 @@ async def _messenger(config: Config) -> AsyncIterator[Messenger]:
 async def _open_link(request: web.Request, purpose: str) -> tuple[Subscriber, Token] | web.Response:
     """The subscriber and token a signed link names, or the page that refuses it. A token
     naming no list the configuration still has is refused too."""
+    config = request.app[CONFIG_KEY]
     try:
-        token = TokenSigner.for_config(request.app[CONFIG_KEY]).read(
+        subscriber, token = await Subscribers(request.app[DB_KEY], config).by_token(
             request.match_info["token"], purpose
         )
     except InvalidToken as exc:
@@ -141,11 +142,7 @@ async def _open_link(request: web.Request, purpose: str) -> tuple[Subscriber, To
                 links=[("/abonnement", "S'abonner aux newsletters")],
             )
         return _invalid_link(request)
-    config = request.app[CONFIG_KEY]
-    subscriber = await Subscribers(request.app[DB_KEY], config).get(token.subscriber_id)
-    if subscriber is None or (
-        token.list != ALL_LISTS and not any(key in config.lists for key in token.lists)
-    ):
+    if token.list != ALL_LISTS and not any(key in config.lists for key in token.lists):
         return _invalid_link(request)
     return subscriber, token
 
@@ -351,7 +348,7 @@ async def signup(request: web.Request) -> web.Response:
                 email=email,
                 first_name=stored.first_name if stored else values["prenom"],
                 answer=answer,
-                subscriber_id=stored.id if stored else None,
+                person=stored,
             )
     except NoticeNotSent as exc:
         log.error("sign-up e-mail not sent", extra={"problem": str(exc)})
@@ -399,7 +396,7 @@ async def confirm(request: web.Request) -> web.Response:
     await subscribers.confirm(subscriber.id, lists, _consent(config, request), requested_by=made_at)
     statuses = await subscribers.subscriptions(subscriber.id)
     confirmed = [item for key, item in config.lists.items() if statuses.get(key) == "confirmed"]
-    links = [_preferences_link(config, subscriber.id)]
+    links = [_preferences_link(config, subscriber)]
     if not confirmed:
         return _notice(
             request,
@@ -439,7 +436,7 @@ async def _notify_unsubscribed(
                     email=subscriber.email,
                     first_name=subscriber.first_name,
                     lists=lists,
-                    subscriber_id=subscriber.id,
+                    person=subscriber,
                 )
         except NoticeNotSent as exc:
             log.error("unsubscription e-mail not sent", extra={"problem": str(exc)})
@@ -562,7 +559,7 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
         lists=_lists_named(config, list_key),
         active=any(statuses.get(key) in ACTIVE for key in keys),
         action=request.path,
-        preferences_url=notices.signed_path(config, "preferences", subscriber.id),
+        preferences_url=notices.signed_path(config, "preferences", subscriber),
     )
 
 
@@ -587,5 +584,5 @@ async def unsubscribe(request: web.Request) -> web.Response:
         + ("la lettre suivante :" if len(lists) == 1 else "les lettres suivantes :"),
         lists=lists,
         paragraphs=["Vous pouvez revenir à tout moment depuis la page de vos préférences."],
-        links=[_preferences_link(config, subscriber.id)],
+        links=[_preferences_link(config, subscriber)],
     )

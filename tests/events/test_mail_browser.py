@@ -65,7 +65,7 @@ REGISTRATION = Registration(
     created_at=NOW,
 )
 PERSON = Subscriber(
-    12, "marie@cpts-exemple.fr", "Marie", "Durand", "CPTS", "salarie", True, NOW, NOW
+    12, "marie@cpts-exemple.fr", "Marie", "Durand", "CPTS", "salarie", True, NOW, NOW, 77
 )
 CASES = {
     "confirmed": Pending(1, "confirmed", EVENT, REGISTRATION, PERSON, False),

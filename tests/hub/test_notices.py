@@ -9,6 +9,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -20,6 +21,10 @@ from hub.timeutil import french_datetime
 from hub.tokens import TokenSigner
 from newsletters.render import check_html
 from tests.support.configs import unreachable_smtp_config
+
+# Whom the links are signed for: a stored person's id and token nonce.
+MARIE = SimpleNamespace(id=42, token_nonce=3_000_000_001)
+PAUL = SimpleNamespace(id=7, token_nonce=5)
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +55,7 @@ async def send_signup(config: Config, answer: SignupAnswer, first_name: str = "M
             email="marie@cpts-exemple.fr",
             first_name=first_name,
             answer=answer,
-            subscriber_id=42,
+            person=MARIE,
         )
     finally:
         await messenger.close()
@@ -131,7 +136,12 @@ async def test_already_subscribed_and_refused_lists_get_explanations_without_a_b
     (url,) = set(re.findall(r"http://127\.0\.0\.1:8080/preferences/[\w-]+", text))
     assert f'href="{url}"' in html
     token = TokenSigner.for_config(config).read(url.rsplit("/", 1)[1], "preferences")
-    assert (token.subscriber_id, token.list, token.expires_at) == (42, "*", None)
+    assert (token.subscriber_id, token.nonce, token.list, token.expires_at) == (
+        42,
+        3_000_000_001,
+        "*",
+        None,
+    )
 
 
 async def test_the_unsubscription_notice_names_the_lists_and_the_way_back(config: Config) -> None:
@@ -142,7 +152,7 @@ async def test_the_unsubscription_notice_names_the_lists_and_the_way_back(config
         email="paul@cpts-exemple.fr",
         first_name="",
         lists=["adherents-flash"],
-        subscriber_id=7,
+        person=PAUL,
     )
     (message,) = sent(config)
     text, html = part(message, "plain"), part(message, "html")

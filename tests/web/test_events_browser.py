@@ -232,11 +232,9 @@ def live_offer(config: Config) -> Iterator[str]:
             registered = await events.register(event.slug, camille, source="cli", answers=answers)
             await events.unregister(event.slug, first.email)
             registration = registered.registration
-            offer.append(
-                notices.signed_path(
-                    config, "offer", registration.subscriber_id, str(registration.id)
-                )
-            )
+            person = await Subscribers(db, config).get(registration.subscriber_id)
+            assert person is not None
+            offer.append(notices.signed_path(config, "offer", person, str(registration.id)))
 
     with serving(create_app(config), seed) as url:
         yield url + offer[0]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,7 @@ async def person(db: Database, config: Config, role: str, member: bool, n: int =
 def key(
     config: Config, who: Subscriber, purpose: str = "registrations", list_key: str = "*"
 ) -> str:
-    return TokenSigner.for_config(config).make(purpose, who.id, list_key)
+    return TokenSigner.for_config(config).make(purpose, who.id, list_key, nonce=who.token_nonce)
 
 
 def form(email: str = ANONYMOUS, **changes: Any) -> dict[str, Any]:
@@ -546,6 +546,67 @@ async def test_forged_altered_and_foreign_links_change_nothing_and_tell_nothing(
     await Subscribers(db, config).forget(me.email)  # the person is gone: so is their link
     response = await client.get(f"/evenements/mes-inscriptions/{good}")
     assert response.status == 404
+
+
+@pytest.mark.parametrize("how", ["forget", "events purge"])
+async def test_the_links_of_an_erased_person_open_nothing_of_the_next_person(
+    client: TestClient,
+    events: Events,
+    make_event: MakeEvent,
+    db: Database,
+    config: Config,
+    how: str,
+) -> None:
+    """A non-member had "mes inscriptions" and an offered seat; they are erased (or the event's
+    registrations purged), then a member comes: the old links neither show the member's
+    registrations nor open the members-only events to whoever kept them."""
+    flash = await make_event(title="Réunion flash : le Ségur")  # salariés + élus
+    past = await public_event(make_event, capacity=1)
+    await events.register(past.slug, Person("premier@exemple.fr"), source="cli", answers=ANSWERS)
+    gone = await person(db, config, "partenaire", False, n=1)
+    offer = (
+        await events.register(past.slug, Person(gone.email), source="cli", answers=ANSWERS)
+    ).registration
+    await events.unregister(past.slug, "premier@exemple.fr")
+    assert (await events.registration(offer.id)).status == "offered"
+    old_keys = {
+        "registrations": key(config, gone),
+        "offer": key(config, gone, "offer", str(offer.id)),
+    }
+    if how == "forget":
+        await Subscribers(db, config).forget(gone.email)
+    else:
+        later = datetime.now(UTC) + timedelta(days=31 * (config.events.purge_after_months + 1))
+        assert (await events.purge(now=later)).people == 2
+    assert await Subscribers(db, config).get(gone.id) is None
+
+    newcomer = await person(db, config, "salarie", True, n=2)
+    mine = (
+        await events.register(flash.slug, Person(newcomer.email), source="cli", answers={})
+    ).registration
+    own = main_text(await (await client.get(f"/evenements/?cle={key(config, newcomer)}")).text())
+    assert "Réunion flash" in own  # the newcomer's own link does open the members' events
+    before = await rows(db, "SELECT id, status FROM registrations ORDER BY id")
+
+    registrations, offered_seat = old_keys["registrations"], old_keys["offer"]
+    for method, path in (
+        ("GET", f"/evenements/mes-inscriptions/{registrations}"),
+        ("POST", f"/evenements/mes-inscriptions/{registrations}"),
+        ("GET", f"/evenements/?cle={registrations}"),
+        ("GET", f"/evenements/{flash.slug}?cle={registrations}"),
+        ("POST", f"/evenements/{flash.slug}?cle={registrations}"),
+        ("GET", f"/evenements/offre/{offered_seat}"),
+        ("POST", f"/evenements/offre/{offered_seat}"),
+    ):
+        response = await client.request(method, path, data={"inscription": str(mine.id)})
+        html = await response.text()
+        assert response.status == 404, (method, path)
+        assert "Lien invalide" in html, (method, path)
+        assert newcomer.email not in html and "Réunion flash" not in html, (method, path)
+
+    assert await rows(db, "SELECT id, status FROM registrations ORDER BY id") == before
+    assert (await events.registration(mine.id)).status == "confirmed"
+    assert newcomer.id > gone.id  # and the newcomer did not get the erased person's id
 
 
 async def test_no_page_ever_shows_the_video_link(

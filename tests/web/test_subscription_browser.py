@@ -118,10 +118,12 @@ def test_sign_up_confirm_choose_and_leave(
 
     # The "Se désinscrire" link of a newsletter: opening it changes nothing, the button does.
     with sqlite3.connect(config.database_path) as conn:
-        (subscriber,) = conn.execute(
-            "SELECT id FROM subscribers WHERE email = ?", (EMAIL,)
+        subscriber, nonce = conn.execute(
+            "SELECT id, token_nonce FROM subscribers WHERE email = ?", (EMAIL,)
         ).fetchone()
-    token = TokenSigner.for_config(config).make("unsubscribe", subscriber, "bimestrielle")
+    token = TokenSigner.for_config(config).make(
+        "unsubscribe", subscriber, "bimestrielle", nonce=nonce
+    )
     page.goto(f"{live_server}/u/{token}")
     check_page(page, artifacts, "desinscription-375")
     assert statuses(config) == {"bimestrielle": "confirmed"}

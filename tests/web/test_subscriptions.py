@@ -7,7 +7,9 @@ import asyncio
 import base64
 import dataclasses
 import re
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -20,6 +22,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from hub import notices
 from hub.config import Config, SmtpConfig
 from hub.db import Database
 from hub.subscribers.service import ROLES, Consent, Person, Subscribers
@@ -140,9 +143,21 @@ async def member(service: Subscribers, email: str, lists: list[str], *, is_membe
     return found.id
 
 
+def nonce_of(config: Config, subscriber_id: int) -> int:
+    """The person's token nonce as stored (0 for nobody), read as the pages would."""
+    with closing(sqlite3.connect(config.database_path)) as conn:
+        row = conn.execute(
+            "SELECT token_nonce FROM subscribers WHERE id = ?", (subscriber_id,)
+        ).fetchone()
+    return row[0] if row else 0
+
+
 def token_path(config: Config, purpose: str, subscriber_id: int, list_key: str = "*") -> str:
     prefix = {"confirm": "/confirmer/", "preferences": "/preferences/", "unsubscribe": "/u/"}
-    return prefix[purpose] + TokenSigner.for_config(config).make(purpose, subscriber_id, list_key)
+    nonce = nonce_of(config, subscriber_id)
+    return prefix[purpose] + TokenSigner.for_config(config).make(
+        purpose, subscriber_id, list_key, nonce=nonce
+    )
 
 
 # --- The form ---------------------------------------------------------------------------------
@@ -513,12 +528,12 @@ async def test_a_former_all_lists_link_confirms_what_was_pending_when_it_was_mad
     ttl = config.subscriptions.confirm_days * 86_400
     signer = TokenSigner.for_config(config)
     # Made an hour before the sign-up: it cannot confirm it.
-    older = signer.make("confirm", person.id, "*", ttl_seconds=ttl - 3600)
+    older = signer.make("confirm", person.id, "*", nonce=person.token_nonce, ttl_seconds=ttl - 3600)
     response = await client.get(f"/confirmer/{older}")
     assert "Aucune inscription à confirmer" in await response.text()
     assert await service.subscriptions(person.id) == {"bimestrielle": "pending"}
 
-    await client.get(f"/confirmer/{signer.make('confirm', person.id, '*', ttl_seconds=ttl)}")
+    await client.get(signer.path_for("confirm", person, ttl_seconds=ttl))
     assert await service.subscriptions(person.id) == {"bimestrielle": "confirmed"}
 
 
@@ -528,7 +543,9 @@ async def test_an_expired_confirmation_link_says_so_and_confirms_nothing(
     await post_form(client, form())
     person = await service.find("marie.curie@cpts-exemple.fr")
     assert person is not None
-    expired = TokenSigner.for_config(config).make("confirm", person.id, "*", ttl_seconds=-1)
+    expired = TokenSigner.for_config(config).make(
+        "confirm", person.id, "*", nonce=person.token_nonce, ttl_seconds=-1
+    )
     before = await snapshot(db)
 
     response = await client.get(f"/confirmer/{expired}")
@@ -606,6 +623,53 @@ async def test_a_link_of_an_erased_person_is_a_404(
     await service.forget("efface@cpts-exemple.fr")
     response = await client.get(path)
     assert response.status == 404
+
+
+@pytest.mark.parametrize("how", ["forget", "stale sign-up purge"])
+async def test_the_links_of_an_erased_person_open_nothing_of_the_next_person(
+    client: TestClient, config: Config, db: Database, service: Subscribers, how: str
+) -> None:
+    """The newest person goes (erased, or an unconfirmed sign-up purged), someone new comes:
+    the links mailed to the first show nothing of the newcomer and change nothing."""
+    await post_form(client, form("partie@cpts-exemple.fr"))
+    await settled(client)
+    (mail,) = outbox(config)
+    gone = await service.find("partie@cpts-exemple.fr")
+    assert gone is not None
+    old_links = {
+        "confirm": link(mail, "/confirmer/"),
+        "preferences": link(mail, "/preferences/"),
+        "unsubscribe": notices.signed_path(config, "unsubscribe", gone, "bimestrielle"),
+    }
+    if how == "forget":
+        await service.forget(gone.email)
+    else:
+        await db.conn.execute(
+            "UPDATE subscriptions SET created_at = ?",
+            (to_utc_text(datetime.now(UTC) - timedelta(days=365)),),
+        )
+        await db.conn.commit()
+        await purge_stale_signups(client.app)
+    assert await service.get(gone.id) is None
+    newcomer_id = await member(
+        service, "nouvelle@cpts-exemple.fr", ["bimestrielle"], is_member=True
+    )
+    before, mails = await snapshot(db), len(outbox(config))
+
+    for purpose, path in old_links.items():
+        for method in ("GET",) if purpose == "confirm" else ("GET", "POST"):
+            data = {"List-Unsubscribe": "One-Click", "action": "tout"} if method == "POST" else None
+            response = await client.request(method, path, data=data)
+            html = await response.text()
+            assert response.status == 404, (purpose, method)
+            assert "Lien invalide" in html
+            assert "nouvelle@cpts-exemple.fr" not in html and "Paul" not in html
+
+    await settled(client)
+    assert await snapshot(db) == before
+    assert len(outbox(config)) == mails
+    assert await service.subscriptions(newcomer_id) == {"bimestrielle": "confirmed"}
+    assert newcomer_id > gone.id  # and the newcomer did not get the erased person's id
 
 
 # --- Unsubscription ---------------------------------------------------------------------------
