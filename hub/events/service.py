@@ -576,16 +576,16 @@ class Events:
                 await self._fill_seats(await self.get(event_id), now)
         return len(rows)
 
-    async def cancel_ineligible(self, subscriber_id: int, now: datetime) -> list[Event]:
+    async def cancel_ineligible(self, subscriber_id: int, now: datetime) -> tuple[Event, ...]:
         """Inside the caller's transaction (`Subscribers.set_member`): cancel the person's
         registrations to events not over that their record no longer allows. Each is told
         (an "ineligible" e-mail, queued with the change) and the seats go to the waiting
         lists. The events concerned."""
         person = await self.people.get(subscriber_id)
         if person is None:
-            return []
+            return ()
         profile = Profile(person.role, person.member)
-        cancelled: list[Event] = []
+        cancelled: tuple[Event, ...] = ()
         for row in await self.db.fetch_all(
             "registrations_current_of",
             {"subscriber_id": subscriber_id, "now": to_utc_text(now)},
@@ -596,7 +596,7 @@ class Events:
             await self._set_registration(row["id"], "cancelled", now)
             await self._queue(row["id"], "ineligible", now)
             await self._fill_seats(event, now)
-            cancelled.append(event)
+            cancelled += (event,)
         return cancelled
 
     async def accept_offer(self, registration_id: int) -> Registration:

@@ -655,7 +655,7 @@ class Subscribers:
             withdrawal = Consent(source=source, text=MEMBERSHIP_WITHDRAWN, version="")
             await self._record_consents([row["id"]], left, ["unsubscribe"], withdrawal, now)
             cancelled = (
-                []
+                ()
                 if member
                 else await Events(self.db, self.config).cancel_ineligible(
                     row["id"], datetime.now(UTC)
