@@ -515,6 +515,12 @@ async def set_command(
     if change.left:
         names = ", ".join(list_name(config, key) for key in change.left)
         click.echo(f"Désinscrit(e) des listes réservées aux adhérents : {names}")
+    if change.cancelled:
+        titles = ", ".join(f"« {title} »" for title in change.cancelled)
+        click.echo(
+            f"Inscription(s) annulée(s), l'événement étant réservé (la personne est prévenue "
+            f"par e-mail, les places passent aux listes d'attente) : {titles}"
+        )
 
 
 def setup(cli: click.Group) -> None:

@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from hub.config import Config
 from hub.db import Database
+from hub.events.audience import Profile, refusal
 from hub.events.ics import invitation
 from hub.events.model import REMINDER_PREFIX, Event, Registration
 from hub.events.service import Events
@@ -42,7 +43,7 @@ log = logging.getLogger("hub.events.mail")
 CATEGORY = "evenements"
 REMINDER = "reminder"  # staff's "send now"; scheduled ones are "reminder:<minutes>"
 INVITING = ("confirmed", "promoted")  # kinds whose mail always carries a REQUEST
-WITHDRAWING = ("cancelled", "event_cancelled")  # kinds whose mail may carry a CANCEL
+WITHDRAWING = ("cancelled", "ineligible", "event_cancelled")  # kinds whose mail may carry a CANCEL
 # Kinds whose mail gives an online event's video link (a confirmed seat is checked too).
 WITH_VIDEO = ("confirmed", "promoted", "updated", REMINDER)
 
@@ -55,6 +56,7 @@ TEMPLATES = {
     "cancelled": "event_registration_cancelled",
     "updated": "event_updated",
     "event_cancelled": "event_cancelled",
+    "ineligible": "event_registration_ineligible",
     REMINDER: "event_reminder",
 }
 
@@ -67,6 +69,7 @@ SUBJECTS = {
     "cancelled": "Inscription annulée : {title}",
     "updated": "Changement d'horaire ou de lieu : {title}",
     "event_cancelled": "Événement annulé : {title}",
+    "ineligible": "Inscription annulée : {title}",
     REMINDER: "Rappel : {title}, {soon}",
 }
 
@@ -166,6 +169,13 @@ async def _take(db: Database, events: Events, people: Subscribers, row: Any) -> 
         return "adresse bloquée (rejet définitif, plainte ou demande de l'intéressé)"
     if row["kind"] == "updated" and await db.fetch_one("event_message_superseded", params):
         return "un changement plus récent sera annoncé à la place"
+    kind = base_kind(row["kind"])
+    if kind not in (*WITHDRAWING, "offer_expired") and refusal(
+        event.audience, Profile(person.role, person.member)
+    ):
+        # Eligibility is checked again when it matters: no reminder, invitation or video link
+        # to someone whose record no longer allows the event.
+        return "la fiche de la personne ne permet plus cet événement (public réservé)"
     return _skip_reason(pending, _now()) or pending
 
 
@@ -174,7 +184,7 @@ def _skip_reason(message: Pending, now: datetime) -> str | None:
     event may have changed since it was queued (a later message then says so)."""
     status, event, kind = message.registration.status, message.event, base_kind(message.kind)
     if kind in WITHDRAWING:
-        if kind == "cancelled" and status != "cancelled":
+        if kind in ("cancelled", "ineligible") and status != "cancelled":
             return "la personne s'est réinscrite depuis"
         return None
     if event.status == "cancelled":

@@ -29,6 +29,7 @@ MESSAGE_KINDS = (
     "updated",  # the event's time or place changed: METHOD:REQUEST, same UID, higher SEQUENCE
     "event_cancelled",  # the whole event is cancelled: METHOD:CANCEL
     "reminder",  # sent now by staff (`hub events remind`), as often as they ask
+    "ineligible",  # cancelled: the person's record no longer allows the event (METHOD:CANCEL)
 )
 # Scheduled reminders are "reminder:<minutes before the start>", at most one each.
 REMINDER_PREFIX = "reminder:"
@@ -41,6 +42,11 @@ class Refused(UserError):
 
 class NotEligible(Refused):
     """The person is not in the event's audience."""
+
+
+class Suppressed(Refused):
+    """The address is on the suppression list (bounced, complained, erased, blocked by staff):
+    nothing is stored about it again, as `Subscribers.subscribe_many` does for the lists."""
 
 
 @dataclass(frozen=True)

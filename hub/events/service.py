@@ -29,6 +29,7 @@ from hub.config import (
 )
 from hub.db import Database
 from hub.errors import UserError
+from hub.events.audience import LABELS as AUDIENCE_LABELS
 from hub.events.audience import Profile, refusal
 from hub.events.model import (
     SEATED,
@@ -39,6 +40,7 @@ from hub.events.model import (
     Refused,
     Registered,
     Registration,
+    Suppressed,
 )
 from hub.subscribers.service import ROLES, Person, Subscribers, normalise_email
 from hub.timeutil import add_months, french_datetime, from_utc_text, optional_utc_text, to_utc_text
@@ -84,6 +86,8 @@ class _Request:
     ip: str | None
     staff: bool
     seats_before: int | None  # only the race test's control run counts seats beforehand
+    email_hash: str  # the suppression list's hash of the address
+    typed: bool = False  # the address was typed, nobody proved it is theirs (`request`)
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,14 @@ class Events:
             raise UserError(
                 f"événement inconnu « {ref} » ; `hub events list` donne les identifiants"
             )
+        return Event.from_row(row)
+
+    async def by_slug(self, slug: str) -> Event:
+        """An event by its slug only, as public pages name events: ids are counted, and a
+        visitor counting them would find events not meant for them."""
+        row = await self.db.fetch_one("event_by_slug", {"slug": slug})
+        if row is None:
+            raise UserError(f"événement inconnu « {slug} »")
         return Event.from_row(row)
 
     async def _event_id(self, ref: str | int) -> int:
@@ -350,16 +362,70 @@ class Events:
     ) -> Registered:
         """Register a person (created with what is given if unknown; a known person keeps their
         record, whose role and membership decide). `Refused` says why, and then nothing is
-        stored. Registering again returns the existing registration. Staff (`staff=True`) may
-        register outside the registration window, never outside the audience or the seats."""
+        stored; `Suppressed` for a blocked address, of which nothing is stored again. Registering
+        again returns the existing registration. Staff (`staff=True`) may register outside the
+        registration window, never outside the audience or the seats.
+
+        For a person whose address is proven (staff, the person's signed link); an address
+        typed by anyone goes through `request`."""
+        return await self._submit(
+            ref, person, source=source, answers=answers, ip=ip, staff=staff, typed=False
+        )
+
+    async def request(
+        self,
+        ref: str | int,
+        person: Person,
+        *,
+        source: str,
+        answers: Mapping[str, str] | None = None,
+        ip: str | None = None,
+    ) -> bool:
+        """A registration asked for with an address anyone may have typed (a public form).
+
+        The requester learns nothing about the address: whether it is new, registered, on the
+        waiting list, cancelled or blocked, the outcome is the same to them, and the status
+        goes by e-mail, to the address. So: only public events (others need the person's
+        signed link); an existing registration is left as it is (a cancelled one is renewed
+        only through the person's own link, `register`); a blocked address stores nothing.
+        What the event itself refuses (closed, full without a waiting list) is refused for
+        everyone alike (`Refused`). True when a registration was made (an e-mail is queued)."""
+        try:
+            registered = await self._submit(
+                ref, person, source=source, answers=answers, ip=ip, staff=False, typed=True
+            )
+        except Suppressed:
+            return False
+        return registered.created
+
+    async def _submit(
+        self,
+        ref: str | int,
+        person: Person,
+        *,
+        source: str,
+        answers: Mapping[str, str] | None,
+        ip: str | None,
+        staff: bool,
+        typed: bool,
+    ) -> Registered:
         _check_choice(source, SOURCES, "canal")
         _check_choice(person.role, ROLES, "rôle")
         email = normalise_email(person.email)
-        await self.people.verify_key()  # a new person's address is hashed with it
+        await self.people.verify_key()  # the address is hashed with it
         event_id = await self._event_id(ref)
         seats_before = None if self._seat_lock else await self._seats_taken(event_id)
         request = _Request(
-            event_id, email, person, source, dict(answers or {}), ip, staff, seats_before
+            event_id,
+            email,
+            person,
+            source,
+            dict(answers or {}),
+            ip,
+            staff,
+            seats_before,
+            self.people.hash(email),
+            typed,
         )
         # Registrations arriving together are written together (hub.group_commit): the seats
         # are still counted inside the one write transaction, registration after registration.
@@ -377,7 +443,25 @@ class Events:
         )
         assert context is not None
         event = Event.from_row(context)
+        # What the event refuses, before anything that depends on the person: a typed address
+        # must get the same answer as any other.
         self._check_open(event, now, staff=request.staff)
+        taken = context["seats_taken"] if request.seats_before is None else request.seats_before
+        full = event.capacity is not None and taken >= event.capacity
+        if request.typed:
+            if event.audience != "public":
+                raise NotEligible(
+                    f"Cet événement est {AUDIENCE_LABELS[event.audience]} : l'inscription se "
+                    "fait depuis le lien « Mes inscriptions » d'un e-mail de la fédération."
+                )
+            if full and event.waitlist == "none":
+                raise Refused(f"« {event.title} » est complet, et sans liste d'attente.")
+        if one("subscriber_suppression", {"email_hash": request.email_hash}) is not None:
+            raise Suppressed(
+                "Nos e-mails ne peuvent plus être envoyés à cette adresse (rejet définitif, "
+                "signalement comme indésirable ou demande d'effacement) : aucune inscription "
+                f"n'est enregistrée. Pour les reprendre : {self.config.federation.contact_email}."
+            )
         known = context["person_id"] is not None
         profile = (
             Profile(context["person_role"], bool(context["person_member"]))
@@ -387,7 +471,8 @@ class Events:
         reason = refusal(event.audience, profile)
         if reason:
             raise NotEligible(reason)
-        if context["registration_status"] not in (None, "cancelled"):
+        existing = context["registration_status"]
+        if existing is not None and (existing != "cancelled" or request.typed):
             row = one("registration_by_id", {"id": context["registration_id"]})
             assert row is not None
             position = None
@@ -399,9 +484,8 @@ class Events:
                 position = found["position"] if found else None
             return Registered(Registration.from_row(row, position), created=False)
         kept_answers = check_answers(event, request.answers)
-        taken = context["seats_taken"] if request.seats_before is None else request.seats_before
         line = None
-        if event.capacity is None or taken < event.capacity:
+        if not full:
             status = "confirmed"
         elif event.waitlist == "none":
             raise Refused(f"« {event.title} » est complet, et sans liste d'attente.")
@@ -492,6 +576,29 @@ class Events:
                 await self._fill_seats(await self.get(event_id), now)
         return len(rows)
 
+    async def cancel_ineligible(self, subscriber_id: int, now: datetime) -> tuple[Event, ...]:
+        """Inside the caller's transaction (`Subscribers.set_member`): cancel the person's
+        registrations to events not over that their record no longer allows. Each is told
+        (an "ineligible" e-mail, queued with the change) and the seats go to the waiting
+        lists. The events concerned."""
+        person = await self.people.get(subscriber_id)
+        if person is None:
+            return ()
+        profile = Profile(person.role, person.member)
+        cancelled: tuple[Event, ...] = ()
+        for row in await self.db.fetch_all(
+            "registrations_current_of",
+            {"subscriber_id": subscriber_id, "now": to_utc_text(now)},
+        ):
+            event = await self.get(row["event_id"])
+            if refusal(event.audience, profile) is None:
+                continue
+            await self._set_registration(row["id"], "cancelled", now)
+            await self._queue(row["id"], "ineligible", now)
+            await self._fill_seats(event, now)
+            cancelled += (event,)
+        return cancelled
+
     async def accept_offer(self, registration_id: int) -> Registration:
         """Take up a seat offered from the waiting list, while the offer lasts."""
         async with self.db.transaction():
@@ -506,6 +613,11 @@ class Events:
                     "la place ne peut plus être acceptée."
                 )
             registration = Registration.from_row(row)
+            person = await self.people.get(registration.subscriber_id)
+            assert person is not None  # erasing a person withdraws their registrations
+            reason = refusal(event.audience, Profile(person.role, person.member))
+            if reason:
+                raise NotEligible(reason)
             expiry = registration.offer_expires_at
             if row["status"] != "offered" or expiry is None or expiry <= now:
                 raise Refused(
@@ -618,10 +730,16 @@ class Events:
         )
         if free is not None and free <= 0:
             return
-        line = await self.db.fetch_all(
-            "registration_next_in_line", {"event_id": event.id, "n": -1 if free is None else free}
-        )
-        for row in line:
+        for row in await self.db.fetch_all("registration_line", {"event_id": event.id}):
+            if free is not None and free <= 0:
+                break
+            # Eligibility again: the record may have changed since the person joined the line.
+            if refusal(event.audience, Profile(row["person_role"], bool(row["person_member"]))):
+                await self._set_registration(row["id"], "cancelled", now)
+                await self._queue(row["id"], "ineligible", now)
+                continue
+            if free is not None:
+                free -= 1
             if event.waitlist == "offer":
                 expires = min(now + timedelta(hours=event.offer_hours), event.starts_at)
                 await self._set_registration(row["id"], "offered", now, offer_expires_at=expires)

@@ -118,11 +118,23 @@ UPDATE registrations SET answers = :answers, updated_at = :now WHERE id = :id RE
 SELECT COUNT(*) + 1 AS position FROM registrations
 WHERE event_id = :event_id AND status = 'waitlisted' AND queue_number < :queue_number;
 
--- name: registration_next_in_line
-SELECT * FROM registrations
-WHERE event_id = :event_id AND status = 'waitlisted'
-ORDER BY queue_number
-LIMIT :n;
+-- name: registration_line
+-- The whole waiting list of an event, in order, with what eligibility looks at on each person's
+-- record (it is checked again before a seat is given).
+SELECT r.*, s.role AS person_role, s.member AS person_member
+FROM registrations AS r
+JOIN subscribers AS s ON s.id = r.subscriber_id
+WHERE r.event_id = :event_id AND r.status = 'waitlisted'
+ORDER BY r.queue_number;
+
+-- name: registrations_current_of
+-- A person's registrations not cancelled, to events not over: those eligibility is checked
+-- again for when the person's record changes.
+SELECT r.id, r.event_id, r.status
+FROM registrations AS r
+JOIN events AS e ON e.id = r.event_id
+WHERE r.subscriber_id = :subscriber_id AND r.status != 'cancelled' AND e.ends_at > :now
+ORDER BY e.starts_at, r.id;
 
 -- name: registration_expired_offers
 SELECT * FROM registrations

@@ -227,6 +227,8 @@ class MembershipChange:
 
     changed: bool  # False: the person already had that membership
     left: list[str]  # members-only lists left with a withdrawn membership
+    # Titles of the events whose registrations a withdrawn membership cancelled.
+    cancelled: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -647,7 +649,12 @@ class Subscribers:
     ) -> MembershipChange | None:
         """Grant or withdraw membership, recorded with who did it and why; None if the address
         is unknown. A withdrawn membership ends the person's members-only subscriptions: they
-        are for members."""
+        are for members; and, in the same transaction, the person's registrations to events
+        their record no longer allows are cancelled by the events service (seats to the
+        waiting lists, the person told by e-mail)."""
+        # Imported here: the events service is built on this one.
+        from hub.events.service import Events
+
         email = normalise_email(email)
         now = utcnow()
         async with self.db.transaction():
@@ -667,7 +674,14 @@ class Subscribers:
                 left += await self._end(row["id"], key, "unsubscribed", now)
             withdrawal = Consent(source=source, text=MEMBERSHIP_WITHDRAWN, version="")
             await self._record_consents([row["id"]], left, ["unsubscribe"], withdrawal, now)
-        return MembershipChange(changed=True, left=left)
+            cancelled = (
+                ()
+                if member
+                else await Events(self.db, self.config).cancel_ineligible(
+                    row["id"], datetime.now(UTC)
+                )
+            )
+        return MembershipChange(changed=True, left=left, cancelled=[e.title for e in cancelled])
 
     async def subscriptions(self, subscriber_id: int) -> dict[str, str]:
         rows = await self.db.fetch_all("subscription_of", {"id": subscriber_id})

@@ -9,7 +9,13 @@ Members-only events are shown only to a visitor who comes through a signed link:
 links to the agenda as `/evenements/?cle=<token>`, and the agenda, each event page and its form
 carry `?cle=` on, so the visitor is that person throughout: their stored role and membership
 decide what they may see and join, their address is the one registered (never typed, never
-self-declared). Without a key, only public events are listed and their forms are open to anyone.
+self-declared). Without a key, only public events are listed and their forms are open to anyone;
+any other event answers as an unknown one (the same 404), and events are found by slug only,
+never by their counted id.
+
+The anonymous form tells nothing about the address typed (`Events.request`): new, registered,
+waiting, cancelled or blocked, the page is the same ("demande reçue"), and what became of the
+request goes by e-mail, to the address.
 
 A signed link that is forged, altered, of another purpose or for a person who no longer exists
 gets the same French 404 page, and changes nothing. No page ever shows an event's video link:
@@ -165,6 +171,25 @@ def _notice(
     )
 
 
+def _unknown_event(request: web.Request, visitor: Visitor) -> web.Response:
+    """The one answer for an event that does not exist, is a draft, or is not for a visitor
+    without their signed link: which of these it is stays unknown."""
+    config = request.app[CONFIG_KEY]
+    return _notice(
+        request,
+        status=404,
+        title="Événement introuvable",
+        lead="Cet événement n'existe pas, ou il n'est pas ouvert à tous.",
+        paragraphs=[
+            "Les événements réservés (adhérents, collectifs) s'ouvrent depuis le lien « Mes "
+            "inscriptions » de chaque e-mail de la fédération sur ses événements. Vous n'en "
+            f"avez pas ? Écrivez-nous à {config.federation.contact_email} en indiquant votre "
+            "CPTS et votre fonction.",
+        ],
+        links=[(f"/evenements/{visitor.query}", "Voir les événements ouverts")],
+    )
+
+
 def _invalid_link(request: web.Request) -> web.Response:
     return _notice(
         request,
@@ -299,27 +324,19 @@ async def _open_event(
         return _invalid_link(request)
     events = _events(request)
     try:
-        event = await events.get(request.match_info["slug"])
+        event = await events.by_slug(request.match_info["slug"])
     except UserError:
-        raise web.HTTPNotFound() from None
-    if event.status == "draft":
-        raise web.HTTPNotFound()
+        return _unknown_event(request, visitor)
+    if event.status == "draft" or (visitor.person is None and event.audience != "public"):
+        return _unknown_event(request, visitor)
     reason = visitor.refusal(event)
     if reason:
-        config = request.app[CONFIG_KEY]
+        # The person of a signed link is told by `refusal` how to have their record fixed.
         return _notice(
             request,
             status=403,
             title="Événement réservé",
             lead=reason,
-            # The person of a signed link is told by `refusal` how to have their record fixed.
-            paragraphs=[]
-            if visitor.person
-            else [
-                "Ce lien personnel est dans chaque e-mail de la fédération sur ses événements. "
-                f"Vous n'en avez pas ? Écrivez-nous à {config.federation.contact_email} en "
-                "indiquant votre CPTS et votre fonction."
-            ],
             links=[(f"/evenements/{visitor.query}", "Voir les événements ouverts")],
         )
     return events, event, visitor
@@ -394,14 +411,14 @@ def _outcome(
     created: bool,
     email: str,
 ) -> web.Response:
-    """What became of the registration. Only the person of a signed link is told that they
-    were registered already: anyone may type an address in the form."""
+    """What became of the registration of the person of a signed link (only they are told:
+    anyone may type an address in the form, see `_request_received`)."""
     config = request.app[CONFIG_KEY]
     event = view.event
     links = [(f"/evenements/{visitor.query}", "Voir les autres événements")]
     if visitor.person is not None:
         links.insert(0, (_registrations_path(config, visitor.person), "Voir mes inscriptions"))
-    again = [] if created or visitor.person is None else ["Vous étiez déjà inscrit(e)."]
+    again = [] if created else ["Vous étiez déjà inscrit(e)."]
     cancel = (
         "Vous ne pourrez pas venir ? Annulez votre inscription depuis la page « Mes "
         "inscriptions » : le lien est dans chaque e-mail."
@@ -470,6 +487,28 @@ def _outcome(
     )
 
 
+def _request_received(request: web.Request, view: EventView, email: str) -> web.Response:
+    """The answer to the anonymous form, the same whatever the address typed: new,
+    registered, on the waiting list, cancelled or blocked. The seats left are not shown: a
+    count that moved, or not, would tell whether the address was registered already."""
+    return _notice(
+        request,
+        title="Demande reçue",
+        lead="Votre demande d'inscription est reçue : la suite vous parvient par e-mail.",
+        view=replace(view, seats=None),
+        paragraphs=[
+            f"Si l'inscription est possible, un e-mail part à l'adresse {email} : place "
+            "confirmée (avec l'invitation pour votre agenda) ou liste d'attente.",
+            "Vous étiez déjà inscrit(e) ? Rien ne change : l'e-mail reçu alors et la page « Mes "
+            "inscriptions », dont le lien est dans chaque e-mail, font foi. Une inscription "
+            "annulée se reprend depuis cette page.",
+            "Pas d'e-mail d'ici quelques minutes ? Regardez dans les courriers indésirables, "
+            "puis vérifiez l'adresse saisie.",
+        ],
+        links=[(f"/evenements/{view.event.slug}", "Revenir à l'événement")],
+    )
+
+
 @routes.post("/evenements/{slug}")
 async def register(request: web.Request) -> web.Response:
     found = await _open_event(request)
@@ -493,24 +532,31 @@ async def register(request: web.Request) -> web.Response:
     values, answers, errors = _read_form(form, event, visitor)
     if form.get(HONEYPOT):
         log.info("registration ignored: honeypot filled", extra={"remote": ip})
+        if visitor.person is None:
+            return _request_received(request, await _view(events, event, visitor), values["email"])
         return _notice(request, title="Demande reçue", lead="Votre demande a bien été reçue.")
     if errors:
         view = await _view(events, event, visitor)
         return _form_page(request, view, visitor, values, errors, status=400)
-    if visitor.person is not None:
+    try:
+        if visitor.person is None:
+            person = Person(
+                email=values["email"],
+                first_name=values["prenom"],
+                last_name=values["nom"],
+                organisation=values["organisation"],
+            )
+            made = await events.request(
+                event.slug, person, source="web", answers=answers, ip=request.remote
+            )
+            if made:
+                _wake_mailer(request)
+            return _request_received(request, await _view(events, event, visitor), person.email)
         person = Person(
             email=visitor.person.email,
             role=visitor.person.role,
             member=visitor.person.member,
         )
-    else:
-        person = Person(
-            email=values["email"],
-            first_name=values["prenom"],
-            last_name=values["nom"],
-            organisation=values["organisation"],
-        )
-    try:
         registered = await events.register(
             event.slug, person, source="web", answers=answers, ip=request.remote
         )

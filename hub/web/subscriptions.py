@@ -7,7 +7,9 @@ Handlers stay thin: the `Subscribers` service changes subscriptions and records 
 longer exists gets the same French 404 page, and changes nothing.
 
 The form answers the same whatever the address (new, pending, confirmed, suppressed), so it
-cannot be used to learn who is subscribed; what differs goes to the mailbox, in the e-mail.
+cannot be used to learn who is subscribed; what differs goes to the mailbox, in the e-mail,
+which is sent after the answer (`BackgroundTasks`): a relay's time must not tell whether an
+e-mail left. That e-mail greets generically: the name typed in the form is nobody's word yet.
 """
 
 from __future__ import annotations
@@ -61,6 +63,11 @@ ROLE_CHOICES = {
     "autre": "Autre",
 }
 PREFERENCES_LABEL = "Choisir les lettres que je reçois"
+# The way back the unsubscription pages give: not the preferences link itself (see `/u/`).
+UNSUBSCRIBED_WAY_BACK = (
+    "Vous pouvez revenir à tout moment : le lien « Gérer mes préférences » est en bas de chacune "
+    "de nos lettres, et dans l'e-mail qui confirme votre désinscription."
+)
 _FIELDS = ("email", "prenom", "nom", "organisation", "role", "listes", "consentement")
 
 
@@ -340,28 +347,43 @@ async def signup(request: web.Request) -> web.Response:
     if claim is None:
         log.info("sign-up e-mail not sent: cooldown", extra={"remote": ip})
         return _signup_done(request, values["email"])
-    try:
-        async with _messenger(config) as messenger:
-            await notices.send_signup(
-                config,
-                messenger,
-                email=email,
-                first_name=stored.first_name if stored else values["prenom"],
-                answer=answer,
-                person=stored,
-            )
-    except NoticeNotSent as exc:
-        log.error("sign-up e-mail not sent", extra={"problem": str(exc)})
-        await _release_notice(db, digest, claim)
-        return _notice(
-            request,
-            status=503,
-            title="E-mail non envoyé",
-            lead="L'e-mail de confirmation n'a pas pu partir, à la suite d'un incident d'envoi.",
-            paragraphs=["Réessayez dans quelques minutes : renvoyer le formulaire suffit."],
-            links=[("/abonnement", "Revenir au formulaire")],
-        )
+    _send_signup_later(request, email, answer, stored, digest, claim)
     return _signup_done(request, values["email"])
+
+
+def _send_signup_later(
+    request: web.Request,
+    email: str,
+    answer: SignupAnswer,
+    person: Subscriber | None,
+    digest: str,
+    claim: str,
+) -> None:
+    """Send the sign-up e-mail after the answer, by the application's `BackgroundTasks`, so
+    that the answer takes the same time whether an e-mail leaves or not. It greets without a
+    name (the one typed is unverified, and goes neither in the text nor in the To: header).
+    When it cannot leave, the cooldown is given back: sending the form again is a new try."""
+    config, db = request.app[CONFIG_KEY], request.app[DB_KEY]
+
+    async def send() -> None:
+        try:
+            async with _messenger(config) as messenger:
+                await notices.send_signup(
+                    config,
+                    messenger,
+                    email=email,
+                    first_name="",
+                    answer=answer,
+                    person=person,
+                )
+        except Exception as exc:
+            if isinstance(exc, NoticeNotSent):
+                log.error("sign-up e-mail not sent", extra={"problem": str(exc)})
+            else:
+                log.exception("sign-up e-mail failed")
+            await _release_notice(db, digest, claim)
+
+    request.app[BACKGROUND_TASKS].start(send(), name=f"signup-notice-{digest[:12]}")
 
 
 async def purge_stale_signups(app: web.Application) -> None:
@@ -545,7 +567,9 @@ def _lists_named(config: Config, list_key: str) -> list[MailingList]:
 
 @routes.get("/u/{token}")
 async def unsubscribe_page(request: web.Request) -> web.Response:
-    """Shows what the button would do, and does nothing: mail scanners open every link."""
+    """Shows what the button would do, and does nothing: mail scanners open every link. It
+    does not lead to the preferences page: this link travels with every newsletter (forwarded,
+    shared), and is worth one list's unsubscription, not the person's whole page."""
     found = await _open_link(request, "unsubscribe")
     if isinstance(found, web.Response):
         return found
@@ -559,7 +583,6 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
         lists=_lists_named(config, list_key),
         active=any(statuses.get(key) in ACTIVE for key in keys),
         action=request.path,
-        preferences_url=notices.signed_path(config, "preferences", subscriber),
     )
 
 
@@ -583,6 +606,6 @@ async def unsubscribe(request: web.Request) -> web.Response:
         lead="Vous ne recevrez plus "
         + ("la lettre suivante :" if len(lists) == 1 else "les lettres suivantes :"),
         lists=lists,
-        paragraphs=["Vous pouvez revenir à tout moment depuis la page de vos préférences."],
-        links=[_preferences_link(config, subscriber)],
+        paragraphs=[UNSUBSCRIBED_WAY_BACK],
+        links=[("/", "Retour aux newsletters")],
     )

@@ -255,3 +255,31 @@ def test_show_speaks_french_not_codes(hub: HubRunner, config_path: Path) -> None
     assert "(motif : rebond (adresse inexistante ou refusée))" in out
     for code in ("accepted", "bounce", "confirmed", "subscribe", "par cli"):
         assert code not in out, code
+
+
+def test_a_withdrawn_membership_says_which_registrations_it_cancelled(hub: HubRunner) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    day = (datetime.now(ZoneInfo("Europe/Paris")) + timedelta(days=40)).date()
+    created = hub(
+        "events", "create", "--title", "Réunion flash : le numérique", "--kind", "reunion-flash",
+        "--start", f"{day} 09:00", "--end", f"{day} 11:00", "--publish", "--json",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    slug = json.loads(created.stdout)["slug"]
+    registered = hub(
+        "events", "register", slug, "zoe@exemple.fr", "--role", "salarié", "--member"
+    )  # fmt: skip
+    assert registered.returncode == 0, registered.stderr
+
+    withdrawn = hub("subscribers", "set", "zoe@exemple.fr", "--not-member")
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert "zoe@exemple.fr est désormais non adhérent(e)." in withdrawn.stdout
+    assert "Inscription(s) annulée(s), l'événement étant réservé" in withdrawn.stdout
+    assert "« Réunion flash : le numérique »" in withdrawn.stdout
+    seated = hub("events", "registrations", slug)  # the current ones
+    assert seated.returncode == 0, seated.stderr
+    assert "zoe@exemple.fr" not in seated.stdout
+    everyone = hub("events", "registrations", slug, "--status", "cancelled")
+    assert "zoe@exemple.fr" in everyone.stdout

@@ -18,6 +18,7 @@ from hub.events.mailer import (
     messages_in_doubt,
 )
 from hub.events.model import MESSAGE_KINDS, EventChanges
+from hub.events.reminders import queue_reminder_now
 from hub.events.service import Events
 from hub.mail.smtp import SmtpMessenger
 from hub.subscribers.service import Subscribers
@@ -401,3 +402,42 @@ async def test_a_limit_leaves_the_rest_for_later(
 
 def test_every_kind_of_message_has_its_template_and_subject() -> None:
     assert set(TEMPLATES) == set(SUBJECTS) == set(MESSAGE_KINDS)
+
+
+async def test_someone_no_longer_eligible_gets_no_reminder_and_never_the_video_link(
+    config: Config, db: Database, events: Events, make_event: MakeEvent
+) -> None:
+    event = await make_event(video_url=VIDEO)  # salariés + élus
+    await events.register(event.id, person(1), source="web")
+    await events.register(event.id, person(2), source="web")
+    assert await deliver(db, config) == DeliveryReport(sent=2)
+    # Person 2's record changes (an import gives a new role): the event is no longer for them.
+    await Subscribers(db, config).save_person(dataclasses.replace(person(2), role="partenaire"))
+
+    await queue_reminder_now(db, event.id)
+    assert await deliver(db, config) == DeliveryReport(sent=1, skipped=1)
+
+    assert len(mails_to(config, email(2))) == 1  # the confirmation only, before the change
+    (row,) = await rows(db, "SELECT error FROM event_messages WHERE status = 'skipped'")
+    assert row["error"] == "la fiche de la personne ne permet plus cet événement (public réservé)"
+    (reminder,) = [m for m in outbox(config) if str(m["Subject"]).startswith("Rappel")]
+    assert to(reminder) == email(1) and VIDEO in body(reminder, "plain")
+
+
+async def test_a_withdrawn_membership_withdraws_the_invitation(
+    config: Config, db: Database, events: Events, make_event: MakeEvent
+) -> None:
+    event = await make_event(video_url=VIDEO)
+    await events.register(event.id, person(1), source="web")
+    assert await deliver(db, config) == DeliveryReport(sent=1)
+
+    await Subscribers(db, config).set_member(email(1), False, "cli")
+    assert await deliver(db, config) == DeliveryReport(sent=1)
+
+    mail = mails_to(config, email(1))[f"Inscription annulée : {event.title}"]
+    text = body(mail, "plain")
+    assert "votre fiche à la fédération ne vous y donne plus accès" in text
+    assert config.federation.contact_email in text
+    assert VIDEO.encode() not in mail.as_bytes()  # nor in the HTML, nor in the withdrawal
+    invitation = calendar_of(mail)
+    assert invitation is not None and invitation[0] == "CANCEL"

@@ -11,7 +11,7 @@ import pytest
 from hub.config import Config, Question
 from hub.db import Database
 from hub.errors import UserError
-from hub.events.model import EventChanges, NotEligible, Refused
+from hub.events.model import EventChanges, NotEligible, Refused, Suppressed
 from hub.events.service import Events, check_answers, slugify
 from hub.subscribers.service import Consent, Person, Subscribers
 from tests.events.conftest import MakeEvent
@@ -483,3 +483,170 @@ async def test_a_moved_event_owes_its_reminders_again(
     # The one sent is owed again at the new time; the one in doubt stays (never resent).
     left = await rows(db, "SELECT kind, status FROM event_messages WHERE kind LIKE 'reminder:%'")
     assert left == [{"kind": "reminder:60", "status": "sending"}]
+
+
+# Privacy: what a typed address may learn, and who stays eligible
+
+
+async def everything_stored(db: Database) -> str:
+    """The whole database as SQL text: where an address kept in clear would show."""
+    return "\n".join([line async for line in db.conn.iterdump()])
+
+
+@pytest.mark.parametrize("reason", ["erased", "bounce", "complaint"])
+async def test_a_blocked_address_is_never_stored_again_by_a_registration(
+    events: Events, make_event: MakeEvent, db: Database, config: Config, reason: str
+) -> None:
+    event = await make_event(title="Café", audience="public")
+    people = Subscribers(db, config)
+    address = "bloquee@cpts-exemple.fr"
+    if reason == "erased":
+        await people.forget(address)
+    else:
+        await people.save_person(Person(address, "Bloquée"))
+        await people.suppress(address, reason)
+    stored_before = await rows(db, "SELECT id FROM subscribers")
+
+    # A typed address (the public form): nothing stored, nothing said.
+    assert await events.request(event.slug, Person(address, "Bloquée"), source="web") is False
+    # Staff (the command line) are told why.
+    with pytest.raises(Suppressed, match="ne peuvent plus être envoyés à cette adresse"):
+        await events.register(event.id, Person(address), source="cli", staff=True)
+
+    assert await rows(db, "SELECT id FROM subscribers") == stored_before
+    assert await rows(db, "SELECT id FROM registrations") == []
+    assert await messages(db) == []
+    if reason == "erased":
+        assert address not in await everything_stored(db)
+
+
+async def test_a_typed_address_changes_no_registration_it_finds(
+    events: Events, make_event: MakeEvent, db: Database
+) -> None:
+    event = await make_event(title="Café", audience="public", capacity=1)
+    seated = await events.register(event.id, person(1), source="cli")
+    waiting = await events.register(event.id, person(2), source="cli")
+    left = await events.register(event.id, person(3), source="cli")
+    await events.cancel_registration(left.registration.id)
+    queued = await messages(db)
+
+    for n in (1, 2, 3):
+        typed = Person(person(n).email, "Usurpateur")
+        assert await events.request(event.slug, typed, source="web") is False
+    assert await messages(db) == queued  # no e-mail, no change
+    statuses = await rows(db, "SELECT id, status FROM registrations ORDER BY id")
+    assert [r["status"] for r in statuses] == ["confirmed", "waitlisted", "cancelled"]
+    assert [r["id"] for r in statuses] == [
+        seated.registration.id,
+        waiting.registration.id,
+        left.registration.id,
+    ]
+
+    # A new address is registered, and told by e-mail.
+    assert await events.request(event.slug, person(4), source="web") is True
+    assert (await messages(db))[-1] == (person(4).email, "waitlisted")
+    # The person's own link (a proven address) renews a cancelled registration.
+    renewed = await events.register(event.id, person(3), source="web")
+    assert renewed.created and renewed.registration.status == "waitlisted"
+
+
+async def test_a_typed_address_gets_only_what_the_event_refuses_to_everyone(
+    events: Events, make_event: MakeEvent, db: Database
+) -> None:
+    reserved = await make_event(title="Réservé")  # salariés + élus
+    # Even a member's address typed by anyone: the form of a reserved event is not anonymous.
+    await events.register(reserved.id, person(1), source="cli")
+    with pytest.raises(NotEligible, match="lien « Mes inscriptions »"):
+        await events.request(reserved.slug, person(1), source="web")
+    with pytest.raises(NotEligible, match="lien « Mes inscriptions »"):
+        await events.request(reserved.slug, person(2), source="web")
+
+    full = await make_event(title="Complet", audience="public", capacity=1, waitlist="none")
+    await events.register(full.id, person(1), source="cli")
+    for n in (1, 2):  # the one registered gets the same answer as anyone
+        with pytest.raises(Refused, match="complet"):
+            await events.request(full.slug, person(n), source="web")
+
+
+async def test_events_are_found_by_slug_only_where_it_is_asked(
+    events: Events, make_event: MakeEvent
+) -> None:
+    event = await make_event(title="Café", audience="public")
+    assert await events.by_slug(event.slug) == event
+    with pytest.raises(UserError, match="événement inconnu"):
+        await events.by_slug(str(event.id))
+
+
+async def test_a_withdrawn_membership_cancels_the_registrations_it_no_longer_allows(
+    events: Events, make_event: MakeEvent, db: Database, config: Config
+) -> None:
+    reserved = await make_event(title="Réunion flash", capacity=1)  # salariés + élus
+    members = await make_event(title="Assemblée", audience="members")
+    public = await make_event(title="Café", audience="public")
+    past = await make_event(title="Passé")
+    for event in (past, reserved, members, public):
+        await events.register(event.id, person(1), source="cli")
+    before = datetime.now(UTC) - timedelta(days=2)
+    await events.edit(past.id, EventChanges(starts_at=before, ends_at=before + timedelta(hours=2)))
+    await events.register(reserved.id, person(2), source="cli")  # waiting for the seat
+
+    change = await Subscribers(db, config).set_member(person(1).email, False, "cli", "fin")
+
+    assert change is not None and change.cancelled == ["Réunion flash", "Assemblée"]
+    found = await rows(
+        db,
+        "SELECT e.title, s.email, r.status FROM registrations AS r "
+        "JOIN events AS e ON e.id = r.event_id JOIN subscribers AS s ON s.id = r.subscriber_id "
+        "ORDER BY r.id",
+    )
+    assert [(r["title"], r["email"], r["status"]) for r in found] == [
+        ("Passé", person(1).email, "confirmed"),  # over: history, left as it was
+        ("Réunion flash", person(1).email, "cancelled"),
+        ("Assemblée", person(1).email, "cancelled"),
+        ("Café", person(1).email, "confirmed"),  # public: still allowed
+        ("Réunion flash", person(2).email, "confirmed"),  # the seat went to the next
+    ]
+    assert (await messages(db))[-3:] == [
+        (person(1).email, "ineligible"),
+        (person(2).email, "promoted"),
+        (person(1).email, "ineligible"),
+    ]
+    # Granting membership again cancels nothing, and renews nothing by itself.
+    again = await Subscribers(db, config).set_member(person(1).email, True, "cli")
+    assert again is not None and again.cancelled == []
+
+
+async def test_a_seat_goes_only_to_someone_still_eligible(
+    events: Events, make_event: MakeEvent, db: Database, config: Config
+) -> None:
+    event = await make_event(title="Réunion flash", capacity=1)  # salariés + élus
+    seated = await events.register(event.id, person(1), source="cli")
+    await events.register(event.id, person(2), source="cli")
+    await events.register(event.id, person(3), source="cli")
+    # Person 2's record changes (a new role, from an import) while they wait.
+    await Subscribers(db, config).save_person(Person(person(2).email, role="partenaire"))
+
+    await events.cancel_registration(seated.registration.id)
+
+    statuses = await rows(db, "SELECT status FROM registrations ORDER BY id")
+    assert [r["status"] for r in statuses] == ["cancelled", "cancelled", "confirmed"]
+    assert (await messages(db))[-3:] == [
+        (person(1).email, "cancelled"),
+        (person(2).email, "ineligible"),
+        (person(3).email, "promoted"),
+    ]
+
+
+async def test_an_offer_is_not_taken_by_someone_no_longer_eligible(
+    events: Events, make_event: MakeEvent, db: Database, config: Config
+) -> None:
+    event = await make_event(title="Réunion flash", capacity=1, waitlist="offer")
+    seated = await events.register(event.id, person(1), source="cli")
+    waiting = await events.register(event.id, person(2), source="cli")
+    await events.cancel_registration(seated.registration.id)
+    assert (await events.registration(waiting.registration.id)).status == "offered"
+    await Subscribers(db, config).save_person(Person(person(2).email, role="partenaire"))
+
+    with pytest.raises(NotEligible, match="réservé aux Collectifs des salariés et des élus"):
+        await events.accept_offer(waiting.registration.id)
+    assert (await events.registration(waiting.registration.id)).status == "offered"

@@ -223,8 +223,10 @@ async def test_anyone_registers_for_a_public_event(
     response = await client.post(f"/evenements/{event.slug}", data=form() | journees())
     text = main_text(await response.text())
     assert response.status == 200
-    assert "Inscription confirmée" in text and ANONYMOUS in text
-    assert "Journées Nationales des CPTS 2026" in text
+    # The status goes by e-mail: the page says only that the request is received.
+    assert "Demande reçue" in text and "la suite vous parvient par e-mail" in text
+    assert ANONYMOUS in text and "Journées Nationales des CPTS 2026" in text
+    assert "Inscription confirmée" not in text
     (row,) = await stored(db)
     assert (row["email"], row["status"], row["source"], row["messages"]) == (
         ANONYMOUS,
@@ -244,7 +246,7 @@ async def test_anyone_registers_for_a_public_event(
 
     again = await client.post(f"/evenements/{event.slug}", data=form() | journees())
     assert again.status == 200
-    assert "déjà inscrit" not in await again.text()  # anyone may type an address
+    assert main_text(await again.text()) == text  # anyone may type an address
     assert len(await stored(db)) == 1
 
 
@@ -277,13 +279,15 @@ async def test_a_full_event_puts_people_on_its_waiting_list(
 ) -> None:
     event = await make_event(title="Webinaire", audience="public", capacity=1)
     first = await client.post(f"/evenements/{event.slug}", data=form("a@exemple.fr"))
-    assert "Inscription confirmée" in await first.text()
     second = await client.post(f"/evenements/{event.slug}", data=form("b@exemple.fr"))
-    text = main_text(await second.text())
-    assert "Vous êtes sur la liste d'attente" in text
-    assert "vous êtes n° 1 sur la liste d'attente" in text
-    assert "attribuée automatiquement" in text
-    assert [row["status"] for row in await stored(db)] == ["confirmed", "waitlisted"]
+    # A seat or the waiting list: the e-mail says which, the page the same to both.
+    first_text, second_text = main_text(await first.text()), main_text(await second.text())
+    assert "Demande reçue" in second_text and "liste d'attente" in second_text
+    assert first_text.replace("a@exemple.fr", "b@exemple.fr") == second_text
+    assert [(row["status"], row["messages"]) for row in await stored(db)] == [
+        ("confirmed", 1),
+        ("waitlisted", 1),
+    ]
 
 
 @pytest.mark.parametrize("audience", sorted(AUDIENCES))
@@ -295,13 +299,16 @@ async def test_members_only_events_take_the_eligible_through_their_signed_link(
     eligible = await person(db, config, role, member, n=1)
     ineligible = await person(db, config, other_role, other_member, n=2)
 
-    # Without a key the page is closed, and typing a member's address changes nothing.
+    # Without a key the event answers as an unknown one (saying where the person's link is),
+    # and typing a member's address changes nothing.
     page = await client.get(f"/evenements/{event.slug}")
-    assert page.status == 403
+    unknown = await client.get("/evenements/n-existe-pas")
+    assert page.status == unknown.status == 404
     text = main_text(await page.text())
+    assert text == main_text(await unknown.text())
     assert "Mes inscriptions" in text and config.federation.contact_email in text
     response = await client.post(f"/evenements/{event.slug}", data=form(eligible.email))
-    assert response.status == 403
+    assert response.status == 404 and main_text(await response.text()) == text
     assert await stored(db) == []
 
     # The ineligible person is told why, politely, and nothing is stored.
@@ -362,7 +369,7 @@ async def test_closed_cancelled_draft_and_unknown_events(
     draft = await make_event(title="Brouillon", audience="public", publish=False)
     assert (await client.get(f"/evenements/{draft.slug}")).status == 404
     unknown = await client.get("/evenements/n-existe-pas")
-    assert unknown.status == 404 and "Page introuvable" in await unknown.text()
+    assert unknown.status == 404 and "Événement introuvable" in await unknown.text()
     assert await stored(db) == []
 
 
@@ -711,3 +718,78 @@ async def test_registering_cancelling_and_accepting_wake_the_mail_delivery(
         assert not wakeup.is_set()  # opening the link changes nothing
         assert (await client.post(accept)).status == 200
         assert wakeup.is_set()
+
+
+# What the anonymous form tells about others: nothing
+
+
+async def test_the_form_answers_the_same_whoever_the_address_belongs_to(
+    client: TestClient, events: Events, make_event: MakeEvent, db: Database, config: Config
+) -> None:
+    event = await make_event(title="Café des CPTS", audience="public", capacity=1)
+    await events.register(event.slug, Person("inscrite@exemple.fr"), source="cli")
+    await events.register(event.slug, Person("en-attente@exemple.fr"), source="cli")
+    left = await events.register(event.slug, Person("annulee@exemple.fr"), source="cli")
+    await events.cancel_registration(left.registration.id)
+    await Subscribers(db, config).forget("effacee@exemple.fr")
+    before = await stored(db)
+
+    answers = {}
+    for who in ("nouvelle", "inscrite", "en-attente", "annulee", "effacee"):
+        address = f"{who}@exemple.fr"
+        response = await client.post(f"/evenements/{event.slug}", data=form(address))
+        html = await response.text()
+        answers[who] = (response.status, main_text(html).replace(address, "ADRESSE"))
+    assert len(set(answers.values())) == 1, answers
+    status, text = answers["nouvelle"]
+    assert status == 200 and "Demande reçue" in text and "par e-mail" in text
+
+    after = await stored(db)
+    assert after[: len(before)] == before  # nothing changed, the cancelled one not renewed
+    assert [(r["email"], r["status"]) for r in after[len(before) :]] == [
+        ("nouvelle@exemple.fr", "waitlisted")
+    ]
+    assert await Subscribers(db, config).find("effacee@exemple.fr") is None
+    dump = "\n".join([line async for line in db.conn.iterdump()])
+    assert "effacee@exemple.fr" not in dump  # nothing of the erased address in clear
+
+    # The person's own link renews the cancelled registration, and tells them (a new hour of
+    # requests: this test used the five this module allows).
+    await db.conn.execute("DELETE FROM signup_attempts")
+    await db.conn.commit()
+    cancelled = await Subscribers(db, config).find("annulee@exemple.fr")
+    assert cancelled is not None
+    own = await client.post(
+        f"/evenements/{event.slug}?cle={key(config, cancelled)}", data={"consentement": "oui"}
+    )
+    assert own.status == 200 and "Vous êtes sur la liste d'attente" in main_text(await own.text())
+
+
+async def test_a_bounced_address_typed_in_the_form_is_not_stored(
+    client: TestClient, make_event: MakeEvent, db: Database, config: Config
+) -> None:
+    event = await make_event(title="Café des CPTS", audience="public")
+    await Subscribers(db, config).suppress("rejet@exemple.fr", "bounce")
+    response = await client.post(f"/evenements/{event.slug}", data=form("rejet@exemple.fr"))
+    assert response.status == 200 and "Demande reçue" in main_text(await response.text())
+    assert await Subscribers(db, config).find("rejet@exemple.fr") is None
+    assert await stored(db) == []
+
+
+async def test_events_are_not_found_by_their_number(
+    client: TestClient, make_event: MakeEvent, config: Config, db: Database
+) -> None:
+    public = await make_event(title="Café des CPTS", audience="public")
+    reserved = await make_event(title="Réunion flash")  # salariés + élus
+    unknown = await client.get("/evenements/n-existe-pas")
+    text = main_text(await unknown.text())
+    for event in (public, reserved):
+        response = await client.get(f"/evenements/{event.id}")
+        assert response.status == 404 and main_text(await response.text()) == text
+    # Even with the person's link: the pages name events by slug.
+    salariee = await person(db, config, "salarie", True)
+    response = await client.get(f"/evenements/{reserved.id}?cle={key(config, salariee)}")
+    assert response.status == 404
+    assert (
+        await client.get(f"/evenements/{reserved.slug}?cle={key(config, salariee)}")
+    ).status == 200

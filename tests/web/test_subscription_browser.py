@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from email import policy
 from email.parser import BytesParser
@@ -59,7 +60,14 @@ def statuses(config: Config) -> dict[str, str]:
 
 
 def mailed_link(config: Config, live_server: str, path: str) -> str:
-    (eml,) = (config.data_dir / "outbox" / "transactionnel").glob("*.eml")
+    """The link to `path` in the one e-mail of the outbox; it leaves after the page answered,
+    so it is waited for (a few seconds at most)."""
+    folder = config.data_dir / "outbox" / "transactionnel"
+    for _ in range(100):
+        if list(folder.glob("*.eml")):
+            break
+        time.sleep(0.05)
+    (eml,) = folder.glob("*.eml")
     message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
     text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     found = re.search(rf"{re.escape(config.web.base_url)}({path}\S+)", text)
