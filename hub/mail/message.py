@@ -118,14 +118,14 @@ def list_unsubscribe_headers(
 
 
 # Inside RFC 2369's angle brackets: printable ASCII but the brackets themselves.
-_URI_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "<>%")
+_URI_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "<>")
 MAX_LINE_BYTES = 998  # RFC 5322 2.1.1, without the CRLF
 
 
 def uri_text(uri: str) -> str:
     """`uri` as a header can carry it between angle brackets: anything outside printable ASCII
     (an accented path, a space) percent-encoded in UTF-8, what is already encoded left as is."""
-    return quote(uri, safe=_URI_SAFE + "%")
+    return quote(uri, safe=_URI_SAFE)
 
 
 class ListUnsubscribeHeader(BaseHeader):
@@ -143,8 +143,8 @@ class ListUnsubscribeHeader(BaseHeader):
     def parse(cls, value: str, kwds: dict[str, Any]) -> None:
         if not value.isascii() or any(c in value for c in "\r\n\t"):
             raise ValueError(f"List-Unsubscribe {value!r} : caractères interdits")
-        for item in value.split(", "):
-            if len(item) + len(" ,") > MAX_LINE_BYTES:
+        for item in value.split(", "):  # each alone on a line at worst: "Name: <…>,"
+            if len("List-Unsubscribe: ,") + len(item) > MAX_LINE_BYTES:
                 raise ValueError(
                     f"lien de désinscription de {len(item)} caractères : trop long pour un "
                     f"en-tête d'e-mail ({MAX_LINE_BYTES} au plus)"
