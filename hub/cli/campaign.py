@@ -20,6 +20,7 @@ from hub.campaigns.service import (
     get_campaign,
     list_campaigns,
     pause_campaign,
+    require_audience,
     schedule_campaign,
     send_test,
 )
@@ -118,6 +119,11 @@ async def create_command(hub: HubContext, draft: Path, list_key: str | None, as_
         return
     _echo_campaign(campaign, config)
     click.echo(f"  Audience actuelle : {audience} abonné(s) confirmé(s)")
+    if not audience:
+        click.echo(
+            f"  Attention : la liste {campaign.list} n'a aucun abonné confirmé ; l'envoi sera "
+            "refusé tant qu'elle restera vide (l'essai reste possible)"
+        )
     click.echo("Prochaines étapes :")
     click.echo(f"  essai : hub campaign test {campaign.id} --to VOUS@EXEMPLE.FR")
     click.echo(
@@ -225,7 +231,10 @@ async def send_command(
     config = hub.config
     async with hub.database() as db:
         campaign = await get_campaign(db, campaign_id)
-        audience = await audience_size(db, campaign.list)
+        if dry_run and campaign.status not in ("draft", "scheduled"):
+            await _dry_run_of_a_campaign_gone(db, config, campaign, as_json)
+            return
+        audience = await require_audience(db, config, campaign)  # nobody: refused, as a send
         backend = config.mail.backend
         if dry_run:
             if as_json:
@@ -244,6 +253,31 @@ async def send_command(
             )
         progress = await _send_in_foreground(db, config, campaign_id, "start")
         _finish(progress, await get_campaign(db, campaign_id), as_json)
+
+
+async def _dry_run_of_a_campaign_gone(
+    db: Database, config: Config, campaign: Campaign, as_json: bool
+) -> None:
+    """What `send` would do with a campaign already sent (or sending, paused, cancelled): not
+    send it; say so, with what it reached, rather than count a list it will never go to."""
+    progress = await read_progress(db, campaign.id)
+    if as_json:
+        print_json({**campaign.to_json(), "progress": progress.to_json(), "dry_run": True})
+        return
+    if campaign.status == "sent":
+        when = french_datetime(campaign.finished_at, config.tz) if campaign.finished_at else ""
+        click.echo(
+            f"La campagne {campaign.id} (« {campaign.subject} ») a déjà été envoyée"
+            f"{f' le {when}' if when else ''}, à {progress.audience} destinataire(s) "
+            f"(acceptés : {progress.accepted}, échecs : {progress.failed}) : « send » ne la "
+            "renverra pas. Rien n'a été envoyé."
+        )
+    else:
+        click.echo(
+            f"La campagne {campaign.id} (« {campaign.subject} ») est {campaign.status_label} : "
+            "« send » ne la lancera pas (voir « hub campaign resume » ou « hub campaign "
+            "retry »). Rien n'a été envoyé."
+        )
 
 
 @campaign_group.command("resume")
