@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from hub.campaigns.model import Campaign, Progress
-from hub.campaigns.sender import Sender, owner_alive, read_progress
+from hub.campaigns.sender import Sender, read_progress
 from hub.campaigns.service import (
     audience_size,
     campaign_failures,
@@ -33,11 +32,19 @@ from hub.cli import (
     print_json,
     run_async,
 )
+from hub.cli.campaign_display import (
+    STAT_LABELS,
+    dry_run_of_a_campaign_gone,
+    echo_campaign,
+    echo_interrupted,
+    echo_progress,
+    interrupted,
+)
 from hub.config import Config
 from hub.db import Database
 from hub.mail.factory import make_messenger
 from hub.subscribers.service import normalise_email
-from hub.timeutil import french_datetime, parse_local_datetime
+from hub.timeutil import parse_local_datetime
 
 STATUS_POLL_SECONDS = 0.5
 
@@ -45,52 +52,6 @@ STATUS_POLL_SECONDS = 0.5
 @click.group("campaign", cls=HubGroup)
 def campaign_group() -> None:
     """Campagnes : un numéro envoyé à une liste, une fois par personne."""
-
-
-def _echo_campaign(campaign: Campaign, config: Config) -> None:
-    click.echo(
-        f"Campagne {campaign.id} : « {campaign.subject} » "
-        f"({config.editions[campaign.edition].name} n°{campaign.issue_number}) "
-        f"→ liste {campaign.list} — {campaign.status_label}"
-    )
-    if campaign.scheduled_at and campaign.status == "scheduled":
-        click.echo(f"  Programmée le {french_datetime(campaign.scheduled_at, config.tz)}")
-    if campaign.started_at:
-        click.echo(f"  Partie le {french_datetime(campaign.started_at, config.tz)}")
-    if campaign.finished_at:
-        click.echo(f"  Terminée le {french_datetime(campaign.finished_at, config.tz)}")
-    if _interrupted(campaign):
-        _echo_interrupted(campaign)
-
-
-def _interrupted(campaign: Campaign) -> bool:
-    """Sending, but nobody sends it: its process stopped (crash, or its lease ran out)."""
-    return campaign.status == "sending" and not owner_alive(
-        campaign.owner, campaign.lease_until, datetime.now(UTC)
-    )
-
-
-def _echo_interrupted(campaign: Campaign) -> None:
-    click.echo(
-        f"  L'envoi est interrompu (processus arrêté) : « hub campaign resume {campaign.id} » "
-        "le reprend, ou « hub run » au démarrage"
-    )
-
-
-def _echo_progress(campaign_id: int, progress: Progress) -> None:
-    click.echo(
-        f"Destinataires : {progress.audience} — acceptés : {progress.accepted}, "
-        f"échecs : {progress.failed}, ignorés (désinscrits entre-temps) : {progress.skipped}, "
-        f"restants : {progress.pending}"
-    )
-    for batch in progress.in_doubt:
-        why = batch.reason or "l'envoi a été interrompu pendant l'appel au fournisseur"
-        click.echo(
-            f"En doute : lot n°{batch.seq} ({batch.recipients} destinataires) : {why} ; ces "
-            "personnes l'ont peut-être reçu. Pour le leur renvoyer quand même : "
-            f"hub campaign retry {campaign_id} --in-doubt",
-            err=True,
-        )
 
 
 @campaign_group.command("create")
@@ -117,7 +78,7 @@ async def create_command(hub: HubContext, draft: Path, list_key: str | None, as_
     if as_json:
         print_json({**campaign.to_json(), "audience": audience})
         return
-    _echo_campaign(campaign, config)
+    echo_campaign(campaign, config)
     click.echo(f"  Audience actuelle : {audience} abonné(s) confirmé(s)")
     if not audience:
         click.echo(
@@ -172,7 +133,7 @@ async def schedule_command(hub: HubContext, campaign_id: int, at: str, as_json: 
     if as_json:
         print_json(campaign.to_json())
         return
-    _echo_campaign(campaign, config)
+    echo_campaign(campaign, config)
     click.echo("L'envoi partira à cette heure si « hub run » tourne (sinon dès son lancement).")
 
 
@@ -211,7 +172,7 @@ def _finish(progress: Progress, campaign: Campaign, as_json: bool) -> None:
     if as_json:
         print_json({**campaign.to_json(), "progress": progress.to_json()})
     else:
-        _echo_progress(campaign.id, progress)
+        echo_progress(campaign.id, progress)
         click.echo(f"Campagne {campaign.id} : {campaign.status_label}")
     if progress.failed or progress.in_doubt:
         sys.exit(1)
@@ -232,7 +193,7 @@ async def send_command(
     async with hub.database() as db:
         campaign = await get_campaign(db, campaign_id)
         if dry_run and campaign.status not in ("draft", "scheduled"):
-            await _dry_run_of_a_campaign_gone(db, config, campaign, as_json)
+            await dry_run_of_a_campaign_gone(db, config, campaign, as_json)
             return
         audience = await require_audience(db, config, campaign)  # nobody: refused, as a send
         backend = config.mail.backend
@@ -253,31 +214,6 @@ async def send_command(
             )
         progress = await _send_in_foreground(db, config, campaign_id, "start")
         _finish(progress, await get_campaign(db, campaign_id), as_json)
-
-
-async def _dry_run_of_a_campaign_gone(
-    db: Database, config: Config, campaign: Campaign, as_json: bool
-) -> None:
-    """What `send` would do with a campaign already sent (or sending, paused, cancelled): not
-    send it; say so, with what it reached, rather than count a list it will never go to."""
-    progress = await read_progress(db, campaign.id)
-    if as_json:
-        print_json({**campaign.to_json(), "progress": progress.to_json(), "dry_run": True})
-        return
-    if campaign.status == "sent":
-        when = french_datetime(campaign.finished_at, config.tz) if campaign.finished_at else ""
-        click.echo(
-            f"La campagne {campaign.id} (« {campaign.subject} ») a déjà été envoyée"
-            f"{f' le {when}' if when else ''}, à {progress.audience} destinataire(s) "
-            f"(acceptés : {progress.accepted}, échecs : {progress.failed}) : « send » ne la "
-            "renverra pas. Rien n'a été envoyé."
-        )
-    else:
-        click.echo(
-            f"La campagne {campaign.id} (« {campaign.subject} ») est {campaign.status_label} : "
-            "« send » ne la lancera pas (voir « hub campaign resume » ou « hub campaign "
-            "retry »). Rien n'a été envoyé."
-        )
 
 
 @campaign_group.command("resume")
@@ -319,7 +255,7 @@ async def pause_command(hub: HubContext, campaign_id: int) -> None:
     """Met l'envoi en pause après les lots en cours (« resume » le reprend)."""
     async with hub.database() as db:
         campaign = await pause_campaign(db, campaign_id)
-    _echo_campaign(campaign, hub.config)
+    echo_campaign(campaign, hub.config)
 
 
 @campaign_group.command("cancel")
@@ -333,7 +269,7 @@ async def cancel_command(hub: HubContext, campaign_id: int, yes: bool) -> None:
         confirm(f"Annuler la campagne {campaign_id} ?", refused="Rien n'a été annulé.")
     async with hub.database() as db:
         campaign = await cancel_campaign(db, campaign_id)
-    _echo_campaign(campaign, hub.config)
+    echo_campaign(campaign, hub.config)
 
 
 @campaign_group.command("status")
@@ -350,22 +286,22 @@ async def status_command(hub: HubContext, campaign_id: int, as_json: bool) -> No
         if as_json:
             print_json({**campaign.to_json(), "progress": progress.to_json()})
             return
-        _echo_campaign(campaign, config)
-        if campaign.status == "sending" and not _interrupted(campaign) and sys.stderr.isatty():
+        echo_campaign(campaign, config)
+        if campaign.status == "sending" and not interrupted(campaign) and sys.stderr.isatty():
             with click.progressbar(
                 length=max(progress.audience, 1), label="Envoi", file=sys.stderr
             ) as bar:
                 bar.update(progress.done)
-                while campaign.status == "sending" and not _interrupted(campaign):
+                while campaign.status == "sending" and not interrupted(campaign):
                     await asyncio.sleep(STATUS_POLL_SECONDS)
                     latest = await read_progress(db, campaign_id)
                     bar.update(latest.done - progress.done)
                     progress = latest
                     campaign = await get_campaign(db, campaign_id)
-            if _interrupted(campaign):  # its process stopped while we watched
-                _echo_interrupted(campaign)
+            if interrupted(campaign):  # its process stopped while we watched
+                echo_interrupted(campaign)
         if campaign.started_at:
-            _echo_progress(campaign_id, progress)
+            echo_progress(campaign_id, progress)
 
 
 @campaign_group.command("list")
@@ -382,21 +318,7 @@ async def list_command(hub: HubContext, as_json: bool) -> None:
     if not campaigns:
         click.echo("Aucune campagne. Créez-en une : hub campaign create --draft BROUILLON")
     for campaign in campaigns:
-        _echo_campaign(campaign, hub.config)
-
-
-_STAT_LABELS = {
-    "audience": "Destinataires",
-    "accepted": "Acceptés par le fournisseur",
-    "delivered": "Délivrés",
-    "unique_opens": "Ouvertures (uniques)",
-    "unique_clicks": "Clics (uniques)",
-    "bounces": "Rejets (bounces)",
-    "spam_reports": "Signalements comme spam",
-    "unsubscriptions": "Désinscriptions",
-    "failed": "Échecs d'envoi",
-    "skipped": "Ignorés (désinscrits pendant l'envoi)",
-}
+        echo_campaign(campaign, hub.config)
 
 
 @campaign_group.command("stats")
@@ -411,8 +333,8 @@ async def stats_command(hub: HubContext, campaign_id: int, as_json: bool) -> Non
     if as_json:
         print_json(stats)
         return
-    width = max(len(label) for label in _STAT_LABELS.values())
-    for key, label in _STAT_LABELS.items():
+    width = max(len(label) for label in STAT_LABELS.values())
+    for key, label in STAT_LABELS.items():
         click.echo(f"{label:<{width}}  {stats[key]}")
 
 
