@@ -142,7 +142,10 @@ class ListUnsubscribeHeader(BaseHeader):
     @classmethod
     def parse(cls, value: str, kwds: dict[str, Any]) -> None:
         if not value.isascii() or any(c in value for c in "\r\n\t"):
-            raise ValueError(f"List-Unsubscribe {value!r} : caractères interdits")
+            raise ValueError(  # never the link itself: it is this person's key
+                "lien de désinscription impossible à mettre dans un en-tête (caractères non "
+                "ASCII ou de contrôle)"
+            )
         for item in value.split(", "):  # each alone on a line at worst: "Name: <…>,"
             if len("List-Unsubscribe: ,") + len(item) > MAX_LINE_BYTES:
                 raise ValueError(
