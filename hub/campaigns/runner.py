@@ -17,6 +17,7 @@ from aiohttp import web
 
 from hub.campaigns.model import CampaignError
 from hub.campaigns.sender import Sender, owner_alive
+from hub.campaigns.service import EmptyAudienceError
 from hub.config import Config
 from hub.db import Database
 from hub.mail import Messenger
@@ -34,6 +35,7 @@ class CampaignRunner:
         self.sender = Sender(db, config, messenger)
         self.db = db
         self.tasks: dict[int, asyncio.Task[object]] = {}
+        self._refused: dict[int, str] = {}  # campaign -> why it could not start (last said)
 
     async def tick(self) -> None:
         """Start what is due and take over what was orphaned."""
@@ -71,6 +73,12 @@ class CampaignRunner:
         async def run() -> object:
             try:
                 return await action(campaign_id)
+            except EmptyAudienceError as exc:  # stays scheduled: retried at each check
+                if self._refused.get(campaign_id) != str(exc):  # said once, not every check
+                    log.warning(
+                        "campaign not sent", extra={"campaign": campaign_id, "reason": str(exc)}
+                    )
+                self._refused[campaign_id] = str(exc)
             except CampaignError as exc:  # another process got there first, or it was cancelled
                 log.info("campaign not sent", extra={"campaign": campaign_id, "reason": str(exc)})
             except Exception:

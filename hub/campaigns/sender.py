@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from hub.campaigns.model import STATUS_LABELS, Campaign, CampaignError, InDoubtBatch, Progress
-from hub.campaigns.service import get_campaign
+from hub.campaigns.service import get_campaign, require_audience
 from hub.config import Config
 from hub.db import Database
 from hub.mail import (
@@ -142,7 +142,8 @@ class Sender:
         self._base_url = config.web.base_url.rstrip("/")
 
     async def start(self, campaign_id: int) -> Progress:
-        """Freeze the audience and send. Only a draft or scheduled campaign can start."""
+        """Freeze the audience and send. Only a draft or scheduled campaign can start, and only
+        to somebody (`EmptyAudienceError`: it stays as it was, its issue not marked sent)."""
         campaign = await get_campaign(self.db, campaign_id)
         if campaign.status not in ("draft", "scheduled"):
             raise CampaignError(
@@ -150,6 +151,7 @@ class Sender:
                 "en brouillon ou programmée peut partir (voir « hub campaign resume » ou "
                 "« hub campaign retry »)"
             )
+        await require_audience(self.db, self.config, campaign)  # before asking for a batch id
         batch_id = None
         if isinstance(self.messenger, BatchIdProvider):
             try:
@@ -164,6 +166,7 @@ class Sender:
             if current.status not in ("draft", "scheduled"):  # another process won the race
                 raise CampaignError(f"la campagne {campaign_id} vient d'être lancée ailleurs")
             await self._refuse_an_issue_already_sent(current)
+            await require_audience(db, self.config, current)  # the audience about to be frozen
             stamp = to_utc_text(now)
             await db.execute(
                 "send_log_freeze",

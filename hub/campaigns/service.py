@@ -127,6 +127,25 @@ async def audience_size(db: Database, list_key: str) -> int:
     return int(row["n"]) if row else 0
 
 
+class EmptyAudienceError(CampaignError):
+    """The campaign's list has no confirmed subscriber. Started, the campaign would reach
+    nobody yet end `sent`, and its issue number with it: no other campaign could send it."""
+
+
+async def require_audience(db: Database, config: Config, campaign: Campaign) -> int:
+    """The number of people the campaign would reach now; `EmptyAudienceError` if nobody."""
+    size = await audience_size(db, campaign.list)
+    if size == 0:
+        name = config.lists[campaign.list].name if campaign.list in config.lists else ""
+        raise EmptyAudienceError(
+            f"la campagne {campaign.id} ne part pas : sa liste « {campaign.list} »"
+            f"{f' ({name})' if name else ''} n'a aucun abonné confirmé, elle ne toucherait "
+            f"personne. Rien n'est envoyé et le n°{campaign.issue_number} n'est pas consommé : "
+            "elle pourra partir quand la liste aura des abonnés confirmés"
+        )
+    return size
+
+
 async def campaign_stats(db: Database, campaign_id: int) -> dict[str, Any]:
     campaign = await get_campaign(db, campaign_id)
     row = await db.fetch_one(

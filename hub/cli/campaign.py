@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from hub.campaigns.model import Campaign, Progress
-from hub.campaigns.sender import Sender, owner_alive, read_progress
+from hub.campaigns.sender import Sender, read_progress
 from hub.campaigns.service import (
     audience_size,
     campaign_failures,
@@ -20,6 +19,7 @@ from hub.campaigns.service import (
     get_campaign,
     list_campaigns,
     pause_campaign,
+    require_audience,
     schedule_campaign,
     send_test,
 )
@@ -32,11 +32,19 @@ from hub.cli import (
     print_json,
     run_async,
 )
+from hub.cli.campaign_display import (
+    STAT_LABELS,
+    dry_run_of_a_campaign_gone,
+    echo_campaign,
+    echo_interrupted,
+    echo_progress,
+    interrupted,
+)
 from hub.config import Config
 from hub.db import Database
 from hub.mail.factory import make_messenger
 from hub.subscribers.service import normalise_email
-from hub.timeutil import french_datetime, parse_local_datetime
+from hub.timeutil import parse_local_datetime
 
 STATUS_POLL_SECONDS = 0.5
 
@@ -44,52 +52,6 @@ STATUS_POLL_SECONDS = 0.5
 @click.group("campaign", cls=HubGroup)
 def campaign_group() -> None:
     """Campagnes : un numéro envoyé à une liste, une fois par personne."""
-
-
-def _echo_campaign(campaign: Campaign, config: Config) -> None:
-    click.echo(
-        f"Campagne {campaign.id} : « {campaign.subject} » "
-        f"({config.editions[campaign.edition].name} n°{campaign.issue_number}) "
-        f"→ liste {campaign.list} — {campaign.status_label}"
-    )
-    if campaign.scheduled_at and campaign.status == "scheduled":
-        click.echo(f"  Programmée le {french_datetime(campaign.scheduled_at, config.tz)}")
-    if campaign.started_at:
-        click.echo(f"  Partie le {french_datetime(campaign.started_at, config.tz)}")
-    if campaign.finished_at:
-        click.echo(f"  Terminée le {french_datetime(campaign.finished_at, config.tz)}")
-    if _interrupted(campaign):
-        _echo_interrupted(campaign)
-
-
-def _interrupted(campaign: Campaign) -> bool:
-    """Sending, but nobody sends it: its process stopped (crash, or its lease ran out)."""
-    return campaign.status == "sending" and not owner_alive(
-        campaign.owner, campaign.lease_until, datetime.now(UTC)
-    )
-
-
-def _echo_interrupted(campaign: Campaign) -> None:
-    click.echo(
-        f"  L'envoi est interrompu (processus arrêté) : « hub campaign resume {campaign.id} » "
-        "le reprend, ou « hub run » au démarrage"
-    )
-
-
-def _echo_progress(campaign_id: int, progress: Progress) -> None:
-    click.echo(
-        f"Destinataires : {progress.audience} — acceptés : {progress.accepted}, "
-        f"échecs : {progress.failed}, ignorés (désinscrits entre-temps) : {progress.skipped}, "
-        f"restants : {progress.pending}"
-    )
-    for batch in progress.in_doubt:
-        why = batch.reason or "l'envoi a été interrompu pendant l'appel au fournisseur"
-        click.echo(
-            f"En doute : lot n°{batch.seq} ({batch.recipients} destinataires) : {why} ; ces "
-            "personnes l'ont peut-être reçu. Pour le leur renvoyer quand même : "
-            f"hub campaign retry {campaign_id} --in-doubt",
-            err=True,
-        )
 
 
 @campaign_group.command("create")
@@ -116,8 +78,13 @@ async def create_command(hub: HubContext, draft: Path, list_key: str | None, as_
     if as_json:
         print_json({**campaign.to_json(), "audience": audience})
         return
-    _echo_campaign(campaign, config)
+    echo_campaign(campaign, config)
     click.echo(f"  Audience actuelle : {audience} abonné(s) confirmé(s)")
+    if not audience:
+        click.echo(
+            f"  Attention : la liste {campaign.list} n'a aucun abonné confirmé ; l'envoi sera "
+            "refusé tant qu'elle restera vide (l'essai reste possible)"
+        )
     click.echo("Prochaines étapes :")
     click.echo(f"  essai : hub campaign test {campaign.id} --to VOUS@EXEMPLE.FR")
     click.echo(
@@ -166,7 +133,7 @@ async def schedule_command(hub: HubContext, campaign_id: int, at: str, as_json: 
     if as_json:
         print_json(campaign.to_json())
         return
-    _echo_campaign(campaign, config)
+    echo_campaign(campaign, config)
     click.echo("L'envoi partira à cette heure si « hub run » tourne (sinon dès son lancement).")
 
 
@@ -205,7 +172,7 @@ def _finish(progress: Progress, campaign: Campaign, as_json: bool) -> None:
     if as_json:
         print_json({**campaign.to_json(), "progress": progress.to_json()})
     else:
-        _echo_progress(campaign.id, progress)
+        echo_progress(campaign.id, progress)
         click.echo(f"Campagne {campaign.id} : {campaign.status_label}")
     if progress.failed or progress.in_doubt:
         sys.exit(1)
@@ -225,7 +192,10 @@ async def send_command(
     config = hub.config
     async with hub.database() as db:
         campaign = await get_campaign(db, campaign_id)
-        audience = await audience_size(db, campaign.list)
+        if dry_run and campaign.status not in ("draft", "scheduled"):
+            await dry_run_of_a_campaign_gone(db, config, campaign, as_json)
+            return
+        audience = await require_audience(db, config, campaign)  # nobody: refused, as a send
         backend = config.mail.backend
         if dry_run:
             if as_json:
@@ -285,7 +255,7 @@ async def pause_command(hub: HubContext, campaign_id: int) -> None:
     """Met l'envoi en pause après les lots en cours (« resume » le reprend)."""
     async with hub.database() as db:
         campaign = await pause_campaign(db, campaign_id)
-    _echo_campaign(campaign, hub.config)
+    echo_campaign(campaign, hub.config)
 
 
 @campaign_group.command("cancel")
@@ -299,7 +269,7 @@ async def cancel_command(hub: HubContext, campaign_id: int, yes: bool) -> None:
         confirm(f"Annuler la campagne {campaign_id} ?", refused="Rien n'a été annulé.")
     async with hub.database() as db:
         campaign = await cancel_campaign(db, campaign_id)
-    _echo_campaign(campaign, hub.config)
+    echo_campaign(campaign, hub.config)
 
 
 @campaign_group.command("status")
@@ -316,22 +286,22 @@ async def status_command(hub: HubContext, campaign_id: int, as_json: bool) -> No
         if as_json:
             print_json({**campaign.to_json(), "progress": progress.to_json()})
             return
-        _echo_campaign(campaign, config)
-        if campaign.status == "sending" and not _interrupted(campaign) and sys.stderr.isatty():
+        echo_campaign(campaign, config)
+        if campaign.status == "sending" and not interrupted(campaign) and sys.stderr.isatty():
             with click.progressbar(
                 length=max(progress.audience, 1), label="Envoi", file=sys.stderr
             ) as bar:
                 bar.update(progress.done)
-                while campaign.status == "sending" and not _interrupted(campaign):
+                while campaign.status == "sending" and not interrupted(campaign):
                     await asyncio.sleep(STATUS_POLL_SECONDS)
                     latest = await read_progress(db, campaign_id)
                     bar.update(latest.done - progress.done)
                     progress = latest
                     campaign = await get_campaign(db, campaign_id)
-            if _interrupted(campaign):  # its process stopped while we watched
-                _echo_interrupted(campaign)
+            if interrupted(campaign):  # its process stopped while we watched
+                echo_interrupted(campaign)
         if campaign.started_at:
-            _echo_progress(campaign_id, progress)
+            echo_progress(campaign_id, progress)
 
 
 @campaign_group.command("list")
@@ -348,21 +318,7 @@ async def list_command(hub: HubContext, as_json: bool) -> None:
     if not campaigns:
         click.echo("Aucune campagne. Créez-en une : hub campaign create --draft BROUILLON")
     for campaign in campaigns:
-        _echo_campaign(campaign, hub.config)
-
-
-_STAT_LABELS = {
-    "audience": "Destinataires",
-    "accepted": "Acceptés par le fournisseur",
-    "delivered": "Délivrés",
-    "unique_opens": "Ouvertures (uniques)",
-    "unique_clicks": "Clics (uniques)",
-    "bounces": "Rejets (bounces)",
-    "spam_reports": "Signalements comme spam",
-    "unsubscriptions": "Désinscriptions",
-    "failed": "Échecs d'envoi",
-    "skipped": "Ignorés (désinscrits pendant l'envoi)",
-}
+        echo_campaign(campaign, hub.config)
 
 
 @campaign_group.command("stats")
@@ -377,8 +333,8 @@ async def stats_command(hub: HubContext, campaign_id: int, as_json: bool) -> Non
     if as_json:
         print_json(stats)
         return
-    width = max(len(label) for label in _STAT_LABELS.values())
-    for key, label in _STAT_LABELS.items():
+    width = max(len(label) for label in STAT_LABELS.values())
+    for key, label in STAT_LABELS.items():
         click.echo(f"{label:<{width}}  {stats[key]}")
 
 

@@ -28,6 +28,7 @@ from hub.events.mailer import deliver_pending
 from hub.events.model import REGISTRATION_STATUSES, SEATED, Event, EventChanges, Refused
 from hub.events.reminders import queue_reminder_now
 from hub.events.service import Events, NewEvent
+from hub.exports import append_xlsx_row, safe_cell
 from hub.mail import Messenger
 from hub.mail.factory import make_messenger
 from hub.subscribers.importer import parse_role
@@ -758,13 +759,13 @@ def _spreadsheet(
 
 def _write_csv(file: Any, headers: list[str], table: list[list[Any]]) -> None:
     writer = csv.writer(file, lineterminator="\n")
-    writer.writerow(headers)
+    writer.writerow([safe_cell(h) for h in headers])
     for line in table:
         writer.writerow(
             [
                 v.strftime(SPREADSHEET_TIME)
                 if isinstance(v, datetime)
-                else ("" if v is None else v)
+                else ("" if v is None else safe_cell(v))
                 for v in line
             ]
         )
@@ -780,11 +781,11 @@ def _write_xlsx(path: Path, title: str, headers: list[str], table: list[list[Any
     sheet = book.active
     assert sheet is not None
     sheet.title = "Inscriptions"
-    sheet.append(headers)
+    append_xlsx_row(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for line in table:
-        sheet.append(line)
+        append_xlsx_row(sheet, line)
     time_column = headers.index("Inscrit(e) le") + 1
     for (cell,) in sheet.iter_rows(min_row=2, min_col=time_column, max_col=time_column):
         cell.number_format = "dd/mm/yyyy hh:mm"

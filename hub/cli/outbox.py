@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -25,9 +26,20 @@ def _messages(folder: Path) -> list[Path]:
 
 
 def _read(path: Path) -> EmailMessage:
-    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    return _parse(path.read_bytes())
+
+
+def _parse(data: bytes) -> EmailMessage:
+    message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     return message
+
+
+def _raw_head(data: bytes) -> list[str]:
+    """The message's header lines exactly as they go on the wire (folding and RFC 2047
+    encoding included): what a mailbox provider reads, so a wrongly encoded header shows."""
+    head = re.split(rb"\r?\n\r?\n", data, maxsplit=1)[0]
+    return [line.decode("utf-8", "replace") for line in re.split(rb"\r?\n", head)]
 
 
 @outbox_group.command("list")
@@ -55,7 +67,7 @@ def list_command(hub: HubContext, limit: int, as_json: bool) -> None:
 @click.option("--to", "recipient", help="Le dernier message adressé à cette adresse.")
 @pass_hub
 def show_command(hub: HubContext, file: Path | None, recipient: str | None) -> None:
-    """Affiche un message (par défaut le dernier) : en-têtes et version texte, liens compris."""
+    """Affiche un message (par défaut le dernier) : en-têtes tels qu'envoyés, puis version texte."""
     if file is None:
         paths = _messages(outbox_folder(hub.config))
         if recipient:
@@ -68,12 +80,12 @@ def show_command(hub: HubContext, file: Path | None, recipient: str | None) -> N
             )
         file = paths[-1]
     try:
-        message = _read(file)
+        data = file.read_bytes()
     except OSError as exc:
         raise UserError(f"{file} : lecture impossible ({exc.strerror})") from None
-    for header in ("From", "To", "Subject", "Date", "List-Unsubscribe"):
-        if message[header]:
-            click.echo(f"{header}: {message[header]}")
+    message = _parse(data)
+    for line in _raw_head(data):
+        click.echo(line)
     body = message.get_body(("plain", "html"))
     click.echo("")
     click.echo(body.get_content() if body else "(message sans texte)")

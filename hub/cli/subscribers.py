@@ -18,6 +18,7 @@ from hub.config import Config
 from hub.errors import UserError
 from hub.events.labels import REGISTRATION_LABELS
 from hub.events.service import Events
+from hub.exports import safe_cell
 from hub.subscribers.importer import ImportReport, import_csv, parse_role
 from hub.subscribers.labels import (
     ACTION_LABELS,
@@ -200,10 +201,13 @@ async def export_command(
         rows = await Subscribers(db, config).export(list_key, status)
     records = [
         {
-            **row,
-            "member": "oui" if row["member"] else "non",
-            "subscribed_at": local_time(config, row["subscribed_at"]),
-            "confirmed_at": local_time(config, row["confirmed_at"]),
+            key: safe_cell(value)
+            for key, value in {
+                **row,
+                "member": "oui" if row["member"] else "non",
+                "subscribed_at": local_time(config, row["subscribed_at"]),
+                "confirmed_at": local_time(config, row["confirmed_at"]),
+            }.items()
         }
         for row in rows
     ]

@@ -8,9 +8,12 @@ import html as html_lib
 import re
 from datetime import UTC, datetime
 from email.errors import HeaderParseError, MessageError
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader
 from email.message import EmailMessage
+from email.policy import Policy
 from email.utils import format_datetime, make_msgid
+from typing import Any
+from urllib.parse import quote
 
 from hub.config import Config
 from hub.mail import CalendarPart, Content, Recipient
@@ -107,9 +110,62 @@ def list_unsubscribe_headers(
         return {}
     mailto = f"mailto:{config.mail.unsubscribe_address}?subject={UNSUBSCRIBE_SUBJECT}"
     return {
-        "List-Unsubscribe": f"<{recipient.unsubscribe_url}>, <{mailto}>",
+        "List-Unsubscribe": ", ".join(
+            f"<{uri_text(uri)}>" for uri in (recipient.unsubscribe_url, mailto)
+        ),
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+# Inside RFC 2369's angle brackets: printable ASCII but the brackets themselves.
+_URI_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "<>")
+MAX_LINE_BYTES = 998  # RFC 5322 2.1.1, without the CRLF
+
+
+def uri_text(uri: str) -> str:
+    """`uri` as a header can carry it between angle brackets: anything outside printable ASCII
+    (an accented path, a space) percent-encoded in UTF-8, what is already encoded left as is."""
+    return quote(uri, safe=_URI_SAFE)
+
+
+class ListUnsubscribeHeader(BaseHeader):
+    """List-Unsubscribe exactly as RFC 2369 writes it, `<https://…>, <mailto:…>`, folded only
+    after a comma.
+
+    The standard library folds a long value with no space in it (a signed link is one) by
+    RFC 2047-encoding it (`=?utf-8?q?=3Chttps…?=`): legal, but Gmail and Yahoo then read no
+    link and show no "unsubscribe" button. Being the header object itself, this class does its
+    own folding whatever policy serialises the message (outbox file, SMTP)."""
+
+    max_count = 1
+
+    @classmethod
+    def parse(cls, value: str, kwds: dict[str, Any]) -> None:
+        if not value.isascii() or any(c in value for c in "\r\n\t"):
+            raise ValueError(  # never the link itself: it is this person's key
+                "lien de désinscription impossible à mettre dans un en-tête (caractères non "
+                "ASCII ou de contrôle)"
+            )
+        for item in value.split(", "):  # each alone on a line at worst: "Name: <…>,"
+            if len("List-Unsubscribe: ,") + len(item) > MAX_LINE_BYTES:
+                raise ValueError(
+                    f"lien de désinscription de {len(item)} caractères : trop long pour un "
+                    f"en-tête d'e-mail ({MAX_LINE_BYTES} au plus)"
+                )
+        kwds["parse_tree"] = None  # `fold` below never reads it
+        kwds["decoded"] = value  # as is: "=?…?=" in a link is no encoded word
+
+    def fold(self, *, policy: Policy) -> str:
+        limit = min(policy.max_line_length or MAX_LINE_BYTES, MAX_LINE_BYTES)
+        first, *others = str(self).split(", ")
+        lines = [f"{self.name}: {first}"]
+        for item in others:
+            if len(lines[-1]) + len(", ") + len(item) <= limit:
+                lines[-1] += f", {item}"
+            else:
+                lines[-1] += ","
+                lines.append(f" {item}")
+        return policy.linesep.join(lines) + policy.linesep
 
 
 def tracking_headers(content: Content, recipient: Recipient) -> dict[str, str]:
@@ -159,9 +215,9 @@ def _build(
     message["Subject"] = content.subject
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=message_id_domain or sender_domain(config))
-    for name, value in (
-        list_unsubscribe_headers(content, recipient, config) | tracking_headers(content, recipient)
-    ).items():
+    for name, value in list_unsubscribe_headers(content, recipient, config).items():
+        message[name] = ListUnsubscribeHeader(name, value) if name == "List-Unsubscribe" else value
+    for name, value in tracking_headers(content, recipient).items():
         message[name] = value
     message.set_content(
         personalise(content.text, recipient, html=False), charset="utf-8", cte="quoted-printable"

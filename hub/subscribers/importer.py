@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.errors import UserError
+from hub.exports import safe_cell, unescape_cell
 from hub.subscribers.service import (
     ROLES,
     InvalidEmail,
@@ -195,7 +196,7 @@ def _person(row: list[str], columns: tuple[int | None, ...]) -> Person | str:
     """The person a row describes (`columns`: each field's index, in FIELDS order), or why
     it cannot be used."""
     email, first_name, last_name, organisation, role_text, member_text = [
-        "" if index is None else row[index].strip() for index in columns
+        "" if index is None else unescape_cell(row[index].strip()).strip() for index in columns
     ]
     if not email:
         return "adresse e-mail vide"
@@ -354,9 +355,9 @@ def _write_report(
     try:
         with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as file:
             writer = csv.writer(file, delimiter=delimiter)
-            writer.writerow([*REPORT_COLUMNS, *header])
+            writer.writerow([*REPORT_COLUMNS, *map(safe_cell, header)])
             for line, reason, row in sorted(problems, key=lambda p: p[0]):
-                writer.writerow([line, reason, *row])
+                writer.writerow([line, safe_cell(reason), *map(safe_cell, row)])
     except OSError as exc:
         raise UserError(
             f"{path} : impossible d'écrire le rapport des lignes refusées ({exc.strerror}) ; "

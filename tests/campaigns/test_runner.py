@@ -63,6 +63,25 @@ async def test_a_campaign_due_while_the_hub_was_down_starts_when_it_comes_back(
     assert sorted(server.recipients()) == sorted(addresses)  # each once
 
 
+async def test_a_scheduled_campaign_to_nobody_stays_scheduled_and_is_reported_once(
+    db: Database, config: Config, draft: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    campaign = await create_campaign(db, config, draft)
+    await schedule_campaign(db, config, campaign.id, datetime.now(UTC) + timedelta(hours=1))
+    past = to_utc_text(datetime.now(UTC) - timedelta(minutes=1))
+    await db.conn.execute("UPDATE campaigns SET scheduled_at = ? WHERE id = ?", (past, campaign.id))
+    runner = CampaignRunner(db, config, make_messenger(config))
+
+    with caplog.at_level(logging.WARNING, logger="hub.campaigns"):
+        for _ in range(3):  # every check tries again, the log says it once
+            await runner.tick()
+            await _until_idle(runner)
+
+    (refused,) = [r for r in caplog.records if r.getMessage() == "campaign not sent"]
+    assert refused.campaign == campaign.id and "aucun abonné confirmé" in refused.reason
+    assert (await get_campaign(db, campaign.id)).status == "scheduled"
+
+
 async def test_a_campaign_orphaned_by_a_dead_process_is_taken_over(
     db: Database, config: Config, draft: Path, add_people: AddPeople
 ) -> None:

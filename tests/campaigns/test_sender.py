@@ -18,6 +18,7 @@ import pytest
 from hub.campaigns.model import CampaignError
 from hub.campaigns.sender import CONCURRENT_BATCHES, Sender, new_owner, owner_alive, read_progress
 from hub.campaigns.service import (
+    EmptyAudienceError,
     cancel_campaign,
     create_campaign,
     get_campaign,
@@ -120,6 +121,35 @@ async def test_every_confirmed_subscriber_gets_the_issue_once_and_only_them(
     token = signer.read(link.rsplit("/u/", 1)[1], "unsubscribe")
     assert (token.subscriber_id, token.list) == (person.id, "bimestrielle")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+async def test_a_campaign_to_nobody_is_refused_and_its_issue_number_stays_free(
+    db: Database,
+    config: Config,
+    draft: Path,
+    add_people: AddPeople,
+    sendgrid: tuple[SendgridServer, SendgridMessenger],
+) -> None:
+    server, messenger = sendgrid
+    await add_people(2, "adherents-flash", prefix="flash", member=True)  # another list's
+    campaign = await create_campaign(db, config, draft)
+
+    with pytest.raises(EmptyAudienceError) as refused:
+        await Sender(db, config, messenger).start(campaign.id)
+
+    message = str(refused.value)
+    assert "« bimestrielle »" in message and "aucun abonné confirmé" in message
+    assert "--" not in message  # the service's words: no command-line option in them
+    assert server.requests == []  # not even a SendGrid batch id asked for
+    assert (await get_campaign(db, campaign.id)).status == "draft"
+    assert (await read_progress(db, campaign.id)).audience == 0
+    # Once the list has readers, a later campaign sends that same number.
+    addresses = await add_people(3)
+    later = await create_campaign(db, config, draft)
+    assert later.issue_number == campaign.issue_number == 7
+    await Sender(db, config, ControlledProvider(config)).start(later.id)
+    assert (await get_campaign(db, later.id)).status == "sent"
+    assert sorted(received(config, later.id)) == sorted(addresses)
 
 
 @pytest.mark.parametrize("first_ends", ["sent", "paused"])

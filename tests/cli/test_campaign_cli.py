@@ -242,3 +242,43 @@ def test_schedule_shows_the_paris_time_back(hub: HubRunner, draft: Path) -> None
 def test_an_unknown_campaign_is_a_clear_error(hub: HubRunner) -> None:
     result = hub("campaign", "status", "42")
     assert result.returncode == 2 and "aucune campagne n°42" in result.stderr
+
+
+def test_a_campaign_to_nobody_is_refused_with_why_and_its_number_stays_free(
+    hub: HubRunner, draft: Path, config_path: Path
+) -> None:
+    created = hub("campaign", "create", "--draft", str(draft))
+    assert "Attention : la liste bimestrielle n'a aucun abonné confirmé" in created.stdout
+    campaign_id = created.stdout.splitlines()[-1]
+
+    for args in (("--yes",), ("--dry-run",), ()):  # refused before any question
+        refused = hub("campaign", "send", campaign_id, *args)
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.startswith(f"Erreur : la campagne {campaign_id} ne part pas")
+        assert "aucun abonné confirmé" in refused.stderr and "[o/N]" not in refused.stderr
+    status = json.loads(hub("campaign", "status", campaign_id, "--json").stdout)
+    assert status["status"] == "draft"
+
+    subscribe(config_path, 2)  # readers come: the same issue can still go
+    later = json.loads(hub("campaign", "create", "--draft", str(draft), "--json").stdout)
+    assert later["issue_number"] == status["issue_number"]
+    sent = hub("campaign", "send", str(later["id"]), "--yes")
+    assert sent.returncode == 0, sent.stderr
+
+
+def test_a_dry_run_of_a_sent_campaign_says_it_was_sent(
+    hub: HubRunner, draft: Path, config_path: Path
+) -> None:
+    subscribe(config_path, 2)
+    campaign_id = hub("campaign", "create", "--draft", str(draft)).stdout.splitlines()[-1]
+    assert hub("campaign", "send", campaign_id, "--yes").returncode == 0
+    subscribe(config_path, 5)  # the list grew since: no longer what it reached
+
+    dry = hub("campaign", "send", campaign_id, "--dry-run")
+
+    assert dry.returncode == 0, dry.stderr
+    assert f"La campagne {campaign_id} (« " in dry.stdout
+    assert "a déjà été envoyée le " in dry.stdout and "à 2 destinataire(s)" in dry.stdout
+    assert "Rien n'a été envoyé." in dry.stdout and "partirait" not in dry.stdout
+    as_json = json.loads(hub("campaign", "send", campaign_id, "--dry-run", "--json").stdout)
+    assert as_json["status"] == "sent" and as_json["progress"]["audience"] == 2

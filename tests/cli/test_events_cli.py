@@ -714,3 +714,35 @@ def test_a_persons_registrations_are_shown_and_erased_with_them(
     assert "1 inscription(s) à des événements annulée(s)" in forgotten.stdout
     assert query(config_path, "SELECT status FROM registrations") == [("confirmed",)]
     assert people(config_path) == ["marc@cpts-exemple.fr"]
+
+
+def test_registrations_exports_carry_no_live_formula(run: HubRunner, tmp_path: Path) -> None:
+    slug = create(run, "--capacity", "5", "--audience", "public")
+    hostile = register(
+        run,
+        slug,
+        "eve@exemple.fr",
+        "--first-name",
+        '=HYPERLINK("https://piege.test","Cliquez")',
+        "--last-name",
+        "-2+3",
+        "--organisation",
+        "@SUM(A1)",
+    )
+    assert hostile.returncode == 0, hostile.stderr
+    csv_file, xlsx_file = tmp_path / "inscrits.csv", tmp_path / "inscrits.xlsx"
+
+    assert run("events", "registrations", slug, "--out", str(csv_file)).returncode == 0
+    written = run("events", "registrations", slug, "--format", "xlsx", "--out", str(xlsx_file))
+    assert written.returncode == 0, written.stderr
+
+    line = csv_file.read_bytes().decode("utf-8-sig").splitlines()[1]
+    assert line.startswith(
+        'eve@exemple.fr,"\'=HYPERLINK(""https://piege.test"",""Cliquez"")",\'-2+3,\'@SUM(A1),'
+    )
+    sheet = load_workbook(xlsx_file).active
+    assert sheet is not None
+    first, last, organisation = (sheet.cell(row=2, column=c) for c in (2, 3, 4))
+    assert first.value == '=HYPERLINK("https://piege.test","Cliquez")' and first.data_type == "s"
+    assert (last.value, last.data_type) == ("-2+3", "s")
+    assert (organisation.value, organisation.data_type) == ("@SUM(A1)", "s")

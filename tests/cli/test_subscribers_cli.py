@@ -129,6 +129,32 @@ def test_add_prints_the_id_last_and_export(hub: HubRunner, tmp_path: Path) -> No
         assert [r["email"] for r in csv.DictReader(file)] == ["jeanne@exemple.fr"]
 
 
+def test_an_export_carries_no_live_formula_and_imports_back_as_it_was(
+    hub: HubRunner, tmp_path: Path
+) -> None:
+    name, organisation = '=HYPERLINK("https://piege.test","Cliquez")', "+33 CPTS"
+    add(hub, "eve@exemple.fr", "--list", "bimestrielle", "--first-name", name)
+    add(hub, "leo@exemple.fr", "--list", "bimestrielle", "--organisation", organisation)
+    output = tmp_path / "export.csv"
+
+    assert (
+        hub("subscribers", "export", "--list", "bimestrielle", "--output", str(output)).returncode
+        == 0
+    )
+    stdout = hub("subscribers", "export", "--list", "bimestrielle").stdout
+
+    data = output.read_bytes()
+    assert b'"\'=HYPERLINK(""https://piege.test"",""Cliquez"")"' in data
+    assert b",'+33 CPTS," in data and b",=" not in data and b",+" not in data
+    assert "\"'=HYPERLINK(" in stdout and ",'+33 CPTS," in stdout
+    imported = hub("subscribers", "import", str(output), "--list", "bimestrielle")
+    assert imported.returncode == 0, imported.stderr
+    shown = json.loads(hub("subscribers", "show", "eve@exemple.fr", "--json").stdout)
+    assert shown["person"]["first_name"] == name  # the apostrophe was the export's, not hers
+    shown = json.loads(hub("subscribers", "show", "leo@exemple.fr", "--json").stdout)
+    assert shown["person"]["organisation"] == organisation
+
+
 def test_show_unsubscribe_and_forget(hub: HubRunner) -> None:
     add(hub, "zoe@exemple.fr", "--list", "bimestrielle", "--list", "adherents-flash", "--member")
 

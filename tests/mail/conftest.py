@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -91,3 +92,47 @@ def with_an_accented_address(recipients: list[Recipient]) -> list[Recipient]:
     recipients = list(recipients)
     recipients[middle] = dataclasses.replace(recipients[middle], email=ACCENTED)
     return recipients
+
+
+# A signed one-click link as long as real ones: one word, no space, past 78 characters.
+SIGNED_UNSUBSCRIBE_URL = (
+    "https://lettre.fcpts.org/u/AQAAAHsAAAAAbWVuc3VlbGxlAAAAAAA3Zm9vYmFy.Jk7fQ2xPz9LrWm4tVb8sNe1a"
+)
+
+
+def signed_recipient(i: int, first_name: str = "") -> Recipient:
+    """A recipient whose unsubscribe link is as long as a real signed one."""
+    return dataclasses.replace(
+        make_recipient(i, first_name), unsubscribe_url=SIGNED_UNSUBSCRIBE_URL
+    )
+
+
+def raw_header(data: bytes, name: str) -> list[bytes]:
+    """The physical lines of header `name` in a message's raw bytes (its first line, then its
+    continuation lines), as a mailbox provider reads them: nothing decoded."""
+    head = re.split(rb"\r?\n\r?\n", data, maxsplit=1)[0]
+    lines = re.split(rb"\r?\n", head)
+    prefix = name.lower().encode() + b":"
+    for i, line in enumerate(lines):
+        if line.lower().startswith(prefix):
+            end = i + 1
+            while end < len(lines) and lines[end][:1] in (b" ", b"\t"):
+                end += 1
+            return lines[i:end]
+    raise AssertionError(f"no {name} header in {head[:2000]!r}")
+
+
+def assert_literal_list_unsubscribe(data: bytes, unsubscribe_url: str, mailto: str) -> None:
+    """RFC 2369's literal form on the wire, as Gmail and Yahoo need it to show their button:
+    `<https://…>, <mailto:…>`, never RFC 2047-encoded, folded (if at all) only after a comma,
+    every line within RFC 5322's 998 bytes."""
+    lines = raw_header(data, "List-Unsubscribe")
+    assert lines[0].startswith(b"List-Unsubscribe: <https://"), lines
+    assert not any(b"=?utf-8?" in line.lower() for line in lines), lines
+    assert all(line.endswith(b",") for line in lines[:-1]), lines
+    assert all(len(line) <= 998 for line in lines)
+    unfolded = b"".join(lines)
+    assert unfolded == f"List-Unsubscribe: <{unsubscribe_url}>, <{mailto}>".encode(), lines
+    assert raw_header(data, "List-Unsubscribe-Post") == [
+        b"List-Unsubscribe-Post: List-Unsubscribe=One-Click"
+    ]

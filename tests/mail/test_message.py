@@ -18,7 +18,18 @@ from hub.mail.message import (
     personalise,
     substitutions,
 )
-from tests.mail.conftest import ICS, SUBJECT, assert_invitation, body, make_recipient, parse
+from tests.mail.conftest import (
+    ICS,
+    SIGNED_UNSUBSCRIBE_URL,
+    SUBJECT,
+    assert_invitation,
+    assert_literal_list_unsubscribe,
+    body,
+    make_recipient,
+    parse,
+    raw_header,
+    signed_recipient,
+)
 
 
 def wire(content: Content, recipient: Recipient, config: Config):
@@ -181,3 +192,52 @@ def test_an_accented_domain_is_carried(content: Content, config: Config) -> None
     recipient = dataclasses.replace(make_recipient(1), email="jose@bücher.de")
     message = wire(content, recipient, config)
     assert message["To"].addresses[0].domain == "bücher.de"
+
+
+MAILTO = "mailto:desinscription@fcpts.org?subject=desinscription"
+
+
+@pytest.mark.parametrize("serialising", [policy.SMTP, policy.default], ids=["smtp", "outbox"])
+def test_list_unsubscribe_goes_on_the_wire_literally(
+    content: Content, config: Config, serialising: policy.Policy
+) -> None:
+    data = build_message(content, signed_recipient(7, "Zoé"), config).as_bytes(policy=serialising)
+
+    assert_literal_list_unsubscribe(data, SIGNED_UNSUBSCRIBE_URL, MAILTO)
+
+
+def test_a_long_list_unsubscribe_is_folded_after_its_comma_only(
+    content: Content, config: Config
+) -> None:
+    url = "https://lettre.fcpts.org/u/" + "A" * 900
+    recipient = dataclasses.replace(make_recipient(7), unsubscribe_url=url)
+    data = build_message(content, recipient, config).as_bytes(policy=policy.SMTP)
+
+    lines = raw_header(data, "List-Unsubscribe")
+    assert lines == [f"List-Unsubscribe: <{url}>,".encode(), f" <{MAILTO}>".encode()]
+    assert_literal_list_unsubscribe(data, url, MAILTO)
+
+
+def test_a_link_with_characters_no_header_carries_is_percent_encoded(
+    content: Content, config: Config
+) -> None:
+    recipient = dataclasses.replace(
+        make_recipient(7), unsubscribe_url="https://lettre.fcpts.org/désinscription/u/a b?x=?q?="
+    )
+    data = build_message(content, recipient, config).as_bytes(policy=policy.SMTP)
+
+    encoded = "https://lettre.fcpts.org/d%C3%A9sinscription/u/a%20b?x=?q?="
+    assert_literal_list_unsubscribe(data, encoded, MAILTO)
+    assert parse(data)["List-Unsubscribe"] == f"<{encoded}>, <{MAILTO}>"
+
+
+def test_an_accented_subject_stays_rfc_2047_encoded(content: Content, config: Config) -> None:
+    subject = "Journée régionale des CPTS d'Occitanie : où en est l'accès aux soins ? " * 2
+    subject = subject.strip()
+    content = dataclasses.replace(content, subject=subject)
+    data = build_message(content, signed_recipient(7), config).as_bytes(policy=policy.SMTP)
+
+    lines = raw_header(data, "Subject")
+    assert len(lines) > 1 and b"=?utf-8?" in b"".join(lines)
+    assert all(len(line) <= 78 for line in lines)
+    assert parse(data)["Subject"] == subject

@@ -10,11 +10,14 @@ from hub.mail import Content
 from hub.mail.factory import make_messenger, outbox_folder
 from hub.mail.outbox import OutboxMessenger
 from tests.mail.conftest import (
+    SIGNED_UNSUBSCRIBE_URL,
     SUBJECT,
     assert_invitation,
+    assert_literal_list_unsubscribe,
     body,
     make_recipient,
     parse,
+    signed_recipient,
     with_an_accented_address,
 )
 
@@ -47,6 +50,18 @@ async def test_one_file_per_recipient_personalised(content: Content, config: Con
         assert recipient.preferences_url in text
         assert recipient.preferences_url.replace("&", "&amp;") in html
     assert not list(folder.glob(".*"))  # no temporary file left behind
+
+
+async def test_the_file_holds_list_unsubscribe_literally(content: Content, config: Config) -> None:
+    messenger = OutboxMessenger(config, outbox_folder(config))
+    await messenger.send(content, [signed_recipient(5, "Zoé")])
+
+    data = (config.data_dir / "outbox" / "42" / "000005.eml").read_bytes()
+    assert_literal_list_unsubscribe(
+        data,
+        SIGNED_UNSUBSCRIBE_URL,
+        f"mailto:{config.mail.unsubscribe_address}?subject=desinscription",
+    )
 
 
 async def test_resend_replaces_the_file(content: Content, config: Config) -> None:

@@ -19,7 +19,14 @@ from hub.mail import BatchInDoubt, BatchRejected, Content, Recipient
 from hub.mail.factory import make_messenger
 from hub.mail.message import personalise
 from hub.mail.sendgrid import SendgridMessenger
-from tests.mail.conftest import ICS, SUBJECT, make_recipient, with_an_accented_address
+from tests.mail.conftest import (
+    ICS,
+    SIGNED_UNSUBSCRIBE_URL,
+    SUBJECT,
+    make_recipient,
+    signed_recipient,
+    with_an_accented_address,
+)
 from tests.support.sendgrid_server import SendgridServer
 
 API_KEY = "SG.cle-de-test-locale.0123456789"
@@ -104,6 +111,23 @@ async def test_batches_follow_the_contract_one_personalization_each(
         )
     assert "Bonjour Anne & Marc," in as_sendgrid_would(text, sent[0]["substitutions"])
     assert "Bonjour Anne &amp; Marc," in as_sendgrid_would(html, sent[0]["substitutions"])
+
+
+async def test_list_unsubscribe_travels_literally_in_the_json(
+    config: Config, server: SendgridServer, messenger: SendgridMessenger
+) -> None:
+    content = dataclasses.replace(SHORT, campaign_id=42)
+    recipients = [signed_recipient(1, "Zoé")]
+
+    request = messenger.request_body(content, recipients)
+    await messenger.send(content, recipients)
+
+    mailto = f"mailto:{config.mail.unsubscribe_address}?subject=desinscription"
+    literal = f'"List-Unsubscribe":"<{SIGNED_UNSUBSCRIBE_URL}>, <{mailto}>"'.encode()
+    assert literal in request
+    assert b'"List-Unsubscribe-Post":"List-Unsubscribe=One-Click"' in request
+    assert b"=?utf-8?" not in request.lower()
+    assert len(server.accepted) == 1
 
 
 async def test_transactional_mail_has_no_list_headers(

@@ -25,11 +25,14 @@ from hub.mail import BatchInDoubt, BatchRejected, Content
 from hub.mail.factory import make_messenger
 from hub.mail.smtp import MAX_MESSAGES_PER_CONNECTION, SmtpMessenger
 from tests.mail.conftest import (
+    SIGNED_UNSUBSCRIBE_URL,
     SUBJECT,
     assert_invitation,
+    assert_literal_list_unsubscribe,
     body,
     make_recipient,
     parse,
+    signed_recipient,
     with_an_accented_address,
 )
 
@@ -41,6 +44,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    data: bytes  # as the relay received it
     peer: Any
     tls: bool
     login: bytes | None
@@ -73,6 +77,7 @@ class Relay:
                 mail_from=envelope.mail_from,
                 rcpt_tos=list(envelope.rcpt_tos),
                 message=parse(envelope.content),
+                data=envelope.content,
                 peer=session.peer,
                 tls=session.ssl is not None,
                 login=session.auth_data if session.authenticated else None,
@@ -190,6 +195,22 @@ async def test_one_connection_per_batch_and_refused_recipient(
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert greeting in body(message, "plain")
         assert f"<p>{greeting}</p>" in body(message, "html")
+
+
+async def test_the_relay_receives_list_unsubscribe_literally(
+    content: Content, config: Config, start_relay: tuple[Relay, StartRelay]
+) -> None:
+    relay, start = start_relay
+    messenger = SmtpMessenger(smtp_config(config, await start()))
+
+    outcomes = await messenger.send(content, [signed_recipient(1, "Zoé")])
+
+    assert outcomes[0].accepted
+    assert_literal_list_unsubscribe(
+        relay.received[0].data,
+        SIGNED_UNSUBSCRIBE_URL,
+        f"mailto:{config.mail.unsubscribe_address}?subject=desinscription",
+    )
 
 
 async def test_server_down_rejects_the_batch(content: Content, config: Config) -> None:

@@ -290,3 +290,31 @@ async def test_field_too_large_for_csv_is_a_french_error(
     with pytest.raises(UserError, match="guillemet n'est sans doute pas refermé"):
         await import_csv(service, source, "bimestrielle", None)
     assert (await snapshot(db))["subscribers"] == []
+
+
+async def test_the_report_carries_no_live_formula_and_imports_back(
+    service: Subscribers, tmp_path: Path
+) -> None:
+    source = tmp_path / "piege.csv"
+    source.write_text(
+        HEADER + '"=HYPERLINK(""https://piege.test"",""x"")",@Eve,-Noir,+CPTS,autre,oui\n'
+        "zoe@exemple.fr,=1+1,Lin,CPTS Z,stagiaire,oui\n",
+        encoding="utf-8",
+    )
+
+    report = await import_csv(service, source, LIST, None)
+
+    assert report.rejected == 2 and report.report_path is not None
+    lines = report.report_path.read_bytes().decode("utf-8").splitlines()[1:]
+    assert lines[0].startswith("2,")
+    assert lines[0].endswith(
+        ',"\'=HYPERLINK(""https://piege.test"",""x"")",\'@Eve,\'-Noir,\'+CPTS,autre,oui'
+    )
+    assert lines[1].endswith(",zoe@exemple.fr,'=1+1,Lin,CPTS Z,stagiaire,oui")
+    # Fixed in the report (the role), imported again: the names are hers, without the mark.
+    fixed = report.report_path.read_text(encoding="utf-8").replace("stagiaire", "autre")
+    report.report_path.write_text(fixed, encoding="utf-8")
+    again = await import_csv(service, report.report_path, LIST, None, report_path=tmp_path / "r")
+    assert again.imported == 1
+    zoe = await service.find("zoe@exemple.fr")
+    assert zoe is not None and zoe.first_name == "=1+1"
