@@ -16,9 +16,8 @@ from typing import Any
 import click
 from click.exceptions import NoArgsIsHelpError, NoSuchCommand
 
-# SQLite stores integers in 64 bits: a larger one would end in an OverflowError traceback.
-SQLITE_MIN_INT = -(2**63)
-SQLITE_MAX_INT = 2**63 - 1
+from hub.db import SQLITE_MAX_INT, SQLITE_MIN_INT
+
 _ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
