@@ -592,18 +592,16 @@ def _not_eligible(event: Event, email: str, profile: Profile, known: bool) -> st
         if not profile.member:
             fixes.append(f"« hub subscribers set {email} --member »")
         if profile.role not in roles:
-            fixes.append(
-                f"un rôle {' ou '.join(ROLE_LABELS[r] for r in roles)} sur sa fiche (réimport)"
-            )
+            wanted = " ou ".join(_ROLE_OPTIONS[r] for r in roles)
+            fixes.append(f"le rôle ({wanted}) par un import de sa ligne (colonne role)")
         return (
-            f"{reason} ; la fiche de {email} (qui décide, pas les options) la dit {who}. "
-            f"Si c'est une erreur, corrigez d'abord la fiche : {' et '.join(fixes)}"
+            f"{reason} ; la fiche de {email} (elle décide, pas les options) la dit {who}. "
+            f"Si elle est fausse, corrigez-la puis relancez : {' et '.join(fixes)}"
         )
-    flags = (
-        "--member"
-        if len(roles) == len(_ROLE_OPTIONS)
-        else "--member --role " + " | ".join(_ROLE_OPTIONS[r] for r in roles)
-    )
+    flags = "--member"
+    if len(roles) < len(_ROLE_OPTIONS):
+        first, *others = (_ROLE_OPTIONS[r] for r in roles)
+        flags += f" --role {first}" + (f" (ou {', '.join(others)})" if others else "")
     return f"{reason} ; personne nouvelle donnée comme {who}. Si elle en fait partie : {flags}"
 
 
