@@ -68,7 +68,7 @@ _CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x9f]")
 
 def _one_line(value: str) -> str:
     """Feed text for a single draft line: breaks become spaces, other controls go."""
-    return _CONTROLS.sub("", _LINE_BREAKS.sub(" ", value))
+    return _CONTROLS.sub("", re.sub(f"(?:{_LINE_BREAKS.pattern})+", " ", value))
 
 
 def _lines(value: str) -> str:
