@@ -10,7 +10,7 @@ so no command can forget.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import click
@@ -117,7 +117,7 @@ class FrenchHelpFormatter(click.HelpFormatter):
         self.write(f"{'':>{self.current_indent}}{HEADINGS.get(heading, heading)} :\n")
 
     def write_dl(
-        self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+        self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
     ) -> None:
         super().write_dl(
             [(term, _french_extras(text)) for term, text in rows], col_max, col_spacing
