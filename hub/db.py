@@ -26,6 +26,8 @@ _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Mapping[str, Any] | None
 BUSY_TIMEOUT_MS = 10_000
+# SQLite's integers are 64-bit: a larger Python int raises OverflowError when bound.
+SQLITE_MIN_INT, SQLITE_MAX_INT = -(2**63), 2**63 - 1
 CACHE_KIB = 64 * 1024
 WAL_CHECKPOINT_PAGES = 10_000  # ~40 MB
 # Every connection of ours: others wait for a lock rather than fail, foreign keys are enforced,

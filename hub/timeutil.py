@@ -3,27 +3,76 @@
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, date, datetime, time
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hub.errors import UserError
 
 DATE_EXAMPLE = "2026-12-01"
 DATETIME_EXAMPLE = "2026-12-01 09:00"
+# The years a date typed by a person may have: beyond, it is a typo (20226, 0226), and an event
+# in year 9999 would break every calendar feed that lists it.
+YEAR_MIN, YEAR_MAX = 2000, 2100
+
+_DATE_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_TIME_SHAPE = re.compile(r"(\d{1,2}):(\d{1,2})(?::\d{1,2})?")
 
 
 class DateInputError(UserError, ValueError):
     """A date typed by a person that cannot be read; the message shows the expected format."""
 
 
+def example_datetime(tz: ZoneInfo, now: datetime | None = None) -> str:
+    """A moment to come, as typed: tomorrow at 9:00 in `tz` (a fixed example goes stale)."""
+    today = (now or datetime.now(UTC)).astimezone(tz).date()
+    return f"{today + timedelta(days=1):%Y-%m-%d} 09:00"
+
+
+def check_year(value: date, what: str) -> None:
+    """Refuse a date outside YEAR_MIN–YEAR_MAX; `what` names it ("la date de début")."""
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise DateInputError(
+            f"{what} : l'année {value.year} est hors limites ; "
+            f"une date entre {YEAR_MIN} et {YEAR_MAX} est attendue"
+        )
+
+
+def _impossible(text: str) -> str | None:
+    """Why a date written in the right shape does not exist ("2026-02-31"), or None when the
+    shape itself is wrong."""
+    date_part, _, time_part = text.strip().replace("T", " ").partition(" ")
+    shape = _DATE_SHAPE.fullmatch(date_part)
+    if shape is None or (time_part and not _TIME_SHAPE.fullmatch(time_part.strip())):
+        return None
+    year, month, day = (int(g) for g in shape.groups())
+    if not 1 <= month <= 12:
+        return f"il n'y a pas de mois {month} (mois de 01 à 12)"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        name = _MONTHS[month - 1]
+        return f"le {day} {name} {year} n'existe pas ({name} {year} a {days} jours)"
+    if time_part:
+        clock = _TIME_SHAPE.fullmatch(time_part.strip())
+        assert clock is not None
+        hour, minute = int(clock[1]), int(clock[2])
+        if hour > 23 or minute > 59:
+            return f"{hour:02d}:{minute:02d} n'est pas une heure (de 00:00 à 23:59)"
+    return None
+
+
 def parse_date(text: str, what: str = "date") -> date:
     try:
-        return date.fromisoformat(text.strip())
+        value = date.fromisoformat(text.strip())
     except ValueError:
+        if reason := _impossible(text):
+            raise DateInputError(f"{what} : {reason}") from None
         raise DateInputError(
             f"{what} : {text!r} n'est pas une date ; "
             f"format attendu AAAA-MM-JJ, par exemple {DATE_EXAMPLE}"
         ) from None
+    check_year(value, what)
+    return value
 
 
 def parse_local_datetime(text: str, tz: ZoneInfo, what: str = "date") -> datetime:
@@ -36,10 +85,13 @@ def parse_local_datetime(text: str, tz: ZoneInfo, what: str = "date") -> datetim
             else datetime.combine(date.fromisoformat(raw), time())
         )
     except ValueError:
+        if reason := _impossible(raw):
+            raise DateInputError(f"{what} : {reason}") from None
         raise DateInputError(
             f"{what} : {text!r} n'est pas une date et heure ; format attendu 'AAAA-MM-JJ HH:MM' "
-            f'(heure de {tz.key}), par exemple "{DATETIME_EXAMPLE}"'
+            f'(heure de {tz.key}), par exemple "{example_datetime(tz)}"'
         ) from None
+    check_year(value, what)
     return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
 
 

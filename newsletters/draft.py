@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from hub.config import Config
+from hub.db import SQLITE_MAX_INT
 from hub.errors import UserError
 from hub.timeutil import DateInputError, parse_local_datetime
 from newsletters.model import Article, Issue, IssueSection
@@ -58,8 +59,25 @@ class DraftError(UserError):
         self.line = line
 
 
+# What a feed may carry that has no place in a draft: line breaks of every kind (TOML forbids
+# them in a one-line string, and str.splitlines() would cut a draft line at any of them) and
+# the other control characters (C0 but tab, DEL, C1), which TOML forbids raw.
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x9f]")
+
+
+def _one_line(value: str) -> str:
+    """Feed text for a single draft line: breaks become spaces, other controls go."""
+    return _CONTROLS.sub("", re.sub(f"(?:{_LINE_BREAKS.pattern})+", " ", value))
+
+
+def _lines(value: str) -> str:
+    """Feed text for a Markdown block: every line break is a newline, other controls go."""
+    return _CONTROLS.sub("", _LINE_BREAKS.sub("\n", value.replace("\r\n", "\n")))
+
+
 def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = _one_line(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
 
 
@@ -79,15 +97,15 @@ def write_draft(issue: Issue) -> str:
     lines += [f"period_end = {issue.period_end.isoformat()}", FRONT_MATTER, ""]
     lines += ["# Éditorial", ""]
     if issue.editorial:
-        lines += [issue.editorial.strip(), ""]
+        lines += [_lines(issue.editorial).strip(), ""]
     for section in issue.sections:
-        lines += [f"# {section.title} {{#{section.key}}}", ""]
+        lines += [f"# {_one_line(section.title)} {{#{section.key}}}", ""]
         for article in section.articles:
-            lines.append(f"## {article.title}")
-            lines.append(f"lien: {article.link}")
+            lines.append(f"## {_one_line(article.title)}")
+            lines.append(f"lien: {_one_line(article.link)}")
             if article.image_url:
-                lines.append(f"image: {article.image_url}")
-                lines.append(f"alt: {article.image_alt}")
+                lines.append(f"image: {_one_line(article.image_url)}")
+                lines.append(f"alt: {_one_line(article.image_alt)}")
             if article.published:
                 lines.append(f"date: {article.published.isoformat()}")
             if article.event_start:
@@ -95,12 +113,12 @@ def write_draft(issue: Issue) -> str:
             if article.event_end:
                 lines.append(f"fin: {article.event_end.strftime(_LOCAL_FORMAT)}")
             if article.location:
-                lines.append(f"lieu: {article.location}")
+                lines.append(f"lieu: {_one_line(article.location)}")
             if article.kind:
-                lines.append(f"type: {article.kind}")
+                lines.append(f"type: {_one_line(article.kind)}")
             lines.append("")
             if article.summary:
-                lines += [article.summary.strip(), ""]
+                lines += [_lines(article.summary).strip(), ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -185,6 +203,10 @@ def _front_matter(lines: list[str], source: str, config: Config) -> tuple[dict[s
         )
     if int(data["number"]) < 1:  # type: ignore[call-overload]
         raise DraftError(source, line_of("number"), "« number » doit être au moins 1")
+    if int(data["number"]) > SQLITE_MAX_INT:  # type: ignore[call-overload]
+        raise DraftError(
+            source, line_of("number"), f"« number » est trop grand (au plus {SQLITE_MAX_INT})"
+        )
     if not str(data["subject"]).strip():
         raise DraftError(source, line_of("subject"), "l'objet (« subject ») est vide")
     return data, end + 1

@@ -13,7 +13,7 @@ from hub.campaigns.model import STATUS_LABELS, Campaign, CampaignError
 from hub.config import Config
 from hub.db import Database
 from hub.mail import BatchInDoubt, BatchRejected, Content, Messenger, Outcome, Recipient
-from hub.timeutil import DATETIME_EXAMPLE, french_date, french_time, to_utc_text, utcnow
+from hub.timeutil import example_datetime, french_date, french_time, to_utc_text, utcnow
 from newsletters.draft import load_draft
 from newsletters.pipeline import publish_draft
 
@@ -79,7 +79,8 @@ async def schedule_campaign(
         local = at.astimezone(config.tz)
         raise CampaignError(
             f"--at : {french_date(local.date())} à {french_time(local.time())} est déjà passé ; "
-            f'indiquez une date à venir, heure de Paris, par exemple "{DATETIME_EXAMPLE}"'
+            "indiquez une date à venir, heure de Paris, par exemple "
+            f'"{example_datetime(config.tz)}"'
         )
     async with db.transaction():  # a send starting meanwhile must not be turned back
         campaign = await get_campaign(db, campaign_id)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from hub.cli.french import FrenchContext, french_type, french_usage_error
 from hub.config import Config, load_config
 from hub.db import Database
 from hub.errors import UserError
@@ -87,13 +88,34 @@ def french_number(n: int) -> str:
 
 
 class HubCommand(click.Command):
-    """Every `hub` command: staff read French, so the `--help` option says so too."""
+    """Every `hub` command speaks French: its help (headings, `--help` option, types), and its
+    usage mistakes, each one `Erreur : …` line with the `--help` to read, exit code 2."""
+
+    context_class = FrenchContext
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            param.type = french_type(param.type)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)
         if option is not None:
             option.help = "Affiche cette aide."
         return option
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            path = " ".join(p for p in (parent.command_path if parent else "", info_name) if p)
+            raise french_usage_error(exc, path or "hub") from None
 
 
 class HubGroup(HubCommand, click.Group):
@@ -102,12 +124,18 @@ class HubGroup(HubCommand, click.Group):
     command_class = HubCommand
     group_class = type  # subgroups are HubGroups too
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("subcommand_metavar", "COMMANDE [ARGUMENTS]...")
+        super().__init__(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except UserError as exc:
             click.echo(f"Erreur : {exc}", err=True)
             ctx.exit(2)
+        except click.UsageError as exc:
+            raise french_usage_error(exc, ctx.command_path) from None
 
 
 @click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -23,9 +23,17 @@ from hub.cli.subscribers import ROLE_LABELS
 from hub.config import AUDIENCES, EVENT_MODES, WAITLIST_POLICIES, Config
 from hub.errors import UserError
 from hub.events.audience import LABELS as AUDIENCE_LABELS
+from hub.events.audience import Profile, refusal
 from hub.events.labels import EVENT_STATUS_LABELS, MODE_LABELS, REGISTRATION_LABELS
 from hub.events.mailer import deliver_pending
-from hub.events.model import REGISTRATION_STATUSES, SEATED, Event, EventChanges, Refused
+from hub.events.model import (
+    REGISTRATION_STATUSES,
+    SEATED,
+    Event,
+    EventChanges,
+    NotEligible,
+    Refused,
+)
 from hub.events.reminders import queue_reminder_now
 from hub.events.service import Events, NewEvent
 from hub.exports import append_xlsx_row, safe_cell
@@ -561,6 +569,43 @@ def _outcome(config: Config, status: str, position: int | None, expires: datetim
     return REGISTRATION_LABELS[status]
 
 
+# How staff type each role on the command line (--role).
+_ROLE_OPTIONS = {
+    "salarie": "salarié",
+    "elu": "élu",
+    "coordinateur": "coordinateur",
+    "partenaire": "partenaire",
+    "autre": "autre",
+}
+
+
+def _not_eligible(event: Event, email: str, profile: Profile, known: bool) -> str:
+    """Why staff could not register this person, and what to do if the person does belong to
+    the audience (the service's reason speaks to the person, not to staff)."""
+    roles = [r for r in _ROLE_OPTIONS if refusal(event.audience, Profile(r, True)) is None]
+    who = (
+        f"{ROLE_LABELS.get(profile.role, profile.role)}, "
+        f"{'adhérente' if profile.member else 'non adhérente'}"
+    )
+    reason = f"« {event.title} » est {AUDIENCE_LABELS[event.audience]}"
+    if known:
+        fixes = []
+        if not profile.member:
+            fixes.append(f"« hub subscribers set {email} --member »")
+        if profile.role not in roles:
+            wanted = " ou ".join(_ROLE_OPTIONS[r] for r in roles)
+            fixes.append(f"le rôle ({wanted}) par un import de sa ligne (colonne role)")
+        return (
+            f"{reason} ; la fiche de {email} (elle décide, pas les options) la dit {who}. "
+            f"Si elle est fausse, corrigez-la puis relancez : {' et '.join(fixes)}"
+        )
+    flags = "--member"
+    if len(roles) < len(_ROLE_OPTIONS):
+        first, *others = (_ROLE_OPTIONS[r] for r in roles)
+        flags += f" --role {first}" + (f" (ou {', '.join(others)})" if others else "")
+    return f"{reason} ; personne nouvelle donnée comme {who}. Si elle en fait partie : {flags}"
+
+
 @events_group.command("register")
 @click.argument("event_ref", metavar="EVENT")
 @click.argument("email")
@@ -621,8 +666,16 @@ async def register_command(
             registered = await events.register(
                 event.id, person, source="cli", answers=given, staff=True
             )
+        except NotEligible:
+            profile = Profile(known.role, known.member) if known else Profile(role_key, member)
+            _refused(_not_eligible(event, email.strip(), profile, known is not None), as_json)
         except Refused as exc:
-            _refused(str(exc), as_json)
+            hint = (
+                f" ; « hub events publish {event.slug} » les ouvre"
+                if event.status == "draft"
+                else ""
+            )
+            _refused(f"{str(exc).rstrip('.')}{hint}" if hint else str(exc), as_json)
         except UserError as exc:
             if not event.questions:
                 raise

@@ -328,16 +328,25 @@ async def show_command(hub: HubContext, email: str, as_json: bool) -> None:
 @subscribers_group.command("forget")
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Effacer sans demander de confirmation.")
+@click.option(
+    "--block",
+    is_flag=True,
+    help="Bloquer l'adresse même si rien n'est enregistré sous elle (demande d'une personne "
+    "qui ne veut jamais rien recevoir).",
+)
 @pass_hub
 @run_async
-async def forget_command(hub: HubContext, email: str, yes: bool) -> None:
+async def forget_command(hub: HubContext, email: str, yes: bool, block: bool) -> None:
     """Efface une personne et ses données (droit à l'effacement RGPD).
 
     L'adresse reste bloquée (seule une empreinte chiffrée est gardée) : aucun import ni envoi
-    ne pourra plus l'atteindre.
+    ne pourra plus l'atteindre. Une adresse inconnue n'est bloquée qu'avec --block (une faute
+    de frappe ne doit pas bloquer un inconnu).
     """
     config = hub.config
-    if not yes:
+    async with hub.database() as db:
+        known = await Subscribers(db, config).find(email)
+    if not yes and (known is not None or block):
         try:
             answer = click.prompt(
                 f"Effacer définitivement toutes les données de {email.strip()} ? "
@@ -355,19 +364,27 @@ async def forget_command(hub: HubContext, email: str, yes: bool) -> None:
         people = Subscribers(db, config)
         known = await people.find(email)
         withdrawn = await Events(db, config).withdraw_person(known.id) if known else 0
-        erasure = await people.forget(email)
+        erasure = await people.forget(email, block_unknown=block)
     if erasure.known:
         click.echo(
             f"Données de {email.strip()} effacées (personne, inscriptions, consentements ; "
             "l'adresse est retirée du journal d'envoi et des motifs d'erreur). L'adresse reste "
             "bloquée par son empreinte : aucun envoi ne lui parviendra plus."
         )
-    else:
+    elif block:
         click.echo(
-            f"Aucune fiche pour {email.strip()} ; l'adresse est retirée des motifs d'erreur "
-            "qui la citaient. Elle est tout de même ajoutée à la liste de blocage (empreinte "
-            "seule) : aucun import ni envoi futur ne l'atteindra."
+            f"Rien n'est enregistré sous {email.strip()}. L'adresse est ajoutée à la liste de "
+            "blocage (empreinte seule) : aucun import ni envoi futur ne l'atteindra."
         )
+    else:
+        click.echo(f"Rien n'est enregistré sous {email.strip()} : rien à effacer.")
+        if erasure.blocked:
+            click.echo("L'adresse est déjà sur la liste de blocage : aucun envoi ne l'atteint.")
+        else:
+            click.echo(
+                "L'adresse n'est pas bloquée ; pour qu'aucun envoi ne l'atteigne jamais : "
+                f"« hub subscribers forget {email.strip()} --block »."
+            )
     if withdrawn:
         click.echo(
             f"{withdrawn} inscription(s) à des événements annulée(s) : les places libérées sont "

@@ -43,7 +43,14 @@ from hub.events.model import (
     Suppressed,
 )
 from hub.subscribers.service import ROLES, Person, Subscribers, normalise_email
-from hub.timeutil import add_months, french_datetime, from_utc_text, optional_utc_text, to_utc_text
+from hub.timeutil import (
+    add_months,
+    check_year,
+    french_datetime,
+    from_utc_text,
+    optional_utc_text,
+    to_utc_text,
+)
 
 # Changing one of these changes the invitation: SEQUENCE goes up, registrants are told.
 _INVITATION_FIELDS = ("starts_at", "ends_at", "mode", "video_url", "venue", "address")
@@ -122,6 +129,14 @@ def _check_event(event: Event, tz: Any) -> None:
     _check_choice(event.waitlist, WAITLIST_POLICIES, "liste d'attente")
     if not event.title.strip():
         raise UserError("le titre de l'événement est vide")
+    for moment, what in (
+        (event.starts_at, "la date de début"),
+        (event.ends_at, "la date de fin"),
+        (event.opens_at, "l'ouverture des inscriptions"),
+        (event.closes_at, "la clôture des inscriptions"),
+    ):
+        if moment is not None:
+            check_year(moment.astimezone(tz), what)
     if event.ends_at <= event.starts_at:
         raise UserError(
             f"la fin ({french_datetime(event.ends_at, tz)}) doit venir après le début "

@@ -219,6 +219,7 @@ class Erasure:
 
     known: bool  # a person was stored under the address (and is now erased)
     outbox_messages: int  # messages of the outbox backend to the address, deleted
+    blocked: bool = True  # the address is on the suppression list (now or from before)
 
 
 @dataclass(frozen=True)
@@ -745,11 +746,12 @@ class Subscribers:
             "suppression": suppression,
         }
 
-    async def forget(self, email: str) -> Erasure:
+    async def forget(self, email: str, *, block_unknown: bool = True) -> Erasure:
         """Erase a person (GDPR art. 17), known or not.
 
-        The address is suppressed first, even when unknown: only its hash is kept, so that no
-        later import or send can reach it again. The person's row goes with their
+        The address is suppressed first: only its hash is kept, so that no later import or send
+        can reach it again. An unknown address is suppressed only with `block_unknown`: a typo
+        must not silently block a stranger. The person's row goes with their
         subscriptions and consents; the send log and delivery events keep only counts; texts
         that quote the address (bounce reasons, send errors) lose it; the messages the outbox
         backend wrote to it are deleted.
@@ -757,7 +759,9 @@ class Subscribers:
         email = normalise_email(email)
         await self.verify_key()
         async with self.db.transaction():
-            known = await self._suppress(email, "erased", "")
+            stored = await self.db.fetch_one("subscriber_by_email", {"email": email})
+            block = block_unknown or stored is not None
+            known = await self._suppress(email, "erased", "") if block else None
             await self.db.execute("signup_notice_forget", {"email_hash": self.hash(email)})
             if known is not None:
                 await self.db.execute("subscriber_forget_sends", {"id": known.id, "email": email})
@@ -768,7 +772,8 @@ class Subscribers:
                     text = scrubbed(row["text"], email)
                     await self.db.execute(rewrite, {"key": row["key"], "text": text})
         removed = await asyncio.to_thread(remove_outbox_messages, outbox_folder(self.config), email)
-        return Erasure(known=known is not None, outbox_messages=removed)
+        blocked = block or await self._suppression(email) is not None
+        return Erasure(known=known is not None, outbox_messages=removed, blocked=blocked)
 
     async def export(self, list_key: str, status: str | None = None) -> list[dict[str, Any]]:
         """The people of a list (optionally in one status), by address."""

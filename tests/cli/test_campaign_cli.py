@@ -12,6 +12,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,6 +21,8 @@ from hub.mail.factory import outbox_folder
 from hub.timeutil import to_utc_text
 from tests.cli.conftest import HubRunner, subscribe
 from tests.support.sendgrid_server import server_process
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def test_create_prints_the_id_alone_on_its_last_line_and_json_gives_the_record(
@@ -215,9 +218,10 @@ def test_test_send_marks_the_subject_and_counts_nothing(
 @pytest.mark.parametrize(
     ("at", "message"),
     [
-        ("2026-13-01 09:00", "format attendu 'AAAA-MM-JJ HH:MM'"),
-        ("demain 9h", 'par exemple "2026-12-01 09:00"'),
+        ("2026-13-01 09:00", "il n'y a pas de mois 13"),
+        ("demain 9h", f'par exemple "{datetime.now(PARIS).date() + timedelta(days=1)} 09:00"'),
         ("2020-01-01 09:00", "est déjà passé"),
+        ("9999-01-01 09:00", "l'année 9999 est hors limites"),
     ],
 )
 def test_schedule_refuses_a_bad_or_past_time_with_an_example(

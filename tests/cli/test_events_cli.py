@@ -197,6 +197,22 @@ def test_a_bad_date_says_the_format_and_nothing_is_created(run: HubRunner) -> No
     assert nothing.returncode == 2 and "rien à modifier" in nothing.stderr
 
 
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("2026-02-31 09:00", "Erreur : --start : le 31 février 2026 n'existe pas"),
+        ("9999-06-01 09:00", "Erreur : --start : l'année 9999 est hors limites"),
+    ],
+)
+def test_an_impossible_or_far_date_is_refused_as_such(
+    run: HubRunner, start: str, message: str
+) -> None:
+    args = ("--title", "X", "--kind", "reunion-flash", "--end", END)
+    result = run("events", "create", *args, "--start", start)
+    assert result.returncode == 2 and result.stderr.startswith(message), result.stderr
+    assert json.loads(run("events", "list", "--all", "--json").stdout) == []
+
+
 def test_list_shows_upcoming_events_with_their_seats(run: HubRunner) -> None:
     past_day = (datetime.now(PARIS) - timedelta(days=3)).date()
     run(
@@ -246,6 +262,7 @@ def test_publish_opens_registrations(run: HubRunner) -> None:
     draft_slug = last_line(draft)
     refused = register(run, draft_slug, "a@exemple.fr")
     assert refused.returncode == 3 and "pas encore publié" in last_line(refused)
+    assert last_line(refused).endswith(f"; « hub events publish {draft_slug} » les ouvre")
 
     published = run("events", "publish", draft_slug)
     assert published.returncode == 0, published.stderr
@@ -308,7 +325,10 @@ def test_the_real_process_keeps_the_contract(hub: HubRunner) -> None:
     assert (confirmed.returncode, last_line(confirmed)) == (0, "confirmé"), confirmed.stderr
     not_member = register(hub, slug, "b@exemple.fr")
     assert not_member.returncode == 3
-    assert last_line(not_member).startswith("refusé : Cet événement est réservé aux adhérents")
+    assert last_line(not_member) == (
+        "refusé : « Réunion flash : le numérique » est réservé aux adhérents ; personne nouvelle "
+        "donnée comme autre, non adhérente. Si elle en fait partie : --member"
+    )
     full = register(hub, slug, "c@exemple.fr", "--member")
     assert full.returncode == 3 and "complet" in last_line(full)
     mistake = register(hub, slug, "d@exemple.fr", "--role", "stagiaire")
@@ -352,7 +372,8 @@ def test_the_audience_decides_and_a_refusal_stores_nothing(
         return
     refused = register(run, slug, "non@exemple.fr", *_profile(*ineligible), "--first-name", "N")
     assert refused.returncode == 3, refused.stderr
-    assert last_line(refused).startswith("refusé : Cet événement est réservé")
+    assert last_line(refused).startswith("refusé : « Réunion flash : le numérique » est réservé")
+    assert "Si elle en fait partie : --member" in last_line(refused)
     assert people(config_path) == ["oui@exemple.fr"]
     assert query(config_path, "SELECT COUNT(*) FROM registrations") == [(1,)]
 
@@ -365,6 +386,26 @@ def test_a_known_persons_record_decides_not_what_staff_type(run: HubRunner) -> N
     slug = create(run, "--audience", "elus")
     refused = register(run, slug, "paul@exemple.fr", "--role", "elu", "--member")
     assert refused.returncode == 3 and "réservé au Collectif des élus" in last_line(refused)
+    # Staff read what to do, not the sentence written for the person.
+    assert "écrivez-nous" not in refused.stdout
+    assert (
+        "la fiche de paul@exemple.fr (elle décide, pas les options) la dit partenaire, non "
+        "adhérente" in last_line(refused)
+    )
+    assert (
+        "« hub subscribers set paul@exemple.fr --member » et le rôle (élu) par un import"
+        in last_line(refused)
+    )
+
+
+def test_a_new_person_outside_the_audience_gets_the_options_to_give(run: HubRunner) -> None:
+    slug = create(run, "--audience", "salaries")
+    refused = register(run, slug, "eva@exemple.fr", "--role", "partenaire")
+    assert refused.returncode == 3
+    assert last_line(refused).endswith(
+        "personne nouvelle donnée comme partenaire, non adhérente. Si elle en fait partie : "
+        "--member --role salarié (ou coordinateur)"
+    )
 
 
 def test_staff_may_register_outside_the_window_never_past_the_seats(run: HubRunner) -> None:

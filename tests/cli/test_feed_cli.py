@@ -222,7 +222,7 @@ async def test_pull_a_file_under_a_name_then_list(tmp_path: Path) -> None:
         ),
         (
             ("list", "--since", "0001-01-01"),
-            "Erreur : --since : '0001-01-01' : date hors limites",
+            "Erreur : --since : l'année 1 est hors limites ; une date entre 2000 et 2100",
         ),
         (
             ("list", "--limit", "0"),

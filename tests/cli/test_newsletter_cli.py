@@ -57,9 +57,12 @@ def test_draft_edit_render(hub: HubRunner, tmp_path: Path) -> None:
 
 
 def test_user_mistakes_are_clear(hub: HubRunner, tmp_path: Path) -> None:
-    bad_date = hub("newsletter", "draft", "flash", "--since", "2026-13-01")
+    bad_date = hub("newsletter", "draft", "flash", "--since", "01/11/2026")
     assert bad_date.returncode == 2
     assert "AAAA-MM-JJ" in bad_date.stderr and "Traceback" not in bad_date.stderr
+    no_such_month = hub("newsletter", "draft", "flash", "--since", "2026-13-01")
+    assert no_such_month.returncode == 2
+    assert no_such_month.stderr == "Erreur : --since : il n'y a pas de mois 13 (mois de 01 à 12)\n"
 
     unknown = hub("newsletter", "draft", "mensuelle")
     assert unknown.returncode == 2

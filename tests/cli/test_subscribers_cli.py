@@ -207,9 +207,25 @@ def test_show_unsubscribe_and_forget(hub: HubRunner) -> None:
     again = hub("subscribers", "add", "zoe@exemple.fr", "--list", "bimestrielle")
     assert again.returncode == 2 and "adresse bloquée" in again.stderr
 
-    never = hub("subscribers", "forget", "jamais@exemple.fr", "--yes")
-    assert never.returncode == 0
-    assert "Aucune fiche" in never.stdout and "aucun import ni envoi futur" in never.stdout
+
+def test_forgetting_an_unknown_address_blocks_nobody_unless_asked(hub: HubRunner) -> None:
+    # No prompt either: nothing is erased (stdin is closed, as in a script).
+    typo = hub("subscribers", "forget", "jamais@exemple.fr")
+    assert typo.returncode == 0, typo.stderr
+    assert "Rien n'est enregistré sous jamais@exemple.fr : rien à effacer." in typo.stdout
+    assert "« hub subscribers forget jamais@exemple.fr --block »" in typo.stdout
+    shown = hub("subscribers", "show", "jamais@exemple.fr")
+    assert "liste de blocage" not in shown.stdout
+    added = hub("subscribers", "add", "jamais@exemple.fr", "--list", "bimestrielle")
+    assert added.returncode == 0, added.stderr
+
+    asked = hub("subscribers", "forget", "personne@exemple.fr", "--block", "--yes")
+    assert asked.returncode == 0, asked.stderr
+    assert "ajoutée à la liste de blocage" in asked.stdout
+    refused = hub("subscribers", "add", "personne@exemple.fr", "--list", "bimestrielle")
+    assert refused.returncode == 2 and "adresse bloquée" in refused.stderr
+    again = hub("subscribers", "forget", "personne@exemple.fr")
+    assert "déjà sur la liste de blocage" in again.stdout
 
 
 def test_a_changed_secret_key_stops_the_command_in_french(

@@ -85,6 +85,14 @@ async def test_slugs_are_readable_and_unique(make_event: MakeEvent) -> None:
         ({"mode": "hybride"}, "mode inconnu"),
         ({"audience": "tous"}, "public inconnu"),
         ({"title": "  "}, "titre"),
+        (
+            {"starts_at": datetime(9999, 1, 1, 9, tzinfo=UTC)},
+            "la date de début : l'année 9999 est hors limites",
+        ),
+        (
+            {"closes_at": datetime(1999, 12, 31, 9, tzinfo=UTC)},
+            "la clôture des inscriptions : l'année 1999",
+        ),
     ],
 )
 async def test_a_bad_event_is_refused_with_the_reason(
@@ -93,6 +101,16 @@ async def test_a_bad_event_is_refused_with_the_reason(
     with pytest.raises(UserError, match=message):
         await make_event(**fields)
     assert await events.list() == []
+
+
+async def test_an_edit_to_a_year_beyond_2100_is_refused(
+    events: Events, make_event: MakeEvent
+) -> None:
+    event = await make_event()
+    far = datetime(9999, 12, 31, 22, tzinfo=UTC)
+    with pytest.raises(UserError, match="la date de fin : l'année 9999 est hors limites"):
+        await events.edit(event.id, EventChanges(ends_at=far))
+    assert (await events.get(event.id)).ends_at == event.ends_at
 
 
 async def test_list_leaves_out_past_events_when_asked(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -147,3 +148,35 @@ def test_html_comments_are_ignored(config: Config) -> None:
     )
     issue = read_draft(text, config)
     assert "note interne" not in issue.articles[0].summary
+
+
+CONTROLS = "\x00\x1b[31m\x7f\u0085\u2028\r\n\x0b"
+
+
+def test_control_characters_from_a_feed_never_reach_the_draft(config: Config) -> None:
+    issue = sample_issue()
+    issue.subject = f"Alerte{CONTROLS}rouge"
+    issue.preheader = f"Pré{CONTROLS}en-tête"
+    article = issue.sections[0].articles[0]
+    article.title = f"Titre{CONTROLS}piégé"
+    article.summary = f"Ligne 1{CONTROLS}ligne 2"
+    text = write_draft(issue)
+    head = text.split("+++")[1]
+    assert tomllib.loads(head)["subject"] == "Alerte[31m rouge"
+    raw = text.encode()
+    for forbidden in ("\x00", "\x1b", "\x7f", "\u0085", "\u2028", "\r", "\x0b"):
+        assert forbidden.encode() not in raw, repr(forbidden)
+    read = read_draft(text, config)
+    assert read.subject == "Alerte[31m rouge"
+    assert read.articles[0].title == "Titre[31m piégé"
+    summary = read.articles[0].summary
+    assert summary.startswith("Ligne 1[31m\n") and summary.endswith("\nligne 2")
+    assert "\x1b" not in summary and "\x00" not in summary
+    assert write_draft(read) == text  # the cleaned draft round-trips
+
+
+def test_a_number_beyond_sqlite_is_refused_with_its_line(config: Config) -> None:
+    text = write_draft(sample_issue()).replace("number = 7", "number = 9223372036854775808")
+    with pytest.raises(DraftError, match="« number » est trop grand") as caught:
+        read_draft(text, config, "numero.md")
+    assert caught.value.line == _line_of(text, "number = ")

@@ -511,6 +511,27 @@ async def test_forgetting_an_unknown_address_still_blocks_it(service: Subscriber
     assert outcomes == [ListOutcome("bimestrielle", "suppressed")]
 
 
+async def test_forgetting_an_unknown_address_blocks_it_only_when_asked(
+    service: Subscribers,
+) -> None:
+    erasure = await service.forget("inconnu@exemple.fr", block_unknown=False)
+    assert erasure == Erasure(known=False, outbox_messages=0, blocked=False)
+    assert not await service.is_suppressed("inconnu@exemple.fr")
+    outcomes = await service.subscribe(
+        Person("inconnu@exemple.fr"), ["bimestrielle"], WEB, confirmed=False
+    )
+    assert outcomes == [ListOutcome("bimestrielle", "pending")]
+
+
+async def test_a_known_person_is_blocked_when_forgotten_even_without_asking(
+    service: Subscribers,
+) -> None:
+    await service.subscribe(Person("connu@exemple.fr"), ["bimestrielle"], WEB, confirmed=True)
+    erasure = await service.forget("connu@exemple.fr", block_unknown=False)
+    assert erasure == Erasure(known=True, outbox_messages=0, blocked=True)
+    assert await service.is_suppressed("connu@exemple.fr")
+
+
 async def test_suppression_hash_uses_the_suppression_key(
     service: Subscribers, db: Database, config: Config
 ) -> None:
