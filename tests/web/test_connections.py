@@ -104,7 +104,7 @@ async def test_a_form_body_that_stops_arriving_gets_a_french_408_and_nothing_is_
     assert "Délai dépassé".encode() in answer.body
     assert answer.header("Connection").lower() == "close"
     async with db.conn.execute("SELECT COUNT(*) FROM subscribers") as cursor:
-        assert tuple(await cursor.fetchone()) == (0,)
+        assert [tuple(row) for row in await cursor.fetchall()] == [(0,)]
     writer.close()
 
 
