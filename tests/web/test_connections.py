@@ -15,6 +15,7 @@ import pytest
 from hub.config import Config
 from hub.db import Database
 from hub.web.app import create_app
+from hub.web.connections import address_key
 from hub.web.webhooks import PUBLIC_KEY_ENV
 from tests.support.raw_http import RawResponse, exchange, hub_server, request
 from tests.support.webhook_signing import new_key, public_key_b64, signed_headers
@@ -171,3 +172,21 @@ async def test_one_address_gets_a_french_429_past_its_cap_and_others_are_served(
     assert answer.status == 200
     for writer in held:
         writer.close()
+
+
+@pytest.mark.parametrize(
+    ("peername", "key"),
+    [
+        (("203.0.113.7", 51000), "203.0.113.7"),
+        (("2001:db8:1:2:aaaa::1", 51000, 0, 0), "2001:db8:1:2::/64"),
+        (("2001:db8:1:2:bbbb::9", 51000, 0, 0), "2001:db8:1:2::/64"),  # same machine's /64
+        (("::ffff:203.0.113.7", 51000, 0, 0), "203.0.113.7"),
+        (("fe80::1%eth0", 51000, 0, 2), "fe80::/64"),
+        ("/run/hub.sock", None),  # a Unix socket: nothing to count by
+        (None, None),
+    ],
+)
+def test_connections_are_counted_by_ipv4_address_or_ipv6_64(
+    peername: object, key: str | None
+) -> None:
+    assert address_key(peername) == key
