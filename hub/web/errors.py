@@ -33,7 +33,7 @@ log = logging.getLogger("hub.web.errors")
 JSON_PREFIXES = ("/webhooks/", "/healthz")
 FORM_TYPES = ("", "application/x-www-form-urlencoded", "multipart/form-data")
 
-# Status: (title, message) of the French page; the JSON routes answer the short reason.
+# Status: (title, message) of the French page, and the short reason the JSON routes answer.
 CLIENT_ERRORS = {
     400: (
         "Requête invalide",
