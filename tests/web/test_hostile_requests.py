@@ -26,6 +26,7 @@ from hub.db import Database
 from hub.events.service import Events, NewEvent
 from hub.subscribers.service import Consent, Person, Subscribers
 from hub.tokens import TokenSigner
+from hub.web import DB_KEY
 from hub.web.app import create_app
 from hub.web.webhooks import PUBLIC_KEY_ENV
 from tests.support.raw_http import exchange, hub_server, request
@@ -263,3 +264,29 @@ async def test_every_route_is_exercised_with_valid_values_where_it_has_parameter
     dynamic = {route.formatter for route in site.routes if route.params}
     assert dynamic, "the router lists no route with parameters: the table tests nothing"
     assert dynamic <= set(site.values), dynamic - set(site.values)
+
+
+async def test_an_integer_too_large_for_sqlite_that_no_parser_stopped_is_a_400(
+    config: Config, db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The safety net behind `parse_id`: a route that forgot it (added here for the test)
+    still answers a French 400, logged as one line."""
+    monkeypatch.setenv("HUB_SECRET_KEY", "h" * 48)
+    app = create_app(config)
+
+    async def careless(request: web.Request) -> web.Response:
+        async with request.app[DB_KEY].conn.execute(
+            "SELECT ?", (int(request.match_info["n"]),)
+        ) as cursor:
+            await cursor.fetchall()
+        return web.Response(text="ok")
+
+    app.router.add_get("/essai/{n}", careless)
+    with caplog.at_level(logging.INFO):
+        async with hub_server(app, config.web) as port:
+            answer = await exchange(port, request("GET", f"/essai/{HUGE}"))
+            fine = await exchange(port, request("GET", "/essai/12"))
+
+    assert (answer.status, fine.status) == (400, 200)
+    assert french_or_json(answer.header("Content-Type"), answer.body)
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
