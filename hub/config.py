@@ -77,6 +77,12 @@ class WebConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     base_url: str = "http://127.0.0.1:8080"
+    # Slow clients (see hub.web.connections): a request head must arrive within this time of the
+    # connection opening or of the previous answer, a body within its own time once its head
+    # arrived, and one address holds at most this many connections (0: no cap).
+    header_timeout_seconds: float = 15.0
+    body_timeout_seconds: float = 30.0
+    max_connections_per_address: int = 64
 
 
 @dataclass(frozen=True)
@@ -349,7 +355,7 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
         )
     hub = typing.cast(_HubSection, _build(_HubSection, raw.get("hub", {}), "[hub]", path))
     federation = _build(Federation, raw.get("federation", {}), "[federation]", path)
-    web = _build(WebConfig, raw.get("web", {}), "[web]", path)
+    web = typing.cast(WebConfig, _build(WebConfig, raw.get("web", {}), "[web]", path))
     mail = typing.cast(MailConfig, _build(MailConfig, raw.get("mail", {}), "[mail]", path))
     feeds = typing.cast(FeedsConfig, _build(FeedsConfig, raw.get("feeds", {}), "[feeds]", path))
     sections = typing.cast(
@@ -431,6 +437,9 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
         ("[feeds].timeout_seconds", feeds.timeout_seconds, 1),
         ("[feeds].max_bytes", feeds.max_bytes, 1024),
         ("[web].port", typing.cast(WebConfig, web).port, 0),
+        ("[web].header_timeout_seconds", web.header_timeout_seconds, 1),
+        ("[web].body_timeout_seconds", web.body_timeout_seconds, 1),
+        ("[web].max_connections_per_address", web.max_connections_per_address, 0),
         ("[mail].batch_size", mail.batch_size, 1),
         ("[sendgrid].timeout_seconds", sendgrid.timeout_seconds, 1),
         ("[sendgrid].max_retries", sendgrid.max_retries, 0),

@@ -10,6 +10,10 @@ when the campaign is unknown. A soft bounce ("blocked"), another drop, a deliver
 click are only recorded. Other event types (processed, deferred…) are neither recorded nor
 acted upon.
 
+A malformed item (not an object, an `event` that is not a text) is logged and skipped as
+ignored; the other items of its batch are applied. A custom arg that is not an id SQLite can hold
+is not taken for one: the event is tied by its address, so a hard bounce still suppresses it.
+
 An event already recorded is neither counted nor acted upon again. Effects are applied before
 the batch is recorded, and each of them is idempotent: if the process dies in between, SendGrid
 posts the batch again and the effects are applied again, harmlessly, before it is recorded.
@@ -26,6 +30,7 @@ from typing import Any
 
 from hub.config import Config
 from hub.db import Database
+from hub.ids import parse_id
 from hub.subscribers.service import InvalidEmail, Subscribers
 from hub.timeutil import to_utc_text, utcnow
 from hub.tokens import ALL_LISTS
@@ -83,12 +88,8 @@ class _Event:
 
 
 def _int(value: object) -> int | None:
-    """A custom arg (SendGrid sends them as strings) as an id, or None."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    """A custom arg (SendGrid sends them as strings) as an id SQLite can hold, or None."""
+    return parse_id(value.strip() if isinstance(value, str) else value)
 
 
 def _text(value: object) -> str:
@@ -105,10 +106,15 @@ def _occurred_at(value: object, received_at: str) -> str:
 
 
 def _parse(item: object, received_at: str) -> _Event | None:
-    """The event of one webhook item, or None for what we do not handle."""
-    if not isinstance(item, dict) or item.get("event") not in HANDLED:
+    """The event of one webhook item, or None for a type we do not handle; ValueError for an
+    item that is not an event at all."""
+    if not isinstance(item, dict):
+        raise ValueError(f"item is {type(item).__name__}, not an object")
+    kind = item.get("event")
+    if not isinstance(kind, str):
+        raise ValueError(f"event is {type(kind).__name__}, not a text")
+    if kind not in HANDLED:
         return None
-    kind = item["event"]
     event_id = item.get("sg_event_id")
     if not isinstance(event_id, str) or not event_id.strip():
         # Without SendGrid's id, the event's own content identifies it (and its repetitions).
@@ -196,8 +202,15 @@ async def record_events(db: Database, config: Config, events: list[Any]) -> Reco
     result = RecordResult()
     received_at = utcnow()
     parsed: dict[str, _Event] = {}
-    for item in events:
-        event = _parse(item, received_at)
+    for position, item in enumerate(events):
+        try:
+            event = _parse(item, received_at)
+        except Exception as exc:  # _parse only reads the item: whatever fails is the item's
+            log.warning(
+                "provider event skipped: malformed",
+                extra={"position": position, "problem": f"{type(exc).__name__}: {exc}"[:200]},
+            )
+            event = None
         if event is None:
             result.ignored += 1
         elif event.event_id in parsed:

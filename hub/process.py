@@ -74,6 +74,7 @@ async def serve(
             port,
             on_ready=ready,
             stop=stop,
+            limits=config.web,
             shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
         )
     finally:

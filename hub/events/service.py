@@ -42,6 +42,7 @@ from hub.events.model import (
     Registration,
     Suppressed,
 )
+from hub.ids import parse_id
 from hub.subscribers.service import ROLES, Person, Subscribers, normalise_email
 from hub.timeutil import (
     add_months,
@@ -194,8 +195,9 @@ class Events:
     async def get(self, ref: str | int) -> Event:
         """An event by id or slug; a `UserError` naming what was asked if there is none."""
         row = None
-        if isinstance(ref, int) or str(ref).isdigit():
-            row = await self.db.fetch_one("event_by_id", {"id": int(ref)})
+        event_id = parse_id(ref)  # ASCII digits within SQLite's range: "²" is a slug
+        if event_id is not None:
+            row = await self.db.fetch_one("event_by_id", {"id": event_id})
         if row is None:
             row = await self.db.fetch_one("event_by_slug", {"slug": str(ref)})
         if row is None:

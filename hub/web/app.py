@@ -17,6 +17,7 @@ from hub.db import Database
 from hub.subscribers.service import Subscribers
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.archive import routes as archive_routes
+from hub.web.errors import client_errors
 from hub.web.events import routes as event_routes
 from hub.web.pages import error_pages, setup_pages
 from hub.web.subscriptions import routes as subscription_routes
@@ -36,7 +37,9 @@ NAV = (
 
 
 def create_app(config: Config, *, background: Sequence[BackgroundContext] = ()) -> web.Application:
-    app = web.Application(middlewares=[error_pages, web.normalize_path_middleware()])
+    # error_pages turns what escapes into French pages (a 500 for a bug); client_errors, inside
+    # it, answers broken requests with a 4xx before they can become one.
+    app = web.Application(middlewares=[error_pages, client_errors, web.normalize_path_middleware()])
     app[CONFIG_KEY] = config
     setup_pages(app, config, NAV)
     app.cleanup_ctx.append(_database)

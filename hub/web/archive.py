@@ -10,6 +10,7 @@ import hmac
 from aiohttp import web
 
 from hub.config import Config
+from hub.ids import parse_id
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.pages import document_response, for_web, render_page
 from newsletters import archive
@@ -18,8 +19,7 @@ from newsletters.render import ACCESS_KEY_PARAM
 
 routes = web.RouteTableDef()
 
-# At most nine digits: a longer number cannot be an issue and would overflow SQLite's integer.
-_ISSUE = r"/archives/{edition}/{number:\d{1,9}}"
+_ISSUE = r"/archives/{edition}/{number:[0-9]+}"  # ASCII digits; read by `parse_id`
 
 
 @routes.get("/")
@@ -61,9 +61,9 @@ async def _find_issue(request: web.Request) -> tuple[Config, ArchivedIssue]:
     """
     config = request.app[CONFIG_KEY]
     edition = request.match_info["edition"]
-    number = int(request.match_info["number"])
+    number = parse_id(request.match_info["number"])
     found = None
-    if edition in config.editions:
+    if edition in config.editions and number is not None:
         found = await archive.get_issue(request.app[DB_KEY], edition, number)
     if found is None:
         raise web.HTTPNotFound()

@@ -44,6 +44,7 @@ from hub.events.ics import calendar_feed
 from hub.events.mailer import when
 from hub.events.model import SEATED, Event, NotEligible, Refused, Registration
 from hub.events.service import Events, check_answers
+from hub.ids import parse_id
 from hub.subscribers.service import InvalidEmail, Person, Subscriber, Subscribers, normalise_email
 from hub.timeutil import french_datetime
 from hub.tokens import InvalidToken
@@ -695,9 +696,10 @@ async def cancel_registration(request: web.Request) -> web.Response:
 async def _offer(request: web.Request) -> tuple[Events, Event, Registration, Subscriber] | None:
     """The offer a signed link names, if it is the link's person's own."""
     found = await _signed_person(request, request.match_info["token"], "offer")
-    if found is None or not found[1].isdigit():
+    registration_id = parse_id(found[1]) if found is not None else None
+    if found is None or registration_id is None:
         return None
-    person, registration_id = found[0], int(found[1])
+    person = found[0]
     events = _events(request)
     try:
         registration = await events.registration(registration_id)

@@ -53,4 +53,5 @@ async def serve_preview(
         port,
         on_ready=lambda url: on_ready(f"{url}/"),
         stop=stop or asyncio.Event(),
+        limits=config.web,
     )

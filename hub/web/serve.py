@@ -8,7 +8,9 @@ from collections.abc import Callable
 from aiohttp import web
 from yarl import URL
 
+from hub.config import WebConfig
 from hub.errors import UserError
+from hub.web.connections import HubRunner
 
 # Connections waiting to be accepted: when registrations open, a crowd arrives at once, and a
 # full queue makes the system drop connection attempts (retried a second later).
@@ -22,14 +24,16 @@ async def serve_until(
     *,
     on_ready: Callable[[str], None],
     stop: asyncio.Event,
+    limits: WebConfig,
     shutdown_timeout: float = 3.0,
 ) -> None:
     """Listen on host:port until `stop` is set (or the task is cancelled), then clean up.
 
     `on_ready` receives the base URL once the socket listens; with port 0 it carries the port
-    the system chose, so the caller can print it.
+    the system chose, so the caller can print it. `limits` are the slow-client timeouts and the
+    connection cap (`hub.web.connections`).
     """
-    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=shutdown_timeout)
+    runner = HubRunner(app, limits, handle_signals=False, shutdown_timeout=shutdown_timeout)
     await runner.setup()
     try:
         try:

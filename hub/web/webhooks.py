@@ -4,8 +4,14 @@ Nothing is read from a request before its signature is checked: SendGrid signs
 `timestamp + raw body` with ECDSA P-256 / SHA-256, and the public key it shows (base64 DER, or
 PEM) is given in `HUB_SENDGRID_WEBHOOK_PUBLIC_KEY`. Without the key every request is refused,
 so an unconfigured hub never takes unsigned events for real ones. A stale or future timestamp
-is refused too, so a captured request cannot be replayed later. The answers are for SendGrid,
-not people: short JSON, never the French error pages.
+is refused too, so a captured request cannot be replayed later; a timestamp that is not a short
+number is refused before anything else. The answers are for SendGrid, not people: short JSON,
+never the French error pages.
+
+A signed body is still checked before it is parsed: JSON nested deeper than `MAX_JSON_DEPTH` is
+refused (SendGrid's events are two levels deep), so no parser or walker recurses far. A
+malformed item of a batch is SendGrid's concern, not the batch's: `record_events` skips it and
+applies the others.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import functools
 import json
 import logging
 import os
+import re
 import time
 
 from aiohttp import web
@@ -33,6 +40,10 @@ PUBLIC_KEY_ENV = "HUB_SENDGRID_WEBHOOK_PUBLIC_KEY"
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 _CHUNK = 64 * 1024
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # Unix seconds, ASCII digits only
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
 
 routes = web.RouteTableDef()
 
@@ -104,14 +115,38 @@ def _configured_key() -> ec.EllipticCurvePublicKey | None:
         return None
 
 
+def too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON text `body` nests arrays and objects deeper than `limit`, found by
+    counting brackets outside strings (no parsing, no recursion)."""
+    depth = 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub(b"", body)):
+        if bracket.group() in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _unsigned(request: web.Request) -> str | None:
+    """Why the request is not even signed, from its headers alone; None if it looks signed."""
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "")
+    if not signature or not timestamp:
+        return "unsigned request"
+    if not _TIMESTAMP.fullmatch(timestamp):
+        return "malformed timestamp"
+    return None
+
+
 def _signature_problem(
     config: Config, key: ec.EllipticCurvePublicKey, request: web.Request, body: bytes
 ) -> str | None:
-    """Why the request cannot be trusted, or None when SendGrid signed it just now."""
-    signature = request.headers.get(SIGNATURE_HEADER, "")
-    timestamp = request.headers.get(TIMESTAMP_HEADER, "")
-    if not signature or not timestamp.isdigit():
-        return "unsigned request"
+    """Why the request cannot be trusted, or None when SendGrid signed it just now (its
+    headers passed `_unsigned`)."""
+    signature = request.headers[SIGNATURE_HEADER]
+    timestamp = request.headers[TIMESTAMP_HEADER]
     if abs(time.time() - int(timestamp)) > config.sendgrid.webhook_max_age_seconds:
         return "timestamp out of range"
     if not verify_signature(key, body, timestamp, signature):
@@ -125,6 +160,12 @@ async def sendgrid_events(request: web.Request) -> web.Response:
     key = _configured_key()
     if key is None:
         return _refuse(403, "webhook not configured")
+    unsigned = _unsigned(request)
+    if unsigned is not None:
+        log.warning(
+            "sendgrid webhook refused", extra={"problem": unsigned, "remote": request.remote}
+        )
+        return _refuse(403, unsigned)
     body = await _read_capped(request, config.sendgrid.webhook_max_bytes)
     if body is None:
         log.warning("sendgrid webhook refused: body too large", extra={"remote": request.remote})
@@ -135,9 +176,12 @@ async def sendgrid_events(request: web.Request) -> web.Response:
             "sendgrid webhook refused", extra={"problem": problem, "remote": request.remote}
         )
         return _refuse(403, problem)
+    if too_deep(body):
+        log.warning("sendgrid webhook refused: JSON nested too deep", extra={"bytes": len(body)})
+        return _refuse(400, "JSON nested too deep")
     try:
         events = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, a number of 5,000 digits…
         return _refuse(400, "body is not JSON")
     if not isinstance(events, list):
         return _refuse(400, "body is not a JSON array of events")

@@ -68,6 +68,13 @@ def _write(tmp_path: Path, old: str, new: str) -> Path:
         ("first_number = 1", "first_number = 0", "first_number : attendu au moins 1"),
         ("timeout_seconds = 20", "timeout_seconds = 0", "timeout_seconds : attendu au moins 1"),
         ("period_months = 2", "period_months = -2", "period_months : attendu au moins 1"),
+        ("header_timeout_seconds = 15", "header_timeout_seconds = 0.5", "[web].header_timeout"),
+        ("body_timeout_seconds = 30", "body_timeout_seconds = 0", "[web].body_timeout_seconds"),
+        (
+            "max_connections_per_address = 64",
+            "max_connections_per_address = -1",
+            "[web].max_connections_per_address : attendu au moins 0, trouvé -1",
+        ),
     ],
 )
 def test_mistakes_are_named(tmp_path: Path, old: str, new: str, expected: str) -> None:

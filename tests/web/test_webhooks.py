@@ -503,3 +503,109 @@ def test_a_key_on_another_curve_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="P-256"):
         load_public_key(pem.decode())
+
+
+HUGE_ID = "9" * 30  # beyond SQLite's integers
+
+
+async def test_a_malformed_item_is_skipped_and_the_rest_of_its_batch_applied(
+    client: TestClient,
+    key: ec.EllipticCurvePrivateKey,
+    world: World,
+    db: Database,
+    config: Config,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A real hard bounce next to broken items still suppresses its address."""
+    events: list[Any] = [
+        {**world.event("alice", "open"), "event": ["bounce"]},  # unhashable
+        {**world.event("alice", "click"), "event": {"type": "click"}},
+        "pas un événement",
+        world.event("bruno", "bounce", type="bounce", reason="550 5.1.1 User unknown"),
+        # Ids out of range or in other digits are not ids: tied by the address instead.
+        world.event("chloe", "open", campaign_id=HUGE_ID, send_log_id="²"),
+        world.event("denis", "open", campaign_id=2**70, send_log_id=-3, sg_event_id=7),
+        {**world.event("elise", "spamreport"), "email": ["elise@cpts-exemple.fr"]},
+    ]
+    with caplog.at_level(logging.INFO):
+        status, answer = await post_signed(client, key, events)
+
+    assert status == 200
+    assert answer == {
+        "recorded": 4,
+        "duplicates": 0,
+        "ignored": 3,
+        "suppressed": 2,  # elise's report, its address unreadable, found by its send log row
+        "unsubscribed": 0,
+    }
+    for name in ("bruno", "elise"):
+        assert await Subscribers(db, config).is_suppressed(f"{name}@cpts-exemple.fr")
+    assert await rows(
+        db,
+        "SELECT event, campaign_id, send_log_id, subscriber_id FROM delivery_events "
+        "WHERE event = 'open' ORDER BY subscriber_id",
+    ) == [("open", None, None, world.ids["chloe"]), ("open", None, None, world.ids["denis"])]
+    skipped = [r for r in caplog.records if r.getMessage() == "provider event skipped: malformed"]
+    assert [r.__dict__["position"] for r in skipped] == [0, 1, 2]
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["²", "１７９６００００００", "9" * 5000, "9" * 13, "-1", "0x6B0BD200", "1796000000.5", "1e9"],
+)
+async def test_a_timestamp_that_is_not_a_short_number_is_refused_before_the_body_is_read(
+    client: TestClient,
+    key: ec.EllipticCurvePrivateKey,
+    world: World,
+    db: Database,
+    timestamp: str,
+) -> None:
+    """Signed with that very timestamp, and over the size cap: the header alone decides."""
+    events = [world.event("bruno", "bounce", type="bounce", n=i) for i in range(40)]
+    body = json.dumps(events).encode()
+    assert len(body) > MAX_BYTES
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: sign(key, body, timestamp),
+        TIMESTAMP_HEADER: timestamp,
+    }
+
+    response = await client.post(URL, data=body, headers=headers)
+
+    assert response.status == 403
+    assert await response.json() == {"error": "malformed timestamp"}
+    assert await rows(db, "SELECT COUNT(*) FROM delivery_events") == [(0,)]
+
+
+@pytest.mark.parametrize("depth", [33, 1500])
+async def test_deeply_nested_json_is_refused_before_it_is_parsed(
+    client: TestClient, key: ec.EllipticCurvePrivateKey, world: World, db: Database, depth: int
+) -> None:
+    nested = "[" * (depth - 2) + "]" * (depth - 2)  # inside the array and its event object
+    body = json.dumps([world.event("bruno", "bounce", type="bounce")])[:-2].encode()
+    body += f', "extra": {nested}}}]'.encode()
+    assert len(body) <= MAX_BYTES
+
+    response = await client.post(
+        URL, data=body, headers=signed_headers(key, body, int(time.time()))
+    )
+
+    assert (response.status, await response.json()) == (400, {"error": "JSON nested too deep"})
+    assert await rows(db, "SELECT COUNT(*) FROM delivery_events") == [(0,)]
+
+
+async def test_nesting_up_to_the_limit_is_accepted(
+    client: TestClient, key: ec.EllipticCurvePrivateKey, world: World
+) -> None:
+    """Brackets inside strings do not count; 32 levels are fine."""
+    nested = "[" * 30 + "]" * 30
+    event = world.event("alice", "click", url="https://exemple.fr/?q=[[[[[[[[[[[[[[[[[[[[[[[[[")
+    body = json.dumps([event])[:-2].encode() + f', "extra": {nested}}}]'.encode()
+
+    response = await client.post(
+        URL, data=body, headers=signed_headers(key, body, int(time.time()))
+    )
+
+    assert response.status == 200
+    assert (await response.json())["recorded"] == 1
