@@ -1,12 +1,8 @@
 """Rendering an issue: Jinja → MJML (checked) → HTML (checked), plus its plain-text alternative.
 
 An issue is rendered once, never per recipient. What differs per recipient stays in both the
-HTML and the text as the placeholders of `PLACEHOLDERS`, which the sending step substitutes:
-
-- ``[[first_name]]``: the recipient's first name *with a leading space* (" Marie"), or "" when
-  unknown, so that "Bonjour[[first_name]]," reads "Bonjour Marie," or "Bonjour,". In the HTML
-  part the sender must HTML-escape the name it substitutes (the text part takes it as is).
-- ``[[unsubscribe_url]]`` and ``[[preferences_url]]``: that recipient's own absolute links.
+HTML and the text as the placeholders of `hub.mail.placeholders` (`[[first_name]]`,
+`[[unsubscribe_url]]`, `[[preferences_url]]`), which the sending step substitutes.
 
 The web archive shows the same HTML, filled by `fill_for_web`. Every rendering is checked
 before anyone can send it: our MJML check (mjml-python validates nothing), every image has alt
@@ -34,17 +30,13 @@ from mjml import mjml_to_html
 
 from hub.config import TEMPLATES_DIR, Config, ConfigError, Edition
 from hub.errors import UserError
+from hub.mail.placeholders import PLACEHOLDERS
 from hub.timeutil import french_date, french_time
 from newsletters.markup import colour_links, markdown_to_html, markdown_to_text
 from newsletters.mjml_check import check_mjml
 from newsletters.model import Article, Issue
 from newsletters.text import defuse_placeholders
 
-PLACEHOLDERS = {
-    "first_name": "[[first_name]]",
-    "unsubscribe_url": "[[unsubscribe_url]]",
-    "preferences_url": "[[preferences_url]]",
-}
 _LINK_PLACEHOLDERS = frozenset({PLACEHOLDERS["unsubscribe_url"], PLACEHOLDERS["preferences_url"]})
 
 ACCESS_KEY_PARAM = "cle"

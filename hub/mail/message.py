@@ -14,7 +14,7 @@ from email.utils import format_datetime, make_msgid
 
 from hub.config import Config
 from hub.mail import CalendarPart, Content, Recipient
-from newsletters.render import PLACEHOLDERS
+from hub.mail.placeholders import PLACEHOLDERS
 
 UNSUBSCRIBE_SUBJECT = "desinscription"
 CALENDAR_FILE = "invitation.ics"

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from hub.config import Config, Edition
+from hub.mail.placeholders import PLACEHOLDERS
 from newsletters.markup import markdown_to_text
 from newsletters.model import Article, IssueSection
 from newsletters.render import (
     GMAIL_CLIP_BYTES,
     MIN_CONTRAST,
-    PLACEHOLDERS,
     RenderError,
     check_html,
     contrast_ratio,
