@@ -20,7 +20,7 @@ from hub.config import Config, MailingList
 from hub.mail import BatchRejected, Content, Messenger, Recipient
 from hub.timeutil import french_datetime
 from hub.tokens import ALL_LISTS, TokenSigner, joined_lists
-from newsletters.render import compile_mjml, render_mjml, render_text
+from newsletters.templating import compile_mjml, render_mjml, render_text
 
 log = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ _EVERYWHERE = frozenset({"mj-class", "css-class"})
 _UNSUPPORTED_TAGS = {
     "mj-navbar": "mjml-python écrit un commentaire conditionnel malformé avant le menu ; "
     "mettez les liens dans une <mj-text>",
-    # newsletters.render puts <mj-text> contents back after mjml-python: selectors miss them.
+    # newsletters.templating puts <mj-text> contents back after mjml-python: selectors miss them.
     "mj-html-attributes": "ses sélecteurs ne voient pas le contenu des <mj-text> ; "
     "écrivez les attributs directement dans le HTML",
 }

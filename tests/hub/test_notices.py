@@ -18,7 +18,7 @@ from hub.mail.factory import make_messenger
 from hub.notices import NoticeNotSent, SignupAnswer
 from hub.timeutil import french_datetime
 from hub.tokens import TokenSigner
-from newsletters.render import check_html
+from newsletters.checks import check_html
 from tests.support.configs import unreachable_smtp_config
 
 
