@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -26,6 +26,7 @@ import aiohttp
 from hub.config import Config, FeedSource
 from hub.db import Database
 from newsletters import store
+from newsletters.model import FeedStatus
 from newsletters.parse import ParsedFeed, Problem, parse_feed
 
 log = logging.getLogger("hub.feeds")
@@ -48,20 +49,41 @@ class FetchError(Exception):
     """A feed that could not be read; the message is the reason shown to the staff."""
 
 
+class ProblemJson(TypedDict):
+    item: str | None
+    reason: str
+
+
+class FeedResultJson(TypedDict):
+    name: str
+    url: str
+    status: FeedStatus
+    new: int
+    updated: int
+    unchanged: int
+    problems: list[ProblemJson]
+    error: str | None
+
+
+class PullReportJson(TypedDict):
+    any_read: bool
+    feeds: list[FeedResultJson]
+
+
 @dataclass
 class FeedResult:
-    """What one feed's pull did. `status` is "ok", "not-modified" (304) or "error"."""
+    """What one feed's pull did."""
 
     name: str
     url: str
-    status: str
+    status: FeedStatus
     new: int = 0
     updated: int = 0
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> FeedResultJson:
         return {
             "name": self.name,
             "url": self.url,
@@ -83,7 +105,7 @@ class PullReport:
         """At least one feed answered (with items or a 304): the pull was not a total failure."""
         return any(f.status != "error" for f in self.feeds)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> PullReportJson:
         return {"any_read": self.any_read, "feeds": [f.to_json() for f in self.feeds]}
 
 

@@ -17,12 +17,11 @@ import json
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from hub.config import TEMPLATES_DIR, Config, ConfigError, Edition
 from hub.mail.placeholders import PLACEHOLDERS
 from newsletters.checks import check_html, contrast_ratio
-from newsletters.model import Issue
+from newsletters.model import Issue, IssueMeta
 from newsletters.templating import RenderError, compile_mjml, render_mjml, render_text
 
 ACCESS_KEY_PARAM = "cle"
@@ -36,7 +35,7 @@ ISSUE_TEXT = "text/issue.txt.j2"
 class RenderedIssue:
     html: str
     text: str
-    meta: dict[str, Any]  # what issue.json holds
+    meta: IssueMeta  # what issue.json holds
 
 
 def render_issue(
@@ -48,7 +47,8 @@ def render_issue(
 ) -> RenderedIssue:
     """Render and check an issue; any problem is a `RenderError` saying what to change."""
     edition = _edition(issue, config)
-    context = _issue_context(issue, edition, config, access_key)
+    url = web_url(config, issue.edition, issue.number, access_key)
+    context = _issue_context(issue, edition, url)
     html = compile_mjml(render_mjml(ISSUE_MJML, context, config, templates_dir))
     problems = check_html(html)
     if problems:
@@ -60,13 +60,15 @@ def render_issue(
     if size > GMAIL_CLIP_BYTES:
         raise RenderError(_too_big(issue, config, templates_dir, size))
     text = render_text(ISSUE_TEXT, context, config, templates_dir)
-    return RenderedIssue(html=html, text=text, meta=_meta(issue, edition, context, html, text))
+    return RenderedIssue(html=html, text=text, meta=_meta(issue, edition, url, html, text))
 
 
 def issue_mjml(issue: Issue, config: Config, templates_dir: Path = TEMPLATES_DIR) -> str:
     """The MJML of an issue, as given to mjml-python (the fidelity test and the bench reuse it)."""
-    edition = _edition(issue, config)
-    return render_mjml(ISSUE_MJML, _issue_context(issue, edition, config), config, templates_dir)
+    context = _issue_context(
+        issue, _edition(issue, config), web_url(config, issue.edition, issue.number)
+    )
+    return render_mjml(ISSUE_MJML, context, config, templates_dir)
 
 
 def fill_for_web(html: str, config: Config) -> str:
@@ -127,16 +129,14 @@ def _edition(issue: Issue, config: Config) -> Edition:
     return edition
 
 
-def _issue_context(
-    issue: Issue, edition: Edition, config: Config, access_key: str | None = None
-) -> dict[str, Any]:
+def _issue_context(issue: Issue, edition: Edition, url: str) -> dict[str, object]:
     return {
         "issue": issue,
         "edition": edition,
         "accent": edition.colour,
         "title": issue.subject,
         "preheader": issue.preheader,
-        "web_url": web_url(config, issue.edition, issue.number, access_key),
+        "web_url": url,
     }
 
 
@@ -172,9 +172,7 @@ def _too_big(issue: Issue, config: Config, templates_dir: Path, size: int) -> st
     )
 
 
-def _meta(
-    issue: Issue, edition: Edition, context: dict[str, Any], html: str, text: str
-) -> dict[str, Any]:
+def _meta(issue: Issue, edition: Edition, url: str, html: str, text: str) -> IssueMeta:
     return {
         "edition": issue.edition,
         "edition_name": edition.name,
@@ -184,7 +182,7 @@ def _meta(
         "issue_date": issue.issue_date.isoformat(),
         "period_start": issue.period_start.isoformat() if issue.period_start else None,
         "period_end": issue.period_end.isoformat(),
-        "web_url": context["web_url"],
+        "web_url": url,
         "placeholders": [p for p in PLACEHOLDERS.values() if p in html or p in text],
         "sections": [
             {

@@ -12,10 +12,10 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import datetime, time
 from io import StringIO
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
@@ -38,14 +38,20 @@ class RenderError(UserError):
 
 
 def render_mjml(
-    template: str, context: dict[str, Any], config: Config, templates_dir: Path = TEMPLATES_DIR
+    template: str,
+    context: Mapping[str, object],
+    config: Config,
+    templates_dir: Path = TEMPLATES_DIR,
 ) -> str:
     """Jinja stage of any e-mail: `context` plus what every e-mail shares."""
     return _render(_environment(templates_dir, "mjml"), template, context, config)
 
 
 def render_text(
-    template: str, context: dict[str, Any], config: Config, templates_dir: Path = TEMPLATES_DIR
+    template: str,
+    context: Mapping[str, object],
+    config: Config,
+    templates_dir: Path = TEMPLATES_DIR,
 ) -> str:
     """A plain-text template; blank-line runs left by blocks are collapsed."""
     text = _render(_environment(templates_dir, "text"), template, context, config)
@@ -173,9 +179,9 @@ def _environment(templates_dir: Path, kind: str) -> Environment:
     return env
 
 
-def _render(env: Environment, template: str, context: dict[str, Any], config: Config) -> str:
+def _render(env: Environment, template: str, context: Mapping[str, object], config: Config) -> str:
     shared = {"federation": config.federation, "ph": _TRUSTED_PLACEHOLDERS, "tz": config.tz}
     try:
-        return env.get_template(template).render(shared | context)
+        return env.get_template(template).render({**shared, **context})
     except TemplateError as exc:
         raise RenderError(f"gabarit {template} : {exc}") from exc
