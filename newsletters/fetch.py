@@ -6,6 +6,8 @@ makes an unchanged feed cost one small request and no parsing. Parsing runs in a
 thread so the event loop (web server, scheduler) keeps answering meanwhile; feeds are parsed
 and stored one at a time (see `_Puller.turn`). Whatever goes wrong with one feed is reported
 for that feed; the others are pulled all the same.
+
+aiohttp is imported by a pull, not with this module, which every `hub` command imports.
 """
 
 from __future__ import annotations
@@ -17,17 +19,18 @@ import time
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
-
-import aiohttp
 
 from hub.config import Config, FeedSource
 from hub.db import Database
 from newsletters import store
 from newsletters.model import FeedStatus
 from newsletters.parse import ParsedFeed, Problem, parse_feed
+
+if TYPE_CHECKING:
+    import aiohttp
 
 log = logging.getLogger("hub.feeds")
 
@@ -139,6 +142,8 @@ async def pull_feeds(
     `timeout` bounds each HTTP request (redirects and body included), `max_bytes` each
     body; `local_tz` is how dates written without a time zone are read.
     """
+    import aiohttp
+
     states = await store.feed_states(db)
     async with aiohttp.ClientSession(headers=_HEADERS) as session:
         puller = _Puller(db, session, timeout, max_bytes, concurrency, local_tz)
@@ -210,6 +215,8 @@ class _Puller:
         return await asyncio.to_thread(_read_file, url, self.max_bytes)
 
     async def _fetch_http(self, url: str, state: store.FeedState | None) -> _Fetched:
+        import aiohttp  # already loaded by pull_feeds: binds the name for the except clauses
+
         headers = {}
         if state and state.etag:
             headers["If-None-Match"] = state.etag

@@ -4,11 +4,15 @@ feedparser reads the bytes (so declared encodings work) with its own sanitizing 
 resolution turned off: `newsletters.sanitize` does both, faster and with our allowlist. Every
 item that can be read is kept; everything odd is reported as a `Problem` rather than raised.
 This is CPU-bound and synchronous on purpose: callers run it in a thread.
+
+feedparser is imported on the first document read, not with this module, which every `hub`
+command imports.
 """
 
 from __future__ import annotations
 
 import calendar
+import functools
 import html
 import re
 from dataclasses import dataclass, field
@@ -16,9 +20,6 @@ from datetime import UTC, datetime, tzinfo
 from html.parser import HTMLParser
 from typing import Any, NamedTuple
 from xml.sax import SAXParseException
-
-import feedparser
-from feedparser.namespaces.mediarss import Namespace as _MediaRss
 
 from newsletters.model import FeedItem
 from newsletters.sanitize import absolute_url, plain_text, sanitize_html
@@ -49,10 +50,18 @@ def _end_media_description(self: Any) -> None:
     self.pop("media_description")
 
 
-# feedparser handles media:description as the item's own description, so an image caption
-# overwrites the summary (or the content). Keep it under its own key, `media_description`.
-_MediaRss._start_media_description = _start_media_description
-_MediaRss._end_media_description = _end_media_description
+@functools.cache
+def _feedparser() -> Any:
+    """The feedparser module (untyped: Any), imported and adjusted once (calling this again
+    costs a cache lookup)."""
+    import feedparser
+    from feedparser.namespaces.mediarss import Namespace as MediaRss
+
+    # feedparser handles media:description as the item's own description, so an image caption
+    # overwrites the summary (or the content). Keep it under its own key, `media_description`.
+    MediaRss._start_media_description = _start_media_description
+    MediaRss._end_media_description = _end_media_description
+    return feedparser
 
 
 class Problem(NamedTuple):
@@ -83,6 +92,7 @@ def parse_feed(
     web-site link. Dates without a time zone are read in `local_tz`.
     """
     headers = {"content-type": content_type} if content_type else {}
+    feedparser = _feedparser()
     try:
         parsed = feedparser.parse(
             body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
@@ -127,6 +137,7 @@ def _bozo_reason(exc: BaseException | None) -> str:
             f"XML mal formé ligne {exc.getLineNumber()}, colonne {exc.getColumnNumber()} "
             f"({exc.getMessage()}) : lu en mode tolérant, des éléments peuvent manquer"
         )
+    feedparser = _feedparser()
     if isinstance(exc, feedparser.CharacterEncodingOverride):
         return f"encodage déclaré incorrect, lu autrement : {exc}"
     if isinstance(exc, feedparser.NonXMLContentType):

@@ -5,6 +5,9 @@ Issues (`newsletters.render`) and the hub's notices (events, subscriptions) rend
 it guards: HTML from drafts and feeds enters a template only sanitized (the `markdown` filter),
 no printed value can pose as a per-recipient placeholder, and values in MJML attributes never
 contain the '"' that mjml-python would let out of the attribute.
+
+Jinja and mjml-python are imported on the first rendering, not with this module: every `hub`
+command imports it, few render (mjml-python alone, with BeautifulSoup, is a tenth of a second).
 """
 
 from __future__ import annotations
@@ -16,11 +19,10 @@ from collections.abc import Mapping
 from datetime import datetime, time
 from io import StringIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
-from mjml import mjml_to_html
 
 from hub.config import TEMPLATES_DIR, Config
 from hub.errors import UserError
@@ -30,6 +32,9 @@ from newsletters.markup import colour_links, markdown_to_html, markdown_to_text
 from newsletters.mjml_check import check_mjml
 from newsletters.model import Article
 from newsletters.text import defuse_placeholders
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 class RenderError(UserError):
@@ -75,6 +80,8 @@ def compile_mjml(source: str) -> str:
         raise RenderError(
             "Le gabarit a produit du MJML invalide :\n" + "\n".join(f"- {p}" for p in problems)
         )
+    from mjml import mjml_to_html
+
     token = f"mj-text-{secrets.token_hex(8)}-"
     contents: list[str] = []
 
@@ -158,6 +165,8 @@ _TRUSTED_PLACEHOLDERS = {key: Markup(value) for key, value in PLACEHOLDERS.items
 @functools.cache
 def _environment(templates_dir: Path, kind: str) -> Environment:
     """Built once per templates folder: MJML autoescapes everything, plain text nothing."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
     env = Environment(
         loader=FileSystemLoader(templates_dir),
         autoescape=kind == "mjml",
@@ -180,6 +189,8 @@ def _environment(templates_dir: Path, kind: str) -> Environment:
 
 
 def _render(env: Environment, template: str, context: Mapping[str, object], config: Config) -> str:
+    from jinja2 import TemplateError
+
     shared = {"federation": config.federation, "ph": _TRUSTED_PLACEHOLDERS, "tz": config.tz}
     try:
         return env.get_template(template).render({**shared, **context})
