@@ -33,7 +33,8 @@ from mjml import mjml_to_html  # noqa: E402
 from hub.config import load_config  # noqa: E402
 from newsletters.markup import markdown_to_html  # noqa: E402
 from newsletters.mjml_check import check_mjml  # noqa: E402
-from newsletters.render import compile_mjml, issue_mjml, render_issue  # noqa: E402
+from newsletters.render import issue_mjml, render_issue  # noqa: E402
+from newsletters.templating import compile_mjml  # noqa: E402
 from tests.newsletters.factories import full_issue  # noqa: E402
 
 NODE_DIR = PROJECT_ROOT / "tests" / "fidelity"

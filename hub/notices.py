@@ -20,7 +20,7 @@ from hub.config import Config, MailingList
 from hub.mail import BatchRejected, Content, Messenger, Recipient
 from hub.timeutil import french_datetime
 from hub.tokens import ALL_LISTS, TokenHolder, TokenSigner, joined_lists
-from newsletters.render import compile_mjml, render_mjml, render_text
+from newsletters.templating import compile_mjml, render_mjml, render_text
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +147,12 @@ async def send_signup(
     messenger: Messenger,
     *,
     email: str,
-    first_name: str,
     answer: SignupAnswer,
     person: TokenHolder | None,
 ) -> None:
-    await send(messenger, signup_content(config, answer, person), email, first_name)
+    """The double opt-in e-mail. It greets without a name, in the text and in `To:`: whoever
+    typed the address also typed the name, and nobody has verified either yet."""
+    await send(messenger, signup_content(config, answer, person), email, "")
 
 
 async def send_unsubscribed(

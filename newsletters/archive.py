@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+
+from aiosqlite import Row
 
 from hub.db import Database
 from hub.timeutil import from_utc_text, optional_utc_text, to_utc_text, utcnow
-from newsletters.model import Issue
+from newsletters.model import Issue, IssueMeta
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,11 @@ class ArchivedIssue:
     rendered_at: datetime
     html: str = ""
     text: str = ""
-    meta: dict[str, Any] | None = None
+    meta: IssueMeta | None = None
     access_key: str | None = None
 
 
-def _from_row(row: Any, full: bool = False) -> ArchivedIssue:
+def _from_row(row: Row, full: bool = False) -> ArchivedIssue:
     period_end = from_utc_text(row["period_end"])
     rendered_at = from_utc_text(row["rendered_at"])
     assert period_end is not None and rendered_at is not None
@@ -51,7 +52,7 @@ async def save_issue(
     issue: Issue,
     html: str,
     text: str,
-    meta: dict[str, Any],
+    meta: IssueMeta,
     access_key: str | None = None,
 ) -> None:
     """Record a rendered issue; rendering the same edition and number again replaces it."""

@@ -141,7 +141,20 @@ def _absolute_url(value: str, source: str, line: int, name: str) -> str:
     return value
 
 
-def _front_matter(lines: list[str], source: str, config: Config) -> tuple[dict[str, object], int]:
+@dataclass(frozen=True)
+class _Header:
+    """The front matter once checked: every field present (but the optional ones) and typed."""
+
+    edition: str
+    number: int
+    subject: str
+    preheader: str
+    issue_date: date
+    period_start: datetime | None
+    period_end: datetime
+
+
+def _front_matter(lines: list[str], source: str, config: Config) -> tuple[_Header, int]:
     if not lines or lines[0].strip() != FRONT_MATTER:
         raise DraftError(source, 1, f"le brouillon doit commencer par une ligne « {FRONT_MATTER} »")
     try:
@@ -201,15 +214,25 @@ def _front_matter(lines: list[str], source: str, config: Config) -> tuple[dict[s
             line_of("edition"),
             f"édition inconnue {data['edition']!r} (éditions : {', '.join(config.editions)})",
         )
-    if int(data["number"]) < 1:  # type: ignore[call-overload]
+    # Each value has been checked to be of its expected type above.
+    header = _Header(
+        edition=data["edition"],
+        number=data["number"],
+        subject=data["subject"],
+        preheader=data.get("preheader", ""),
+        issue_date=data["date"],
+        period_start=data.get("period_start"),
+        period_end=data["period_end"],
+    )
+    if header.number < 1:
         raise DraftError(source, line_of("number"), "« number » doit être au moins 1")
-    if int(data["number"]) > SQLITE_MAX_INT:  # type: ignore[call-overload]
+    if header.number > SQLITE_MAX_INT:
         raise DraftError(
             source, line_of("number"), f"« number » est trop grand (au plus {SQLITE_MAX_INT})"
         )
-    if not str(data["subject"]).strip():
+    if not header.subject.strip():
         raise DraftError(source, line_of("subject"), "l'objet (« subject ») est vide")
-    return data, end + 1
+    return header, end + 1
 
 
 def _article_from(block: _Block, agenda: bool, source: str, config: Config) -> Article:
@@ -259,7 +282,7 @@ def _article_from(block: _Block, agenda: bool, source: str, config: Config) -> A
 def read_draft(text: str, config: Config, source: str = "brouillon") -> Issue:
     """Parse and validate a draft; any mistake is a `DraftError` naming line and field."""
     lines = text.splitlines()
-    data, body_start = _front_matter(lines, source, config)
+    header, body_start = _front_matter(lines, source, config)
     body = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), "\n".join(lines[body_start:]))
 
     editorial: list[str] = []
@@ -339,13 +362,13 @@ def read_draft(text: str, config: Config, source: str = "brouillon") -> Issue:
     if not any(s.articles for s in sections):
         raise DraftError(source, None, "le brouillon ne contient aucun article")
     return Issue(
-        edition=str(data["edition"]),
-        number=int(data["number"]),  # type: ignore[call-overload]
-        subject=str(data["subject"]).strip(),
-        preheader=str(data.get("preheader", "")).strip(),
-        issue_date=data["date"],  # type: ignore[arg-type]
-        period_start=data.get("period_start"),  # type: ignore[arg-type]
-        period_end=data["period_end"],  # type: ignore[arg-type]
+        edition=header.edition,
+        number=header.number,
+        subject=header.subject.strip(),
+        preheader=header.preheader.strip(),
+        issue_date=header.issue_date,
+        period_start=header.period_start,
+        period_end=header.period_end,
         editorial="\n".join(editorial).strip(),
         sections=sections,
     )

@@ -6,6 +6,8 @@ makes an unchanged feed cost one small request and no parsing. Parsing runs in a
 thread so the event loop (web server, scheduler) keeps answering meanwhile; feeds are parsed
 and stored one at a time (see `_Puller.turn`). Whatever goes wrong with one feed is reported
 for that feed; the others are pulled all the same.
+
+aiohttp is imported by a pull, not with this module, which every `hub` command imports.
 """
 
 from __future__ import annotations
@@ -17,16 +19,18 @@ import time
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
-
-import aiohttp
 
 from hub.config import Config, FeedSource
 from hub.db import Database
 from newsletters import store
+from newsletters.model import FeedStatus
 from newsletters.parse import ParsedFeed, Problem, parse_feed
+
+if TYPE_CHECKING:
+    import aiohttp
 
 log = logging.getLogger("hub.feeds")
 
@@ -48,20 +52,41 @@ class FetchError(Exception):
     """A feed that could not be read; the message is the reason shown to the staff."""
 
 
+class ProblemJson(TypedDict):
+    item: str | None
+    reason: str
+
+
+class FeedResultJson(TypedDict):
+    name: str
+    url: str
+    status: FeedStatus
+    new: int
+    updated: int
+    unchanged: int
+    problems: list[ProblemJson]
+    error: str | None
+
+
+class PullReportJson(TypedDict):
+    any_read: bool
+    feeds: list[FeedResultJson]
+
+
 @dataclass
 class FeedResult:
-    """What one feed's pull did. `status` is "ok", "not-modified" (304) or "error"."""
+    """What one feed's pull did."""
 
     name: str
     url: str
-    status: str
+    status: FeedStatus
     new: int = 0
     updated: int = 0
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     error: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> FeedResultJson:
         return {
             "name": self.name,
             "url": self.url,
@@ -83,7 +108,7 @@ class PullReport:
         """At least one feed answered (with items or a 304): the pull was not a total failure."""
         return any(f.status != "error" for f in self.feeds)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> PullReportJson:
         return {"any_read": self.any_read, "feeds": [f.to_json() for f in self.feeds]}
 
 
@@ -117,6 +142,8 @@ async def pull_feeds(
     `timeout` bounds each HTTP request (redirects and body included), `max_bytes` each
     body; `local_tz` is how dates written without a time zone are read.
     """
+    import aiohttp
+
     states = await store.feed_states(db)
     async with aiohttp.ClientSession(headers=_HEADERS) as session:
         puller = _Puller(db, session, timeout, max_bytes, concurrency, local_tz)
@@ -188,6 +215,8 @@ class _Puller:
         return await asyncio.to_thread(_read_file, url, self.max_bytes)
 
     async def _fetch_http(self, url: str, state: store.FeedState | None) -> _Fetched:
+        import aiohttp  # already loaded by pull_feeds: binds the name for the except clauses
+
         headers = {}
         if state and state.etag:
             headers["If-None-Match"] = state.etag

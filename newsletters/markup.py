@@ -5,6 +5,9 @@ template: only a few inline and block tags survive, links keep http(s)/mailto sc
 links are deliberately kept (not silently dropped) so that the renderer's output check can name
 them and stop the issue. The plain-text form is derived from the same sanitized HTML, so both
 alternatives of an e-mail say the same thing.
+
+Python-Markdown and nh3 are imported on the first conversion: most `hub` commands import this
+module and convert nothing.
 """
 
 from __future__ import annotations
@@ -13,17 +16,24 @@ import functools
 import re
 import textwrap
 from html.parser import HTMLParser
-
-import markdown
-import nh3
+from typing import TYPE_CHECKING
 
 from newsletters.text import defuse_placeholders
 
-_CLEANER = nh3.Cleaner(
-    tags={"a", "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote", "code"},
-    attributes={"a": {"href", "title"}},
-    url_schemes={"http", "https", "mailto"},
-)
+if TYPE_CHECKING:
+    import nh3
+
+
+@functools.cache
+def _cleaner() -> nh3.Cleaner:
+    import nh3
+
+    return nh3.Cleaner(
+        tags={"a", "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote", "code"},
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+    )
+
 
 TEXT_WIDTH = 76
 _BR = "\u2028"  # stands for <br> until lines are wrapped
@@ -38,7 +48,9 @@ def markdown_to_html(text: str) -> str:
     """
     if not text.strip():
         return ""
-    return _CLEANER.clean(markdown.markdown(defuse_placeholders(text))).strip()
+    import markdown
+
+    return _cleaner().clean(markdown.markdown(defuse_placeholders(text))).strip()
 
 
 def colour_links(html: str, colour: str) -> str:

@@ -3,339 +3,44 @@
 mjml-python 0.12 does no validation at all: a typo such as <mj-buton> or a misplaced
 <mj-column> silently yields broken or missing content. This check applies the rules of the
 official MJML 4 validator (tags, attributes per component, allowed parents), taken from the
-component definitions of MJML 4.15.3 (`allowedAttributes` and mjml-preset-core's
-dependencies), and adds the few mjml-python limitations we measured. Contents of "ending tags"
-(mj-text, mj-button, mj-raw, mj-table…) are HTML: they are not validated, only required to be
-balanced, because an unclosed <div> there swallows the rest of the layout.
+component definitions of MJML 4.15.3 (`allowedAttributes` and mjml-preset-core's dependencies,
+kept as data in mjml_components.json beside this module), and adds the few mjml-python
+limitations we measured. Contents of "ending tags" (mj-text, mj-button, mj-raw, mj-table…) are
+HTML: they are not validated, only required to be balanced, because an unclosed <div> there
+swallows the rest of the layout.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from importlib import resources
 
-_PADDING = frozenset({"padding", "padding-top", "padding-bottom", "padding-left", "padding-right"})
-_BORDER = frozenset({"border", "border-top", "border-bottom", "border-left", "border-right"})
-_FONT = frozenset({"font-family", "font-size", "font-style", "font-weight", "line-height"})
-_LINK = frozenset({"href", "rel", "target", "title", "name"})
-_BACKGROUND = frozenset(
-    {
-        "background-color",
-        "background-url",
-        "background-repeat",
-        "background-size",
-        "background-position",
-        "background-position-x",
-        "background-position-y",
-    }
-)
-_SECTION = (
-    _PADDING
-    | _BORDER
-    | _BACKGROUND
-    | {
-        "border-radius",
-        "direction",
-        "full-width",
-        "text-align",
-        "text-padding",
-    }
-)
-_ICONS = frozenset(
-    {
-        "icon-align",
-        "icon-width",
-        "icon-height",
-        "icon-position",
-        "icon-wrapped-url",
-        "icon-wrapped-alt",
-        "icon-unwrapped-url",
-        "icon-unwrapped-alt",
-    }
-)
-_SOCIAL = (
-    _PADDING
-    | _FONT
-    | {
-        "align",
-        "border-radius",
-        "color",
-        "icon-size",
-        "icon-height",
-        "icon-padding",
-        "text-padding",
-        "text-decoration",
-        "vertical-align",
-    }
-)
+COMPONENTS_FILE = "mjml_components.json"
+TagTable = dict[str, frozenset[str]]
 
-# Allowed attributes per component (MJML 4.15.3); mj-class and css-class are allowed everywhere.
-ATTRIBUTES: dict[str, frozenset[str]] = {
-    "mjml": frozenset({"lang", "dir", "owa"}),
-    "mj-head": frozenset(),
-    "mj-attributes": frozenset(),
-    "mj-breakpoint": frozenset({"width"}),
-    "mj-font": frozenset({"name", "href"}),
-    "mj-html-attributes": frozenset(),
-    "mj-selector": frozenset({"path"}),
-    "mj-html-attribute": frozenset({"name"}),
-    "mj-preview": frozenset(),
-    "mj-style": frozenset({"inline"}),
-    "mj-title": frozenset(),
-    "mj-body": frozenset({"width", "background-color"}),
-    "mj-wrapper": _SECTION,
-    "mj-section": _SECTION,
-    "mj-group": frozenset({"background-color", "direction", "vertical-align", "width"}),
-    "mj-column": _PADDING
-    | _BORDER
-    | {
-        "background-color",
-        "border-radius",
-        "direction",
-        "inner-background-color",
-        "inner-border",
-        "inner-border-top",
-        "inner-border-bottom",
-        "inner-border-left",
-        "inner-border-right",
-        "inner-border-radius",
-        "vertical-align",
-        "width",
-    },
-    "mj-hero": _PADDING
-    | {
-        "mode",
-        "height",
-        "background-url",
-        "background-width",
-        "background-height",
-        "background-position",
-        "border-radius",
-        "container-background-color",
-        "inner-background-color",
-        "inner-padding",
-        "inner-padding-top",
-        "inner-padding-left",
-        "inner-padding-right",
-        "inner-padding-bottom",
-        "background-color",
-        "vertical-align",
-    },
-    "mj-text": _PADDING
-    | _FONT
-    | {
-        "align",
-        "background-color",
-        "color",
-        "container-background-color",
-        "height",
-        "letter-spacing",
-        "text-decoration",
-        "text-transform",
-        "vertical-align",
-    },
-    "mj-button": _PADDING
-    | _BORDER
-    | _FONT
-    | _LINK
-    | {
-        "align",
-        "background-color",
-        "border-radius",
-        "color",
-        "container-background-color",
-        "height",
-        "inner-padding",
-        "letter-spacing",
-        "text-align",
-        "text-decoration",
-        "text-transform",
-        "vertical-align",
-        "width",
-    },
-    "mj-image": _PADDING
-    | _BORDER
-    | _LINK
-    | {
-        "alt",
-        "src",
-        "srcset",
-        "sizes",
-        "align",
-        "border-radius",
-        "container-background-color",
-        "fluid-on-mobile",
-        "width",
-        "height",
-        "max-height",
-        "font-size",
-        "usemap",
-    },
-    "mj-divider": _PADDING
-    | {
-        "border-color",
-        "border-style",
-        "border-width",
-        "container-background-color",
-        "width",
-        "align",
-    },
-    "mj-spacer": _PADDING | _BORDER | {"container-background-color", "height"},
-    "mj-table": _PADDING
-    | _FONT - {"font-style"}
-    | {
-        "align",
-        "border",
-        "cellpadding",
-        "cellspacing",
-        "container-background-color",
-        "color",
-        "role",
-        "table-layout",
-        "vertical-align",
-        "width",
-    },
-    "mj-raw": frozenset({"position"}),
-    "mj-social": _SOCIAL | {"container-background-color", "inner-padding", "mode", "table-layout"},
-    "mj-social-element": _SOCIAL | _LINK | {"background-color", "src", "srcset", "sizes", "alt"},
-    "mj-navbar": _PADDING
-    | {
-        "align",
-        "base-url",
-        "hamburger",
-        "ico-align",
-        "ico-open",
-        "ico-close",
-        "ico-color",
-        "ico-font-size",
-        "ico-font-family",
-        "ico-text-transform",
-        "ico-padding",
-        "ico-padding-left",
-        "ico-padding-top",
-        "ico-padding-right",
-        "ico-padding-bottom",
-        "ico-text-decoration",
-        "ico-line-height",
-    },
-    "mj-navbar-link": _PADDING
-    | _FONT
-    | _LINK - {"title"}
-    | {
-        "color",
-        "letter-spacing",
-        "text-decoration",
-        "text-transform",
-    },
-    "mj-accordion": _PADDING | _ICONS | {"container-background-color", "border", "font-family"},
-    "mj-accordion-element": _ICONS | {"background-color", "border", "font-family"},
-    "mj-accordion-title": _PADDING | {"background-color", "color", "font-size", "font-family"},
-    "mj-accordion-text": _PADDING
-    | _FONT - {"font-style"}
-    | {
-        "background-color",
-        "letter-spacing",
-        "color",
-    },
-    "mj-carousel": _PADDING
-    | {
-        "align",
-        "border-radius",
-        "container-background-color",
-        "icon-width",
-        "left-icon",
-        "right-icon",
-        "thumbnails",
-        "tb-border",
-        "tb-border-radius",
-        "tb-hover-border-color",
-        "tb-selected-border-color",
-        "tb-width",
-    },
-    "mj-carousel-image": _LINK - {"name"}
-    | {
-        "alt",
-        "src",
-        "thumbnails-src",
-        "border-radius",
-        "tb-border",
-        "tb-border-radius",
-    },
-}
+
+def _load_components() -> tuple[TagTable, TagTable, frozenset[str]]:
+    """MJML's component tables, read once at import from the JSON beside this module."""
+    data = json.loads(resources.files("newsletters").joinpath(COMPONENTS_FILE).read_text("utf-8"))
+    attributes = {tag: frozenset(names) for tag, names in data["attributes"].items()}
+    children = {tag: frozenset(names) for tag, names in data["children"].items()}
+    return attributes, children, frozenset(data["ending_tags"])
+
+
+# Allowed attributes per component, which MJML children each accepts, and the components whose
+# content is HTML or text rather than MJML ("endingTag" upstream): see mjml_components.json.
+ATTRIBUTES, CHILDREN, ENDING_TAGS = _load_components()
 _EVERYWHERE = frozenset({"mj-class", "css-class"})
-
-_COLUMN_CONTENT = frozenset(
-    {
-        "mj-accordion",
-        "mj-button",
-        "mj-carousel",
-        "mj-divider",
-        "mj-image",
-        "mj-raw",
-        "mj-social",
-        "mj-spacer",
-        "mj-table",
-        "mj-text",
-        "mj-navbar",
-    }
-)
-# Which MJML children each component accepts (mjml-preset-core's dependencies).
-CHILDREN: dict[str, frozenset[str]] = {
-    "mjml": frozenset({"mj-head", "mj-body", "mj-raw"}),
-    "mj-head": frozenset(
-        {
-            "mj-attributes",
-            "mj-breakpoint",
-            "mj-html-attributes",
-            "mj-font",
-            "mj-preview",
-            "mj-style",
-            "mj-title",
-            "mj-raw",
-        }
-    ),
-    "mj-html-attributes": frozenset({"mj-selector"}),
-    "mj-selector": frozenset({"mj-html-attribute"}),
-    "mj-body": frozenset({"mj-raw", "mj-section", "mj-wrapper", "mj-hero"}),
-    "mj-wrapper": frozenset({"mj-hero", "mj-raw", "mj-section"}),
-    "mj-section": frozenset({"mj-column", "mj-group", "mj-raw"}),
-    "mj-group": frozenset({"mj-column", "mj-raw"}),
-    "mj-column": _COLUMN_CONTENT,
-    "mj-hero": _COLUMN_CONTENT,
-    "mj-social": frozenset({"mj-social-element", "mj-raw"}),
-    "mj-navbar": frozenset({"mj-navbar-link", "mj-raw"}),
-    "mj-accordion": frozenset({"mj-accordion-element", "mj-raw"}),
-    "mj-accordion-element": frozenset({"mj-accordion-title", "mj-accordion-text", "mj-raw"}),
-    "mj-carousel": frozenset({"mj-carousel-image"}),
-}
-
-# Components whose content is HTML or text rather than MJML ("endingTag" upstream).
-ENDING_TAGS = frozenset(
-    {
-        "mj-text",
-        "mj-button",
-        "mj-raw",
-        "mj-table",
-        "mj-title",
-        "mj-preview",
-        "mj-style",
-        "mj-breakpoint",
-        "mj-html-attribute",
-        "mj-social-element",
-        "mj-navbar-link",
-        "mj-accordion-title",
-        "mj-accordion-text",
-        "mj-carousel-image",
-    }
-)
 
 # What mjml-python 0.12 gets wrong, measured, or our renderer cannot honour: valid MJML that we
 # must not write.
 _UNSUPPORTED_TAGS = {
     "mj-navbar": "mjml-python écrit un commentaire conditionnel malformé avant le menu ; "
     "mettez les liens dans une <mj-text>",
-    # newsletters.render puts <mj-text> contents back after mjml-python: selectors miss them.
+    # newsletters.templating puts <mj-text> contents back after mjml-python: selectors miss them.
     "mj-html-attributes": "ses sélecteurs ne voient pas le contenu des <mj-text> ; "
     "écrivez les attributs directement dans le HTML",
 }

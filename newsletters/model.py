@@ -6,6 +6,10 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from typing import Literal, TypedDict
+
+# How a feed's last pull went: read, unchanged since the last one (HTTP 304), or failed.
+FeedStatus = Literal["ok", "not-modified", "error"]
 
 
 @dataclass
@@ -76,3 +80,33 @@ class Issue:
     @property
     def articles(self) -> list[Article]:
         return [a for s in self.sections for a in s.articles]
+
+
+class ItemMeta(TypedDict):
+    title: str
+    link: str
+    image: str | None
+
+
+class SectionMeta(TypedDict):
+    key: str
+    title: str
+    agenda: bool
+    items: list[ItemMeta]
+
+
+class IssueMeta(TypedDict):
+    """What issue.json holds about a rendered issue (and the archive keeps with it)."""
+
+    edition: str
+    edition_name: str
+    number: int
+    subject: str
+    preheader: str
+    issue_date: str  # ISO 8601
+    period_start: str | None
+    period_end: str
+    web_url: str
+    placeholders: list[str]  # the per-recipient placeholders the issue holds
+    sections: list[SectionMeta]  # the sections with articles
+    html_bytes: int

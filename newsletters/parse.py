@@ -4,11 +4,15 @@ feedparser reads the bytes (so declared encodings work) with its own sanitizing 
 resolution turned off: `newsletters.sanitize` does both, faster and with our allowlist. Every
 item that can be read is kept; everything odd is reported as a `Problem` rather than raised.
 This is CPU-bound and synchronous on purpose: callers run it in a thread.
+
+feedparser is imported on the first document read, not with this module, which every `hub`
+command imports.
 """
 
 from __future__ import annotations
 
 import calendar
+import functools
 import html
 import re
 from dataclasses import dataclass, field
@@ -16,9 +20,6 @@ from datetime import UTC, datetime, tzinfo
 from html.parser import HTMLParser
 from typing import Any, NamedTuple
 from xml.sax import SAXParseException
-
-import feedparser
-from feedparser.namespaces.mediarss import Namespace as _MediaRss
 
 from newsletters.model import FeedItem
 from newsletters.sanitize import absolute_url, plain_text, sanitize_html
@@ -36,6 +37,11 @@ _DATE_NAMES = {
 }
 
 
+# feedparser ships no types: its entries (and their *_detail, media…) are FeedParserDicts,
+# dicts that also answer attribute access, seen here as Any; so is its parser.
+FeedDict = Any
+
+
 def _start_media_description(self: Any, attrs: dict[str, str]) -> None:
     self.push("media_description", 1)
 
@@ -44,10 +50,18 @@ def _end_media_description(self: Any) -> None:
     self.pop("media_description")
 
 
-# feedparser handles media:description as the item's own description, so an image caption
-# overwrites the summary (or the content). Keep it under its own key, `media_description`.
-_MediaRss._start_media_description = _start_media_description  # type: ignore[attr-defined]
-_MediaRss._end_media_description = _end_media_description  # type: ignore[attr-defined]
+@functools.cache
+def _feedparser() -> Any:
+    """The feedparser module (untyped: Any), imported and adjusted once (calling this again
+    costs a cache lookup)."""
+    import feedparser
+    from feedparser.namespaces.mediarss import Namespace as MediaRss
+
+    # feedparser handles media:description as the item's own description, so an image caption
+    # overwrites the summary (or the content). Keep it under its own key, `media_description`.
+    MediaRss._start_media_description = _start_media_description
+    MediaRss._end_media_description = _end_media_description
+    return feedparser
 
 
 class Problem(NamedTuple):
@@ -78,6 +92,7 @@ def parse_feed(
     web-site link. Dates without a time zone are read in `local_tz`.
     """
     headers = {"content-type": content_type} if content_type else {}
+    feedparser = _feedparser()
     try:
         parsed = feedparser.parse(
             body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
@@ -122,6 +137,7 @@ def _bozo_reason(exc: BaseException | None) -> str:
             f"XML mal formé ligne {exc.getLineNumber()}, colonne {exc.getColumnNumber()} "
             f"({exc.getMessage()}) : lu en mode tolérant, des éléments peuvent manquer"
         )
+    feedparser = _feedparser()
     if isinstance(exc, feedparser.CharacterEncodingOverride):
         return f"encodage déclaré incorrect, lu autrement : {exc}"
     if isinstance(exc, feedparser.NonXMLContentType):
@@ -133,7 +149,7 @@ def _label(position: int, title: str | None) -> str:
     return f"élément n° {position} « {title} »" if title else f"élément n° {position}"
 
 
-def _text(container: Any, key: str) -> str:
+def _text(container: FeedDict, key: str) -> str:
     """A text field as plain text, whether the feed declared it as HTML or as text."""
     value = container.get(key) or ""
     detail = container.get(f"{key}_detail") or {}
@@ -149,7 +165,7 @@ class _EntryReader:
         self.feed_base = feed_base
         self.local_tz = local_tz
 
-    def read(self, entry: Any, position: int) -> tuple[FeedItem | None, list[Problem]]:
+    def read(self, entry: FeedDict, position: int) -> tuple[FeedItem | None, list[Problem]]:
         problems: list[Problem] = []
         link = absolute_url(entry.get("link"), self.feed_base, _WEB)
         title = _text(entry, "title")
@@ -192,7 +208,7 @@ class _EntryReader:
         item.identity = identity or f"sha256:{item.content_hash()}"
         return item, problems
 
-    def _content_base(self, entry: Any, link: str | None) -> str | None:
+    def _content_base(self, entry: FeedDict, link: str | None) -> str | None:
         """xml:base when the feed gives one, else the item link, else the feed's base."""
         for detail in (entry.get("summary_detail"), *(entry.get("content") or [])):
             if detail and detail.get("base"):
@@ -200,14 +216,16 @@ class _EntryReader:
         return link or self.feed_base
 
     @staticmethod
-    def _html(value: str | None, detail: Any, base: str | None) -> str:
+    def _html(value: str | None, detail: FeedDict, base: str | None) -> str:
         if not value:
             return ""
         if detail and detail.get("type") not in _HTML_TYPES:
             return html.escape(value.strip())
         return sanitize_html(value, base)
 
-    def _date(self, entry: Any, key: str, label: str, problems: list[Problem]) -> datetime | None:
+    def _date(
+        self, entry: FeedDict, key: str, label: str, problems: list[Problem]
+    ) -> datetime | None:
         """A UTC datetime, or None (reported) when the text cannot be read as a date.
 
         ISO 8601 text is read here, strictly (feedparser turns month 13 into January); other
@@ -232,11 +250,13 @@ class _EntryReader:
         return value
 
     @staticmethod
-    def _author(entry: Any) -> str | None:
+    def _author(entry: FeedDict) -> str | None:
         detail = entry.get("author_detail") or {}
         return plain_text(detail.get("name") or entry.get("author")) or None
 
-    def _image(self, entry: Any, item: FeedItem, base: str | None) -> tuple[str | None, str | None]:
+    def _image(
+        self, entry: FeedDict, item: FeedItem, base: str | None
+    ) -> tuple[str | None, str | None]:
         """The lead image: image enclosure, else media:content, else media:thumbnail, else the
         first <img> of the content; its alt text from media:description, the img, or the title."""
         candidates = [
@@ -255,11 +275,11 @@ class _EntryReader:
         return None, None
 
 
-def _is_image(media: Any) -> bool:
+def _is_image(media: FeedDict) -> bool:
     return media.get("medium") == "image" or (media.get("type") or "").startswith("image/")
 
 
-def _categories(entry: Any) -> list[str]:
+def _categories(entry: FeedDict) -> list[str]:
     """The item's category terms as given (whitespace trimmed), without repeats."""
     terms: dict[str, str] = {}
     for tag in entry.get("tags") or []:

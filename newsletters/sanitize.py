@@ -11,8 +11,6 @@ import html
 import re
 from urllib.parse import urljoin
 
-import nh3
-
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt",
     "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins",
@@ -73,6 +71,8 @@ def sanitize_html(fragment: str, base: str | None = None) -> str:
             return absolute_url(value, base)
         return value
 
+    import nh3
+
     return nh3.clean(
         fragment,
         tags=set(ALLOWED_TAGS),
@@ -89,5 +89,7 @@ def plain_text(fragment: str | None) -> str:
     """Text without any markup: tags stripped, entities decoded, whitespace collapsed."""
     if not fragment:
         return ""
+    import nh3
+
     text = nh3.clean(fragment, tags=set(), clean_content_tags=_DROP_WITH_CONTENT)
     return _SPACES.sub(" ", html.unescape(text)).strip()

@@ -10,11 +10,12 @@ import asyncio
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+
+from aiosqlite import Row
 
 from hub.db import Database
 from hub.timeutil import from_utc_text, optional_utc_text, to_utc_text, utcnow
-from newsletters.model import FeedItem
+from newsletters.model import FeedItem, FeedStatus
 
 _KEY_MARK = "\x1f"
 
@@ -67,7 +68,7 @@ async def save_feed(
     *,
     items: list[FeedItem],
     title: str | None,
-    status: str,
+    status: FeedStatus,
     etag: str | None,
     last_modified: str | None,
 ) -> SaveCounts:
@@ -80,9 +81,12 @@ async def save_feed(
     now = utcnow()
     async with db.transaction():
         feed_id = await _feed_id(db, name, url)
-        known = dict(await db.fetch_all("item_hashes", {"feed_id": feed_id}))
-        new: list[dict[str, Any]] = []
-        changed: list[dict[str, Any]] = []
+        known: dict[str, str] = {
+            row["identity"]: row["content_hash"]
+            for row in await db.fetch_all("item_hashes", {"feed_id": feed_id})
+        }
+        new: list[ItemColumns] = []
+        changed: list[ItemColumns] = []
         for row in rows:
             if row["identity"] not in known:
                 new.append(row)
@@ -122,7 +126,11 @@ async def _feed_id(db: Database, name: str, url: str) -> int:
     return int(row["id"])
 
 
-def _rows(items: list[FeedItem]) -> list[dict[str, Any]]:
+# An item as the parameters of insert_item/update_item: its columns, then feed_id and now.
+ItemColumns = dict[str, str | int | None]
+
+
+def _rows(items: list[FeedItem]) -> list[ItemColumns]:
     """The items as `items` columns, but for `feed_id` and the time (`now`)."""
     return [
         {
@@ -146,7 +154,7 @@ def _rows(items: list[FeedItem]) -> list[dict[str, Any]]:
     ]
 
 
-def _stored(row: Any) -> StoredItem:
+def _stored(row: Row) -> StoredItem:
     first_seen_at = from_utc_text(row["first_seen_at"])
     updated_at = from_utc_text(row["updated_at"])
     assert first_seen_at is not None and updated_at is not None  # NOT NULL columns

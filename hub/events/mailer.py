@@ -36,7 +36,7 @@ from hub.mail.message import html_safe
 from hub.notices import ACCENT, signed_link
 from hub.subscribers.service import Subscriber, Subscribers
 from hub.timeutil import french_date, french_datetime, french_time, to_utc_text
-from newsletters.render import compile_mjml, render_mjml, render_text
+from newsletters.templating import compile_mjml, render_mjml, render_text
 
 log = logging.getLogger("hub.events.mail")
 

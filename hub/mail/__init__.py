@@ -1,7 +1,7 @@
 """Outgoing mail: what is sent (`Content`), to whom (`Recipient`), and the `Messenger` interface
 that every delivery backend (outbox, smtp, sendgrid) implements.
 
-Content is rendered once, with the per-recipient placeholders of `newsletters.render`
+Content is rendered once, with the per-recipient placeholders of `hub.mail.placeholders`
 (`[[first_name]]`, `[[unsubscribe_url]]`, `[[preferences_url]]`) left in; each backend fills them
 per recipient (SendGrid through substitutions, so the HTML travels as rendered).
 """

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from hub.config import Config
 from hub.mail import CalendarPart, Content, Recipient
-from newsletters.render import PLACEHOLDERS
+from hub.mail.placeholders import PLACEHOLDERS
 
 UNSUBSCRIBE_SUBJECT = "desinscription"
 CALENDAR_FILE = "invitation.ics"

@@ -48,7 +48,7 @@ from hub.mail.message import (
     list_unsubscribe_headers,
     substitutions,
 )
-from newsletters.render import PLACEHOLDERS
+from hub.mail.placeholders import PLACEHOLDERS
 
 log = logging.getLogger(__name__)
 

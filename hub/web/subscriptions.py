@@ -372,7 +372,6 @@ def _send_signup_later(
                     config,
                     messenger,
                     email=email,
-                    first_name="",
                     answer=answer,
                     person=person,
                 )

@@ -23,7 +23,7 @@ from hub.events.service import Events
 from hub.mail.smtp import SmtpMessenger
 from hub.subscribers.service import Subscribers
 from hub.timeutil import french_date, french_time
-from newsletters.render import check_html
+from newsletters.checks import check_html
 from tests.events.conftest import MakeEvent
 from tests.events.support_mail import (
     body,

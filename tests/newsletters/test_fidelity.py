@@ -21,7 +21,8 @@ import pytest
 
 from hub.config import Config
 from newsletters.mjml_check import check_mjml
-from newsletters.render import compile_mjml, issue_mjml, render_mjml
+from newsletters.render import issue_mjml
+from newsletters.templating import compile_mjml, render_mjml
 from tests.newsletters.factories import full_issue
 
 MJML_CLI = Path(__file__).resolve().parents[1] / "fidelity" / "node_modules" / ".bin" / "mjml"

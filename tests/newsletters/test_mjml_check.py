@@ -9,7 +9,8 @@ import pytest
 
 from hub.config import TEMPLATES_DIR, Config
 from newsletters.mjml_check import check_mjml
-from newsletters.render import RenderError, render_issue
+from newsletters.render import render_issue
+from newsletters.templating import RenderError
 from tests.newsletters.factories import full_issue
 
 
