@@ -16,9 +16,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 
-from hub.campaigns.model import CampaignError
+from hub.campaigns.errors import CampaignError, EmptyAudienceError
 from hub.campaigns.sender import Sender, owner_alive
-from hub.campaigns.service import EmptyAudienceError
 from hub.config import Config
 from hub.db import Database
 from hub.mail import Messenger

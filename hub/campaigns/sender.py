@@ -20,6 +20,14 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from hub.campaigns import send_log
+from hub.campaigns.errors import (
+    Action,
+    CampaignAlreadySent,
+    CampaignBusy,
+    CampaignStartedElsewhere,
+    CampaignWrongStatus,
+    ProviderRefused,
+)
 from hub.campaigns.lease import (
     LEASE_SECONDS,
     heartbeat,
@@ -28,10 +36,10 @@ from hub.campaigns.lease import (
     owner_alive,
     release,
 )
-from hub.campaigns.model import STATUS_LABELS, Campaign, CampaignError, Progress
+from hub.campaigns.model import Campaign, CampaignStatus, Progress
 from hub.campaigns.progress import PROGRESS_EVERY_SECONDS, ProgressCallback, read_progress
 from hub.campaigns.send_log import TakenBatch
-from hub.campaigns.service import get_campaign, require_audience
+from hub.campaigns.store import get_campaign, require_audience
 from hub.config import Config
 from hub.db import Database
 from hub.mail import (
@@ -97,25 +105,19 @@ class Sender:
         to somebody (`EmptyAudienceError`: it stays as it was, its issue not marked sent)."""
         campaign = await get_campaign(self.db, campaign_id)
         if campaign.status not in ("draft", "scheduled"):
-            raise CampaignError(
-                f"la campagne {campaign_id} est {campaign.status_label} : seule une campagne "
-                "en brouillon ou programmée peut partir (voir « hub campaign resume » ou "
-                "« hub campaign retry »)"
-            )
+            raise CampaignWrongStatus(campaign_id, campaign.status, ("draft", "scheduled"), "start")
         await require_audience(self.db, self.config, campaign)  # before asking for a batch id
         batch_id = None
         if isinstance(self.messenger, BatchIdProvider):
             try:
                 batch_id = await self.messenger.create_batch_id()
             except BatchRejected as exc:
-                raise CampaignError(
-                    f"la campagne {campaign_id} n'est pas partie (personne ne l'a reçue) : {exc}"
-                ) from None
+                raise ProviderRefused(campaign_id, str(exc)) from None
         now = datetime.now(UTC)
         async with self.db.transaction() as db:
             current = await get_campaign(self.db, campaign_id)
             if current.status not in ("draft", "scheduled"):  # another process won the race
-                raise CampaignError(f"la campagne {campaign_id} vient d'être lancée ailleurs")
+                raise CampaignStartedElsewhere(campaign_id)
             await self._refuse_an_issue_already_sent(current)
             await require_audience(db, self.config, current)  # the audience about to be frozen
             stamp = to_utc_text(now)
@@ -150,24 +152,22 @@ class Sender:
         )
         if other is None:
             return
-        name = self.config.edition(campaign.edition).name
-        raise CampaignError(
-            f"le n°{campaign.issue_number} de « {name} » est déjà parti avec la campagne "
-            f"{other['id']} ({STATUS_LABELS[other['status']]}) : la campagne {campaign.id} ne "
-            "part pas, pour que personne ne le reçoive deux fois. Pour continuer celle qui "
-            f"l'envoie : « hub campaign resume {other['id']} » (en pause ou interrompue) ou "
-            f"« hub campaign retry {other['id']} » (échecs) ; « hub campaign cancel "
-            f"{campaign.id} » retire celle-ci"
+        raise CampaignAlreadySent(
+            edition_name=self.config.edition(campaign.edition).name,
+            issue_number=campaign.issue_number,
+            sent_by=other["id"],
+            sent_by_status=other["status"],
+            campaign_id=campaign.id,
         )
 
     async def resume(self, campaign_id: int) -> Progress:
         """Go on with a paused campaign, or one whose sending process died."""
-        await self.claim(campaign_id, ("paused", "sending"))
+        await self.claim(campaign_id, ("paused", "sending"), "resume")
         return await self._run(campaign_id)
 
     async def retry(self, campaign_id: int, *, in_doubt: bool) -> Progress:
         """Send again to the failed recipients (and, if asked, to the in-doubt batches)."""
-        await self.claim(campaign_id, ("paused", "sending", "sent"))
+        await self.claim(campaign_id, ("paused", "sending", "sent"), "retry")
         try:
             async with self.db.transaction() as db:
                 ids = [r["id"] for r in await db.fetch_all("send_log_failed_ids", _c(campaign_id))]
@@ -192,23 +192,18 @@ class Sender:
     def _batch_size(self) -> int:
         return min(self.config.mail.batch_size, self.messenger.max_batch)
 
-    async def claim(self, campaign_id: int, statuses: tuple[str, ...]) -> None:
+    async def claim(
+        self, campaign_id: int, statuses: tuple[CampaignStatus, ...], action: Action = "resume"
+    ) -> None:
         """Become the campaign's sending process, unless a live one already is."""
         now = datetime.now(UTC)
         async with self.db.transaction() as db:
             campaign = await get_campaign(self.db, campaign_id)
             if campaign.status not in statuses:
-                raise CampaignError(
-                    f"la campagne {campaign_id} est {campaign.status_label} : "
-                    f"action possible seulement si elle est "
-                    f"{' ou '.join(STATUS_LABELS[s] for s in statuses)}"
-                )
+                raise CampaignWrongStatus(campaign_id, campaign.status, statuses, action)
             owner = campaign.owner
-            if owner != self.owner and owner_alive(owner, campaign.lease_until, now):
-                raise CampaignError(
-                    f"la campagne {campaign_id} est déjà en cours d'envoi par un autre processus "
-                    f"({owner}) : attendez la fin, ou « hub campaign pause {campaign_id} »"
-                )
+            if owner and owner != self.owner and owner_alive(owner, campaign.lease_until, now):
+                raise CampaignBusy(campaign_id, owner)
             await db.execute(
                 "campaign_claim",
                 {

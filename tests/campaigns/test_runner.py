@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hub.campaigns.model import CampaignError
+from hub.campaigns.errors import CampaignError
 from hub.campaigns.runner import CampaignRunner, campaigns_worker
 from hub.campaigns.sender import read_progress
 from hub.campaigns.service import create_campaign, get_campaign, schedule_campaign
