@@ -175,3 +175,14 @@ async def test_a_write_outside_a_transaction_is_its_own_transaction(db: Database
     assert await db.execute("upsert_feed", {"name": "c", "url": "x"}) > 0
     assert await _feed_names(db) == ["c"]
     assert not db.conn.in_transaction
+
+
+async def test_a_task_started_inside_a_transaction_writes_within_it(db: Database) -> None:
+    """Work the transaction's task hands to a task of its own (and awaits) is part of it, rolled
+    back with it, rather than waiting for the lock that task holds (it would wait forever)."""
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            helper = asyncio.create_task(db.execute("upsert_feed", {"name": "a", "url": "x"}))
+            await asyncio.wait_for(helper, timeout=5)
+            raise RuntimeError("boom")
+    assert await _feed_names(db) == []
