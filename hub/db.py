@@ -11,6 +11,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,11 @@ CONNECTION_PRAGMAS = (
     "synchronous = NORMAL",
     f"cache_size = -{CACHE_KIB}",
 )
+
+
+# The transaction the running task is inside (a marker `Database.transaction` sets): tasks have
+# their own context, so another task's open transaction is never mistaken for the caller's.
+_CURRENT_TRANSACTION: ContextVar[object | None] = ContextVar("hub_db_transaction", default=None)
 
 
 class StorageError(UserError):
@@ -124,6 +130,7 @@ class Database:
         self.conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        self._open_transaction: object | None = None  # the marker of the transaction open now
         self._group_commit: GroupCommit | None = None
         if Database._queries is None:
             Database._queries = load_queries()
@@ -264,13 +271,36 @@ class Database:
         rows = await self.conn.execute_fetchall(self.sql(name), params or {})
         return next(iter(rows), None)
 
+    # Writes: one discipline. The process shares one connection, so a bare write while another
+    # task's transaction is open would land inside it, committed or rolled back with that
+    # task's work. A write is therefore either a step of the caller's own `transaction()` or,
+    # anywhere else, its own short transaction under the same write lock.
     async def execute(self, name: str, params: Params = None) -> int:
-        """Run a statement; for an INSERT, return the new row's id."""
-        row = await self.conn.execute_insert(self.sql(name), params or {})
-        return row[0] if row else 0
+        """Run a statement; for an INSERT, return the new row's id. Outside the caller's
+        `transaction()`, it is a transaction of its own (it waits for the one open)."""
+        if self._in_my_transaction():
+            return await self._execute(name, params)
+        async with self.transaction():
+            return await self._execute(name, params)
 
     async def execute_many(self, name: str, rows: Iterable[Mapping[str, Any]]) -> None:
-        await self.conn.executemany(self.sql(name), rows)
+        """Run a statement for each row; outside the caller's `transaction()`, all of them
+        in one transaction of their own: all or nothing."""
+        if self._in_my_transaction():
+            await self.conn.executemany(self.sql(name), rows)
+            return
+        async with self.transaction():
+            await self.conn.executemany(self.sql(name), rows)
+
+    async def _execute(self, name: str, params: Params) -> int:
+        row = await self.conn.execute_insert(self.sql(name), params or {})
+        return int(row[0]) if row else 0
+
+    def _in_my_transaction(self) -> bool:
+        """Whether the calling task (or one it started meanwhile) is inside its `transaction()`
+        on this database, as opposed to another task's being open."""
+        mine = self._open_transaction
+        return mine is not None and _CURRENT_TRANSACTION.get() is mine
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
@@ -278,14 +308,22 @@ class Database:
 
         The process shares one connection: coroutines take turns for transactions, so one
         never starts inside another's (SQLite would refuse) or commits another's half-work.
+        `execute` and `execute_many` called inside it (by this task) are part of it.
         """
         async with self._write_lock:
+            mine = object()
+            self._open_transaction = mine
+            entered = _CURRENT_TRANSACTION.set(mine)
             try:
-                # Inside the try: a task cancelled while BEGIN runs (it still runs, in
-                # aiosqlite's thread) must roll it back, or the connection stays in it.
-                await self.conn.execute("BEGIN IMMEDIATE")
-                yield self
-            except BaseException:
-                await self.conn.rollback()
-                raise
-            await self.conn.commit()
+                try:
+                    # Inside the try: a task cancelled while BEGIN runs (it still runs, in
+                    # aiosqlite's thread) must roll it back, or the connection stays in it.
+                    await self.conn.execute("BEGIN IMMEDIATE")
+                    yield self
+                except BaseException:
+                    await self.conn.rollback()
+                    raise
+                await self.conn.commit()
+            finally:
+                self._open_transaction = None
+                _CURRENT_TRANSACTION.reset(entered)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from hub.errors import UserError
@@ -23,7 +23,7 @@ class DateInputError(UserError, ValueError):
     """A date typed by a person that cannot be read; the message shows the expected format."""
 
 
-def example_datetime(tz: ZoneInfo, now: datetime | None = None) -> str:
+def example_datetime(tz: tzinfo | None, now: datetime | None = None) -> str:
     """A moment to come, as typed: tomorrow at 9:00 in `tz` (a fixed example goes stale)."""
     today = (now or datetime.now(UTC)).astimezone(tz).date()
     return f"{today + timedelta(days=1):%Y-%m-%d} 09:00"

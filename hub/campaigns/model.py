@@ -1,15 +1,16 @@
-"""A campaign as staff see it, and the errors they can get."""
+"""A campaign as staff see it, and where its send stands."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from hub.errors import UserError
 from hub.timeutil import from_utc_text
 
-STATUS_LABELS = {
+CampaignStatus = Literal["draft", "scheduled", "sending", "paused", "sent", "cancelled"]
+
+STATUS_LABELS: dict[CampaignStatus, str] = {
     "draft": "brouillon",
     "scheduled": "programmée",
     "sending": "en cours d'envoi",
@@ -17,10 +18,6 @@ STATUS_LABELS = {
     "sent": "envoyée",
     "cancelled": "annulée",
 }
-
-
-class CampaignError(UserError):
-    """A campaign action that cannot be done now; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +28,7 @@ class Campaign:
     list: str
     subject: str
     preheader: str
-    status: str
+    status: CampaignStatus
     scheduled_at: datetime | None
     provider_batch_id: str | None
     owner: str | None

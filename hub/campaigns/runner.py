@@ -3,6 +3,9 @@
 A campaign whose time passed while the hub was down starts when it comes back (the log says how
 late); one left `sending` by a process that died is taken over. Sends run as tasks of the
 process; on shutdown they finish the batches in flight, then stop, resumable.
+
+`campaigns_worker` is a plain async context manager (no web framework here): `hub.process`
+adapts it to the application's lifecycle, as it does every background loop.
 """
 
 from __future__ import annotations
@@ -10,14 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import suppress
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 
-from aiohttp import web
-
-from hub.campaigns.model import CampaignError
+from hub.campaigns.errors import CampaignError, EmptyAudienceError
 from hub.campaigns.sender import Sender, owner_alive
-from hub.campaigns.service import EmptyAudienceError
 from hub.config import Config
 from hub.db import Database
 from hub.mail import Messenger
@@ -103,31 +103,29 @@ class CampaignRunner:
                 await task
 
 
-def campaigns_background(
-    db_key: web.AppKey[Database],
-    messenger_factory: Callable[[Config], Messenger],
-    config: Config,
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A cleanup context running the campaign runner for as long as the application lives."""
+@asynccontextmanager
+async def campaigns_worker(
+    db: Database, config: Config, messenger: Messenger
+) -> AsyncIterator[CampaignRunner]:
+    """The campaign runner checking every `CHECK_EVERY_SECONDS` for as long as the block runs;
+    on leaving it, the sends in flight finish their batches, then stop (resumable). A plain
+    async context manager: `hub.process` ties it to the application's lifecycle. The
+    messenger stays the caller's to close."""
+    runner = CampaignRunner(db, config, messenger)
 
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        messenger = messenger_factory(config)
-        runner = CampaignRunner(app[db_key], config, messenger)
+    async def loop() -> None:
+        while True:
+            try:
+                await runner.tick()
+            except Exception:
+                log.exception("campaign check failed")
+            await asyncio.sleep(CHECK_EVERY_SECONDS)
 
-        async def loop() -> None:
-            while True:
-                try:
-                    await runner.tick()
-                except Exception:
-                    log.exception("campaign check failed")
-                await asyncio.sleep(CHECK_EVERY_SECONDS)
-
-        checker = asyncio.create_task(loop(), name="campaigns")
-        yield
+    checker = asyncio.create_task(loop(), name="campaigns")
+    try:
+        yield runner
+    finally:
         checker.cancel()
         with suppress(asyncio.CancelledError):
             await checker
         await runner.stop()
-        await messenger.close()
-
-    return context

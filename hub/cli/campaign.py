@@ -5,23 +5,21 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
+from hub.campaigns.errors import CampaignError
 from hub.campaigns.model import Campaign, Progress
 from hub.campaigns.sender import Sender, read_progress
 from hub.campaigns.service import (
+    Campaigns,
     audience_size,
-    campaign_failures,
-    campaign_stats,
-    cancel_campaign,
     create_campaign,
     get_campaign,
     list_campaigns,
-    pause_campaign,
     require_audience,
     schedule_campaign,
-    send_test,
 )
 from hub.cli import (
     HubContext,
@@ -34,6 +32,7 @@ from hub.cli import (
 )
 from hub.cli.campaign_display import (
     STAT_LABELS,
+    cli_message,
     dry_run_of_a_campaign_gone,
     echo_campaign,
     echo_interrupted,
@@ -42,6 +41,7 @@ from hub.cli.campaign_display import (
 )
 from hub.config import Config
 from hub.db import Database
+from hub.errors import UserError
 from hub.mail.factory import make_messenger
 from hub.subscribers.service import normalise_email
 from hub.timeutil import parse_local_datetime
@@ -49,7 +49,22 @@ from hub.timeutil import parse_local_datetime
 STATUS_POLL_SECONDS = 0.5
 
 
-@click.group("campaign", cls=HubGroup)
+class _CampaignHints(click.Group):
+    """Gives a campaign error raised below its command-line hint (`cli_message`) before
+    `HubGroup`, which comes first in `CampaignGroup`'s method order, prints it."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CampaignError as exc:
+            raise UserError(cli_message(exc)) from exc
+
+
+class CampaignGroup(HubGroup, _CampaignHints):
+    """`HubGroup` (its invoke calls `_CampaignHints.invoke`, which calls click's)."""
+
+
+@click.group("campaign", cls=CampaignGroup)
 def campaign_group() -> None:
     """Campagnes : un numéro envoyé à une liste, une fois par personne."""
 
@@ -106,7 +121,8 @@ async def test_command(hub: HubContext, campaign_id: int, emails: tuple[str, ...
     messenger = make_messenger(config)
     try:
         async with hub.database() as db:
-            outcomes = await send_test(db, config, messenger, campaign_id, addresses)
+            campaigns = Campaigns(db, config, lambda: messenger)
+            outcomes = await campaigns.send_test(campaign_id, addresses)
     finally:
         await messenger.close()
     for outcome in outcomes:
@@ -254,7 +270,7 @@ async def retry_command(hub: HubContext, campaign_id: int, in_doubt: bool, as_js
 async def pause_command(hub: HubContext, campaign_id: int) -> None:
     """Met l'envoi en pause après les lots en cours (« resume » le reprend)."""
     async with hub.database() as db:
-        campaign = await pause_campaign(db, campaign_id)
+        campaign = await Campaigns(db, hub.config).pause(campaign_id)
     echo_campaign(campaign, hub.config)
 
 
@@ -268,7 +284,7 @@ async def cancel_command(hub: HubContext, campaign_id: int, yes: bool) -> None:
     if not yes:
         confirm(f"Annuler la campagne {campaign_id} ?", refused="Rien n'a été annulé.")
     async with hub.database() as db:
-        campaign = await cancel_campaign(db, campaign_id)
+        campaign = await Campaigns(db, hub.config).cancel(campaign_id)
     echo_campaign(campaign, hub.config)
 
 
@@ -329,13 +345,13 @@ async def list_command(hub: HubContext, as_json: bool) -> None:
 async def stats_command(hub: HubContext, campaign_id: int, as_json: bool) -> None:
     """Les chiffres de la campagne : audience, délivrés, ouvertures, clics, rejets…"""
     async with hub.database() as db:
-        stats = await campaign_stats(db, campaign_id)
+        stats = await Campaigns(db, hub.config).stats(campaign_id)
     if as_json:
-        print_json(stats)
+        print_json(stats.to_json())
         return
     width = max(len(label) for label in STAT_LABELS.values())
     for key, label in STAT_LABELS.items():
-        click.echo(f"{label:<{width}}  {stats[key]}")
+        click.echo(f"{label:<{width}}  {getattr(stats, key)}")
 
 
 @campaign_group.command("failures")
@@ -346,14 +362,14 @@ async def stats_command(hub: HubContext, campaign_id: int, as_json: bool) -> Non
 async def failures_command(hub: HubContext, campaign_id: int, as_json: bool) -> None:
     """Chaque destinataire en échec et pourquoi (« retry » les renvoie)."""
     async with hub.database() as db:
-        failures = await campaign_failures(db, campaign_id)
+        failures = await Campaigns(db, hub.config).failures(campaign_id)
     if as_json:
-        print_json(failures)
+        print_json([failure.to_json() for failure in failures])
         return
     if not failures:
         click.echo("Aucun échec.")
     for failure in failures:
-        click.echo(f"{failure['email'] or '(personne effacée)'} : {failure['error']}")
+        click.echo(f"{failure.email or '(personne effacée)'} : {failure.error}")
 
 
 def setup(cli: click.Group) -> None:

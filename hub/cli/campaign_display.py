@@ -1,5 +1,6 @@
 """What `hub campaign` prints about a campaign: its state, its progress, a dry run of one
-that will not leave again. Kept apart so the commands module stays about the commands."""
+that will not leave again, the command that helps after an error. Kept apart so the commands
+module stays about the commands."""
 
 from __future__ import annotations
 
@@ -7,6 +8,14 @@ from datetime import UTC, datetime
 
 import click
 
+from hub.campaigns.errors import (
+    CampaignAlreadySent,
+    CampaignBusy,
+    CampaignError,
+    CampaignNotFound,
+    CampaignWrongStatus,
+    ScheduledInThePast,
+)
 from hub.campaigns.model import Campaign, Progress
 from hub.campaigns.sender import owner_alive, read_progress
 from hub.cli import print_json
@@ -98,3 +107,24 @@ STAT_LABELS = {
     "failed": "Échecs d'envoi",
     "skipped": "Ignorés (désinscrits pendant l'envoi)",
 }
+
+
+def cli_message(exc: CampaignError) -> str:
+    """The campaign error's message, with the command that helps where one does (the domain's
+    messages name no command: another channel would offer its own way)."""
+    match exc:
+        case CampaignNotFound():
+            return f"{exc} (« hub campaign list » les montre toutes)"
+        case CampaignWrongStatus(action="start"):
+            return f"{exc} (voir « hub campaign resume » ou « hub campaign retry »)"
+        case CampaignBusy():
+            return f"{exc}, ou « hub campaign pause {exc.campaign_id} »"
+        case CampaignAlreadySent(campaign_id=int() as refused):
+            return (
+                f"{exc}. Pour continuer celle qui l'envoie : « hub campaign resume "
+                f"{exc.sent_by} » (en pause ou interrompue) ou « hub campaign retry "
+                f"{exc.sent_by} » (échecs) ; « hub campaign cancel {refused} » retire celle-ci"
+            )
+        case ScheduledInThePast():
+            return f"--at : {exc}"
+    return str(exc)

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hub.campaigns.model import CampaignError
-from hub.campaigns.runner import CampaignRunner
+from hub.campaigns.errors import CampaignError
+from hub.campaigns.runner import CampaignRunner, campaigns_worker
 from hub.campaigns.sender import read_progress
 from hub.campaigns.service import create_campaign, get_campaign, schedule_campaign
 from hub.config import Config
@@ -190,3 +190,38 @@ async def test_paris_times_are_stored_in_utc_across_daylight_saving(
     row = await db.fetch_one("campaign_get", {"id": campaign.id})
     assert row is not None and row["scheduled_at"] == utc
     assert (await get_campaign(db, campaign.id)).scheduled_at == datetime.fromisoformat(utc)
+
+
+async def test_the_campaigns_worker_sends_what_is_due_and_stops_with_its_block(
+    db: Database,
+    config: Config,
+    draft: Path,
+    add_people: AddPeople,
+    sendgrid: tuple[SendgridServer, SendgridMessenger],
+) -> None:
+    """`campaigns_worker` is `hub run`'s campaign loop as a plain async context manager: its
+    first check runs at once; leaving the block stops the checks and the sends in flight
+    (their batches put back, the campaign released), so the next process takes it over."""
+    server, messenger = sendgrid
+    addresses = await add_people(9)
+    campaign = await create_campaign(db, config, draft)
+    await schedule_campaign(db, config, campaign.id, datetime.now(UTC) + timedelta(hours=1))
+    past = to_utc_text(datetime.now(UTC) - timedelta(minutes=1))
+    await db.conn.execute("UPDATE campaigns SET scheduled_at = ? WHERE id = ?", (past, campaign.id))
+    server.rate_limit(2, reset_after=120)  # both batches in flight wait two minutes to go
+
+    async with campaigns_worker(db, config, messenger) as runner:
+        while len(server.requests) < 3:  # the batch id, then each batch refused once
+            await asyncio.sleep(0.01)
+        assert list(runner.tasks) == [campaign.id]
+
+    assert runner.sender.stopping.is_set() and not runner.tasks
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "campaigns"]
+    progress = await read_progress(db, campaign.id)
+    assert not progress.in_doubt and progress.pending == 9 and server.accepted == []
+    assert (await get_campaign(db, campaign.id)).owner is None
+
+    async with campaigns_worker(db, config, messenger) as runner:  # the next `hub run`
+        while (await get_campaign(db, campaign.id)).status != "sent":
+            await asyncio.sleep(0.01)
+    assert sorted(server.recipients()) == sorted(addresses)  # each once

@@ -15,15 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from hub.campaigns.model import CampaignError
+from hub.campaigns.errors import CampaignAlreadySent, CampaignError
+from hub.campaigns.model import Campaign
 from hub.campaigns.sender import CONCURRENT_BATCHES, Sender, new_owner, owner_alive, read_progress
-from hub.campaigns.service import (
-    EmptyAudienceError,
-    cancel_campaign,
-    create_campaign,
-    get_campaign,
-    pause_campaign,
-)
+from hub.campaigns.service import Campaigns, EmptyAudienceError, create_campaign, get_campaign
 from hub.config import Config
 from hub.db import Database
 from hub.mail import BatchRejected, Content, Messenger, Outcome, Recipient
@@ -35,6 +30,10 @@ from tests.campaigns.conftest import BATCH_SIZE, CONSENT, AddPeople, dead_pid, r
 from tests.support.sendgrid_server import SendgridServer
 
 Hook = Callable[[Sequence[Recipient]], Awaitable[None]]
+
+
+async def pause_campaign(db: Database, config: Config, campaign_id: int) -> Campaign:
+    return await Campaigns(db, config).pause(campaign_id)
 
 
 class ControlledProvider:
@@ -160,17 +159,22 @@ async def test_a_second_campaign_of_the_same_issue_cannot_send_it_again(
     first = await create_campaign(db, config, draft)
     second = await create_campaign(db, config, draft)  # before the first left: allowed
 
-    hook = at_first_batch(lambda: pause_campaign(db, first.id)) if first_ends == "paused" else None
+    hook = (
+        at_first_batch(lambda: pause_campaign(db, config, first.id))
+        if first_ends == "paused"
+        else None
+    )
     provider = ControlledProvider(config, hook)
     await Sender(db, config, provider).start(first.id)
     assert (await get_campaign(db, first.id)).status == first_ends
 
-    with pytest.raises(CampaignError) as refused:
+    with pytest.raises(CampaignAlreadySent) as refused:
         await Sender(db, config, ControlledProvider(config)).start(second.id)
     message = str(refused.value)
     assert f"déjà parti avec la campagne {first.id}" in message
-    assert f"hub campaign resume {first.id}" in message
-    assert f"hub campaign retry {first.id}" in message
+    # Which campaign to continue, for each channel to say how (tests/cli: the commands).
+    assert (refused.value.sent_by, refused.value.campaign_id) == (first.id, second.id)
+    assert refused.value.sent_by_status == first_ends and "hub " not in message
     assert (await get_campaign(db, second.id)).status == "draft"
     assert not (outbox_folder(config) / str(second.id)).exists()
     progress = await read_progress(db, second.id)
@@ -212,7 +216,7 @@ async def test_pause_stops_after_the_batches_in_flight_and_resume_finishes_once(
     addresses = await add_people(45)  # 15 batches
     campaign = await create_campaign(db, config, draft)
 
-    pause = at_first_batch(lambda: pause_campaign(db, campaign.id))
+    pause = at_first_batch(lambda: pause_campaign(db, config, campaign.id))
     provider = ControlledProvider(config, pause, inner=messenger)
     progress = await Sender(db, config, provider).start(campaign.id)
     row = await db.fetch_one("campaign_get", {"id": campaign.id})
@@ -231,7 +235,7 @@ async def test_cancel_stops_the_send_for_good(
     await add_people(30)
     campaign = await create_campaign(db, config, draft)
 
-    cancel_once = at_first_batch(lambda: cancel_campaign(db, campaign.id))
+    cancel_once = at_first_batch(lambda: Campaigns(db, config).cancel(campaign.id))
     progress = await Sender(db, config, ControlledProvider(config, cancel_once)).start(campaign.id)
     assert progress.pending > 0
     with pytest.raises(CampaignError, match="annulée"):
@@ -393,7 +397,9 @@ async def test_an_earlier_process_with_our_pid_does_not_hold_the_campaign(
 ) -> None:
     addresses = await add_people(6)
     campaign = await create_campaign(db, config, draft)
-    provider = ControlledProvider(config, at_first_batch(lambda: pause_campaign(db, campaign.id)))
+    provider = ControlledProvider(
+        config, at_first_batch(lambda: pause_campaign(db, config, campaign.id))
+    )
     await Sender(db, config, provider).start(campaign.id)
     await _left_sending_by(db, campaign.id, f"{socket.gethostname()}:{os.getpid()}:avant")
 
@@ -406,14 +412,16 @@ async def test_pause_frees_the_campaign_for_whoever_resumes_it(
 ) -> None:
     addresses = await add_people(6)
     campaign = await create_campaign(db, config, draft)
-    provider = ControlledProvider(config, at_first_batch(lambda: pause_campaign(db, campaign.id)))
+    provider = ControlledProvider(
+        config, at_first_batch(lambda: pause_campaign(db, config, campaign.id))
+    )
     await Sender(db, config, provider).start(campaign.id)
     # Sending from a live process of this host (as far as the pid and lease say) …
     await _left_sending_by(db, campaign.id, f"{socket.gethostname()}:{os.getppid()}:vivant")
     with pytest.raises(CampaignError, match="déjà en cours d'envoi"):
         await Sender(db, config, make_messenger(config)).resume(campaign.id)
 
-    paused = await pause_campaign(db, campaign.id)  # … which staff pause: it claims no more
+    paused = await pause_campaign(db, config, campaign.id)  # … which staff pause: it claims no more
     assert paused.status == "paused" and paused.owner is None and paused.lease_until is None
     progress = await Sender(db, config, make_messenger(config)).resume(campaign.id)
     assert progress.accepted == 6 and set(received(config, campaign.id)) == set(addresses)

@@ -286,3 +286,30 @@ def test_a_dry_run_of_a_sent_campaign_says_it_was_sent(
     assert "Rien n'a été envoyé." in dry.stdout and "partirait" not in dry.stdout
     as_json = json.loads(hub("campaign", "send", campaign_id, "--dry-run", "--json").stdout)
     assert as_json["status"] == "sent" and as_json["progress"]["audience"] == 2
+
+
+def test_an_unknown_campaign_says_which_command_lists_them(hub: HubRunner) -> None:
+    result = hub("campaign", "pause", "42")
+    assert result.returncode == 2
+    assert (
+        result.stderr == "Erreur : aucune campagne n°42 (« hub campaign list » les montre toutes)\n"
+    )
+
+
+def test_a_second_campaign_of_a_sent_issue_names_the_commands_that_continue_the_first(
+    hub: HubRunner, draft: Path, config_path: Path
+) -> None:
+    subscribe(config_path, 2)
+    first = hub("campaign", "create", "--draft", str(draft)).stdout.splitlines()[-1]
+    second = hub("campaign", "create", "--draft", str(draft)).stdout.splitlines()[-1]
+    assert hub("campaign", "send", first, "--yes").returncode == 0
+
+    refused = hub("campaign", "send", second, "--yes")
+    assert refused.returncode == 2
+    assert f"déjà parti avec la campagne {first} (envoyée) : la campagne {second} ne part pas" in (
+        refused.stderr
+    )
+    assert (
+        f"« hub campaign resume {first} » (en pause ou interrompue) ou « hub campaign retry "
+        f"{first} » (échecs) ; « hub campaign cancel {second} » retire celle-ci"
+    ) in refused.stderr

@@ -124,3 +124,65 @@ def test_statements_are_split_like_sqlite_reads_them() -> None:
         "-- a comment; with a semicolon\nCREATE TABLE t (x TEXT DEFAULT 'a;b');",
         "CREATE INDEX i ON t (x);",
     ]
+
+
+async def _feed_names(db: Database) -> list[str]:
+    async with db.conn.execute("SELECT name FROM feeds ORDER BY name") as cur:
+        return [r[0] for r in await cur.fetchall()]
+
+
+async def test_a_stray_write_is_not_rolled_back_with_another_tasks_transaction(
+    db: Database,
+) -> None:
+    """Task B writes with `execute` while task A's transaction is open; A then rolls back.
+    B's write must stay: on the shared connection it would otherwise have joined A's."""
+    a_open = asyncio.Event()
+    stray: list[asyncio.Task[int]] = []
+
+    async def a() -> None:
+        async with db.transaction():
+            await db.execute("upsert_feed", {"name": "a", "url": "https://example.org/a"})
+            a_open.set()
+            await asyncio.sleep(0)  # B starts its write now, mid-transaction
+            await asyncio.wait(stray, timeout=0.5)  # done at once if it joined this transaction
+            raise RuntimeError("a fails")
+
+    async def b() -> None:
+        await a_open.wait()
+        stray.append(asyncio.create_task(db.execute("upsert_feed", {"name": "b", "url": "x"})))
+        await stray[0]
+
+    results = await asyncio.gather(a(), b(), return_exceptions=True)
+    assert [type(r) for r in results] == [RuntimeError, type(None)]
+    assert await _feed_names(db) == ["b"]
+
+
+async def test_writes_inside_a_transaction_are_part_of_it(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            await db.execute("upsert_feed", {"name": "a", "url": "https://example.org/a"})
+            await db.execute_many("upsert_feed", [{"name": "b", "url": "x"}])
+            raise RuntimeError("boom")
+    assert await _feed_names(db) == []
+
+
+async def test_a_write_outside_a_transaction_is_its_own_transaction(db: Database) -> None:
+    """`execute_many` alone is all or nothing: a row refused rolls back the rows before it."""
+    rows = [{"name": "a", "url": "https://example.org/a"}, {"name": None, "url": "x"}]
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.execute_many("upsert_feed", rows)
+    assert await _feed_names(db) == []
+    assert await db.execute("upsert_feed", {"name": "c", "url": "x"}) > 0
+    assert await _feed_names(db) == ["c"]
+    assert not db.conn.in_transaction
+
+
+async def test_a_task_started_inside_a_transaction_writes_within_it(db: Database) -> None:
+    """Work the transaction's task hands to a task of its own (and awaits) is part of it, rolled
+    back with it, rather than waiting for the lock that task holds (it would wait forever)."""
+    with pytest.raises(RuntimeError):
+        async with db.transaction():
+            helper = asyncio.create_task(db.execute("upsert_feed", {"name": "a", "url": "x"}))
+            await asyncio.wait_for(helper, timeout=5)
+            raise RuntimeError("boom")
+    assert await _feed_names(db) == []

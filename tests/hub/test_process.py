@@ -66,3 +66,41 @@ def test_serves_pulls_and_stops_within_5_seconds(
     # The scheduler starts with the app, before it listens; it stops before the hub ends.
     assert events == ["scheduler started", "hub started", "scheduler stopped", "hub stopped"]
     assert all(line.startswith("ts=") for line in stderr.splitlines()), stderr
+
+
+async def test_cleanup_ctx_runs_a_background_context_for_the_life_of_the_app() -> None:
+    """The one adapter between background loops (plain async context managers) and aiohttp:
+    entered with the app as it starts, left at its cleanup, after the requests were served."""
+    import asyncio
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from hub.process import cleanup_ctx
+
+    seen: list[str] = []
+    NAME = web.AppKey("name", str)
+
+    @asynccontextmanager
+    async def loop(app: web.Application) -> AsyncIterator[None]:
+        seen.append(f"started for {app[NAME]}")
+        try:
+            yield
+        finally:
+            await asyncio.sleep(0)  # stopping may await (batches in flight)
+            seen.append("stopped")
+
+    async def hello(request: web.Request) -> web.Response:
+        seen.append("request")
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app[NAME] = "the hub"
+    app.router.add_get("/", hello)
+    app.cleanup_ctx.append(cleanup_ctx(loop))
+    async with TestClient(TestServer(app)) as client:
+        assert seen == ["started for the hub"]
+        assert (await (await client.get("/")).read()) == b"ok"
+    assert seen == ["started for the hub", "request", "stopped"]
