@@ -12,8 +12,8 @@ from aiohttp import web
 
 from hub.campaigns.runner import campaigns_background
 from hub.config import Config
-from hub.events.background import events_background
 from hub.mail.factory import make_messenger
+from hub.process_events import events_background
 from hub.scheduler import PeriodicJob, periodic
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.app import create_app

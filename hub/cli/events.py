@@ -26,6 +26,7 @@ from hub.events.audience import LABELS as AUDIENCE_LABELS
 from hub.events.labels import EVENT_STATUS_LABELS, MODE_LABELS, REGISTRATION_LABELS
 from hub.events.mailer import deliver_pending
 from hub.events.model import REGISTRATION_STATUSES, SEATED, Event, EventChanges, Refused
+from hub.events.outcomes import SeatGiven
 from hub.events.reminders import queue_reminder_now
 from hub.events.service import Events, NewEvent
 from hub.exports import append_xlsx_row, safe_cell
@@ -211,24 +212,15 @@ def _event_options(func: F) -> F:
     return func
 
 
-async def _moves(
-    events: Events, ref: str | int, before: dict[int, str], config: Config
+def _moves(
+    config: Config, promoted: Sequence[SeatGiven], offered: Sequence[SeatGiven]
 ) -> list[str]:
-    """Who left the waiting list since `before` (registration id → status): the seats the
-    service has just given or offered."""
-    lines = []
-    for row in await events.registrations(ref):
-        if before.get(row["id"]) == "waitlisted" and row["status"] in SEATED:
-            if row["status"] == "confirmed":
-                lines.append(f"Place donnée à {row['email']} (liste d'attente)")
-            else:
-                expires = _local(config, from_utc_text(row["offer_expires_at"]))
-                lines.append(f"Place proposée à {row['email']} jusqu'au {expires}")
+    """The seats the service has just given or offered from the waiting list."""
+    lines = [f"Place donnée à {seat.email} (liste d'attente)" for seat in promoted]
+    for seat in offered:
+        expires = _local(config, seat.registration.offer_expires_at)
+        lines.append(f"Place proposée à {seat.email} jusqu'au {expires}")
     return lines
-
-
-async def _statuses(events: Events, ref: str | int) -> dict[int, str]:
-    return {row["id"]: row["status"] for row in await events.registrations(ref)}
 
 
 def _refused(reason: str, as_json: bool) -> NoReturn:
@@ -373,12 +365,11 @@ async def edit_command(
             "--capacity… ; voir « hub events edit --help »)"
         )
     async with _mailing(hub) as (events, messenger):
-        before = await events.get(event_ref)
-        statuses = await _statuses(events, before.id)
-        event = await events.edit(before.id, changes)
+        edited = await events.edit(event_ref, changes)
+        event = edited.event
         counts = await events.counts(event)
-        moves = await _moves(events, event.id, statuses, config)
-        told = event.ics_sequence > before.ics_sequence and event.status != "cancelled"
+        moves = _moves(config, edited.promoted, edited.offered)
+        told = edited.invitation_changed
         if as_json:
             await _deliver(events, messenger, err=True)
             print_json(_event_json(config, event, counts))
@@ -698,16 +689,15 @@ async def unregister_command(hub: HubContext, event_ref: str, email: str) -> Non
     config = hub.config
     async with _mailing(hub) as (events, messenger):
         event = await events.get(event_ref)
-        statuses = await _statuses(events, event.id)
-        registration = await events.unregister(event.id, email)
-        if statuses.get(registration.id) == "cancelled":
+        cancelled = await events.unregister(event.id, email)
+        if not cancelled.changed:
             click.echo(f"L'inscription de {email.strip()} était déjà annulée : rien à faire.")
             return
         click.echo(
             f"Inscription de {email.strip()} à « {event.title} » annulée "
-            f"(elle était : {REGISTRATION_LABELS[statuses[registration.id]]})."
+            f"(elle était : {REGISTRATION_LABELS[cancelled.was]})."
         )
-        for line in await _moves(events, event.id, statuses, config):
+        for line in _moves(config, cancelled.promoted, cancelled.offered):
             click.echo(line)
         await _deliver(events, messenger)
 

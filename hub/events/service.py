@@ -14,7 +14,7 @@ import re
 import sqlite3
 import unicodedata
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,6 +42,7 @@ from hub.events.model import (
     Registration,
     Suppressed,
 )
+from hub.events.outcomes import Cancelled, Edited, SeatGiven, Seats
 from hub.subscribers.service import ROLES, Person, Subscribers, normalise_email
 from hub.timeutil import add_months, french_datetime, from_utc_text, optional_utc_text, to_utc_text
 
@@ -110,6 +111,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _nothing_to_wake() -> None:
+    """The default `mail_queued`: no worker to wake (a CLI command delivers by itself)."""
+
+
 def _check_choice(value: str, allowed: Sequence[str], what: str) -> None:
     if value not in allowed:
         raise UserError(f"{what} inconnu(e) « {value} » ; valeurs possibles : {', '.join(allowed)}")
@@ -165,10 +170,21 @@ def check_answers(event: Event, answers: Mapping[str, str]) -> dict[str, str]:
 class Events:
     """Events and their registrations. Every write is one transaction."""
 
-    def __init__(self, db: Database, config: Config, *, seat_lock: bool = True) -> None:
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        *,
+        people: Subscribers | None = None,
+        mail_queued: Callable[[], None] = _nothing_to_wake,
+        seat_lock: bool = True,
+    ) -> None:
         self.db = db
         self.config = config
-        self.people = Subscribers(db, config)
+        self.people = people if people is not None else Subscribers(db, config)
+        # Called after every commit that queued e-mails (`hub run` wakes its mail worker with
+        # it), never after a refusal or a change that owes nobody an e-mail.
+        self.mail_queued = mail_queued
         # Only the race test's control run turns this off, to show the race it prevents: the
         # seats are then counted before the write transaction, as a cached counter would be.
         self._seat_lock = seat_lock
@@ -259,7 +275,7 @@ class Events:
         assert row is not None
         return Event.from_row(row)
 
-    async def edit(self, ref: str | int, changes: EventChanges) -> Event:
+    async def edit(self, ref: str | int, changes: EventChanges) -> Edited:
         """Change an event. A new time or place raises the invitation's SEQUENCE and tells every
         registrant with a seat; more seats go to the waiting list at once."""
         async with self.db.transaction():
@@ -286,12 +302,21 @@ class Events:
             )
             assert row is not None
             event = Event.from_row(row)
+            reinvited = 0
             if moved and event.status != "cancelled":
-                await self._tell(event, SEATED, "updated", now)
+                reinvited = await self._tell(event, SEATED, "updated", now)
             if before.starts_at != event.starts_at:
                 await self.db.execute("event_reminders_reset", {"event_id": event.id})
-            await self._fill_seats(event, now)
-        return event
+            seats = await self._fill_seats(event, now)
+        if reinvited or seats.promoted or seats.offered:
+            self.mail_queued()
+        return Edited(
+            event,
+            invitation_changed=moved and event.status != "cancelled",
+            reinvited=reinvited,
+            promoted=seats.promoted,
+            offered=seats.offered,
+        )
 
     async def publish(self, ref: str | int) -> Event:
         async with self.db.transaction():
@@ -307,8 +332,10 @@ class Events:
             if event.status == "cancelled":
                 return event
             event = await self._set_status(event, "cancelled", bump=True)
-            await self._tell(event, (*SEATED, "waitlisted"), "event_cancelled", _now())
-            return event
+            told = await self._tell(event, (*SEATED, "waitlisted"), "event_cancelled", _now())
+        if told:
+            self.mail_queued()
+        return event
 
     async def counts(self, event: Event) -> dict[str, int]:
         """Registrations by status (after a purge: the counts kept)."""
@@ -368,9 +395,12 @@ class Events:
 
         For a person whose address is proven (staff, the person's signed link); an address
         typed by anyone goes through `request`."""
-        return await self._submit(
+        registered = await self._submit(
             ref, person, source=source, answers=answers, ip=ip, staff=staff, typed=False
         )
+        if registered.created:
+            self.mail_queued()
+        return registered
 
     async def request(
         self,
@@ -396,6 +426,8 @@ class Events:
             )
         except Suppressed:
             return False
+        if registered.created:
+            self.mail_queued()
         return registered.created
 
     async def _submit(
@@ -497,19 +529,8 @@ class Events:
         if known:
             subscriber_id = context["person_id"]
         else:  # stored for the registration only: no list, no newsletter
-            person = request.person
-            fields = [
-                request.email,
-                self.people.hash(request.email),
-                person.first_name.strip(),
-                person.last_name.strip(),
-                person.organisation.strip(),
-                person.role,
-                int(person.member),
-            ]
-            added = one("subscriber_insert", {"people": json.dumps([fields]), "now": stamp})
-            assert added is not None
-            subscriber_id = added["id"]
+            person = replace(request.person, email=request.email)
+            subscriber_id = self.people.add_unlisted(conn, person, stamp)
         params = {
             "event_id": event.id,
             "subscriber_id": subscriber_id,
@@ -534,7 +555,7 @@ class Events:
             Registration.from_row(row, line["position"] if line else None), created=True
         )
 
-    async def unregister(self, ref: str | int, email: str) -> Registration:
+    async def unregister(self, ref: str | int, email: str) -> Cancelled:
         """Cancel a person's registration (staff, by address)."""
         event = await self.get(ref)
         person = await self.people.find(email)
@@ -549,17 +570,19 @@ class Events:
             raise UserError(f"{email} n'est pas inscrit(e) à « {event.title} »")
         return await self.cancel_registration(row["id"])
 
-    async def cancel_registration(self, registration_id: int) -> Registration:
+    async def cancel_registration(self, registration_id: int) -> Cancelled:
         """Cancel one registration; a seat it held goes to the waiting list at once."""
         async with self.db.transaction():
             row = await self._registration_row(registration_id)
-            if row["status"] == "cancelled":
-                return Registration.from_row(row)
+            was = row["status"]
+            if was == "cancelled":
+                return Cancelled(Registration.from_row(row), was)
             now = _now()
             row = await self._set_registration(row["id"], "cancelled", now)
             await self._queue(row["id"], "cancelled", now)
-            await self._fill_seats(await self.get(row["event_id"]), now)
-            return Registration.from_row(row)
+            seats = await self._fill_seats(await self.get(row["event_id"]), now)
+        self.mail_queued()
+        return Cancelled(Registration.from_row(row), was, seats.promoted, seats.offered)
 
     async def withdraw_person(self, subscriber_id: int) -> int:
         """Before a person is erased: their registrations are cancelled and the seats they held
@@ -572,8 +595,11 @@ class Events:
             now = _now()
             for row in rows:
                 await self._set_registration(row["id"], "cancelled", now)
+            seats = Seats()
             for event_id in sorted({row["event_id"] for row in rows}):
-                await self._fill_seats(await self.get(event_id), now)
+                seats += await self._fill_seats(await self.get(event_id), now)
+        if seats.promoted or seats.offered:
+            self.mail_queued()
         return len(rows)
 
     async def cancel_ineligible(self, subscriber_id: int, now: datetime) -> tuple[Event, ...]:
@@ -626,7 +652,8 @@ class Events:
                 )
             row = await self._set_registration(row["id"], "confirmed", now)
             await self._queue(row["id"], "confirmed", now)
-            return Registration.from_row(row)
+        self.mail_queued()
+        return Registration.from_row(row)
 
     async def expire_offers(self, *, now: datetime | None = None) -> int:
         """Offers not taken in time: the person is told, the seat goes to the next in line."""
@@ -638,6 +665,8 @@ class Events:
                 await self._queue(row["id"], "offer_expired", now)
             for event_id in sorted({row["event_id"] for row in rows}):
                 await self._fill_seats(await self.get(event_id), now)
+        if rows:
+            self.mail_queued()
         return len(rows)
 
     async def next_offer_expiry(self) -> datetime | None:
@@ -720,16 +749,18 @@ class Events:
         row = await self.db.fetch_one("event_seats_taken", {"event_id": event_id})
         return row["taken"] if row else 0
 
-    async def _fill_seats(self, event: Event, now: datetime) -> None:
+    async def _fill_seats(self, event: Event, now: datetime) -> Seats:
         """Give free seats to the waiting list, in order: confirmed at once (`auto`) or held
-        for `offer_hours` (`offer`, never past the start)."""
+        for `offer_hours` (`offer`, never past the start). The seats given."""
+        promoted: list[SeatGiven] = []
+        offered: list[SeatGiven] = []
         if event.status != "published" or event.ends_at <= now:
-            return
+            return Seats()
         free = (
             None if event.capacity is None else event.capacity - await self._seats_taken(event.id)
         )
         if free is not None and free <= 0:
-            return
+            return Seats()
         for row in await self.db.fetch_all("registration_line", {"event_id": event.id}):
             if free is not None and free <= 0:
                 break
@@ -742,11 +773,16 @@ class Events:
                 free -= 1
             if event.waitlist == "offer":
                 expires = min(now + timedelta(hours=event.offer_hours), event.starts_at)
-                await self._set_registration(row["id"], "offered", now, offer_expires_at=expires)
+                given = await self._set_registration(
+                    row["id"], "offered", now, offer_expires_at=expires
+                )
                 await self._queue(row["id"], "offered", now)
+                offered.append(SeatGiven(Registration.from_row(given), row["person_email"]))
             else:
-                await self._set_registration(row["id"], "confirmed", now)
+                given = await self._set_registration(row["id"], "confirmed", now)
                 await self._queue(row["id"], "promoted", now)
+                promoted.append(SeatGiven(Registration.from_row(given), row["person_email"]))
+        return Seats(tuple(promoted), tuple(offered))
 
     async def _set_status(self, event: Event, status: str, *, bump: bool) -> Event:
         row = await self.db.fetch_one(
@@ -780,7 +816,8 @@ class Events:
             {"registration_id": registration_id, "kind": kind, "now": to_utc_text(now)},
         )
 
-    async def _tell(self, event: Event, statuses: Sequence[str], kind: str, now: datetime) -> None:
+    async def _tell(self, event: Event, statuses: Sequence[str], kind: str, now: datetime) -> int:
+        """Queue an e-mail of `kind` to every registration in `statuses`; how many."""
         rows = await self.db.fetch_all(
             "registrations_with_status",
             {"event_id": event.id, "statuses": json.dumps(list(statuses))},
@@ -793,6 +830,7 @@ class Events:
                 "now": to_utc_text(now),
             },
         )
+        return len(rows)
 
     async def _registration_row(self, registration_id: int) -> Any:
         row = await self.db.fetch_one("registration_by_id", {"id": registration_id})

@@ -39,11 +39,11 @@ from hub.config import Config, Question
 from hub.errors import UserError
 from hub.events.audience import LABELS as AUDIENCE_LABELS
 from hub.events.audience import Profile, refusal
-from hub.events.background import EVENT_MAIL_WAKEUP
 from hub.events.ics import calendar_feed
 from hub.events.mailer import when
 from hub.events.model import SEATED, Event, NotEligible, Refused, Registration
 from hub.events.service import Events, check_answers
+from hub.process_events import MAIL_WAKEUP_KEY
 from hub.subscribers.service import InvalidEmail, Person, Subscriber, Subscribers, normalise_email
 from hub.timeutil import french_datetime
 from hub.tokens import InvalidToken
@@ -143,9 +143,17 @@ _EVENTS: weakref.WeakKeyDictionary[web.Application, Events] = weakref.WeakKeyDic
 
 
 def _events(request: web.Request) -> Events:
-    events = _EVENTS.get(request.app)
+    app = request.app
+    events = _EVENTS.get(app)
     if events is None:
-        events = _EVENTS[request.app] = Events(request.app[DB_KEY], request.app[CONFIG_KEY])
+
+        def mail_queued() -> None:
+            # The events' work of `hub run` installs its wake-up (an app without it has none).
+            wakeup = app.get(MAIL_WAKEUP_KEY)
+            if wakeup is not None:
+                wakeup.notify()
+
+        events = _EVENTS[app] = Events(app[DB_KEY], app[CONFIG_KEY], mail_queued=mail_queued)
     return events
 
 
@@ -225,14 +233,6 @@ async def _visitor(request: web.Request) -> Visitor | None:
 
 def _registrations_path(config: Config, person: Subscriber) -> str:
     return notices.signed_path(config, "registrations", person)
-
-
-def _wake_mailer(request: web.Request) -> None:
-    """Registrations, cancellations and accepted offers owe an e-mail now: the events' work
-    of `hub run` is told not to wait for its next check (an app without it has no mailer)."""
-    wakeup = request.app.get(EVENT_MAIL_WAKEUP)
-    if wakeup is not None:
-        wakeup.set()
 
 
 # --- The agenda -------------------------------------------------------------------------------
@@ -546,11 +546,9 @@ async def register(request: web.Request) -> web.Response:
                 last_name=values["nom"],
                 organisation=values["organisation"],
             )
-            made = await events.request(
+            await events.request(
                 event.slug, person, source="web", answers=answers, ip=request.remote
             )
-            if made:
-                _wake_mailer(request)
             return _request_received(request, await _view(events, event, visitor), person.email)
         person = Person(
             email=visitor.person.email,
@@ -576,8 +574,6 @@ async def register(request: web.Request) -> web.Response:
     except UserError as exc:
         view = await _view(events, event, visitor)
         return _form_page(request, view, visitor, values, {"formulaire": str(exc)}, status=400)
-    if registered.created:
-        _wake_mailer(request)
     return _outcome(
         request,
         await _view(events, event, visitor),  # the seats left, this registration counted
@@ -682,7 +678,6 @@ async def cancel_registration(request: web.Request) -> web.Response:
         )
     if registration.status != "cancelled":
         await events.cancel_registration(registration.id)
-        _wake_mailer(request)
         log.info("registration cancelled", extra={"event": event.slug, "source": "web"})
     return await _registrations_page(
         request, person, saved=f"Votre inscription à « {event.title} » est annulée."
@@ -767,6 +762,5 @@ async def accept_offer(request: web.Request) -> web.Response:
     except Refused as exc:
         view = await _view(events, event, visitor)
         return _offer_page(request, view, registration, person, problem=str(exc), status=410)
-    _wake_mailer(request)
     log.info("offer accepted", extra={"event": event.slug})
     return _offer_page(request, await _view(events, event, visitor), registration, person)

@@ -119,15 +119,15 @@ async def test_an_update_keeps_the_uid_with_a_higher_sequence(
 ) -> None:
     event = await make_event(video_url=VIDEO)
     first = only_event(parsed(request(config, event)))
-    moved = await events.edit(
-        event.id, EventChanges(starts_at=event.starts_at + timedelta(hours=1))
-    )
+    moved = (
+        await events.edit(event.id, EventChanges(starts_at=event.starts_at + timedelta(hours=1)))
+    ).event
     second = only_event(parsed(request(config, moved)))
     assert second["UID"] == first["UID"] == event.ics_uid
     assert (first["SEQUENCE"], second["SEQUENCE"]) == (0, 1)
     assert second.decoded("DTSTART") == event.starts_at + timedelta(hours=1)
     # A change that is neither time nor place leaves the invitation as it was.
-    retitled = await events.edit(event.id, EventChanges(title="Réunion flash : le Ségur"))
+    retitled = (await events.edit(event.id, EventChanges(title="Réunion flash : le Ségur"))).event
     assert only_event(parsed(request(config, retitled)))["SEQUENCE"] == 1
 
 

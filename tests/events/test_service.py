@@ -355,18 +355,24 @@ async def test_a_new_time_or_place_tells_every_seated_registrant(
     event = await make_event(capacity=1)
     await events.register(event.id, person(1), source="web")
     await events.register(event.id, person(2), source="web")
-    renamed = await events.edit(event.id, EventChanges(title="Réunion flash : Mon espace santé"))
+    renamed = (
+        await events.edit(event.id, EventChanges(title="Réunion flash : Mon espace santé"))
+    ).event
     assert renamed.ics_sequence == 0
     assert renamed.ics_uid == event.ics_uid
-    moved = await events.edit(
-        event.id,
-        EventChanges(
-            starts_at=event.starts_at + timedelta(hours=1),
-            ends_at=event.ends_at + timedelta(hours=1),
-        ),
-    )
+    moved = (
+        await events.edit(
+            event.id,
+            EventChanges(
+                starts_at=event.starts_at + timedelta(hours=1),
+                ends_at=event.ends_at + timedelta(hours=1),
+            ),
+        )
+    ).event
     assert moved.ics_sequence == 1 and moved.ics_uid == event.ics_uid
-    relinked = await events.edit(event.id, EventChanges(video_url="https://visio.example.org/x"))
+    relinked = (
+        await events.edit(event.id, EventChanges(video_url="https://visio.example.org/x"))
+    ).event
     assert relinked.ics_sequence == 2
     updates = [m for m in await messages(db) if m[1] == "updated"]
     assert updates == [(person(1).email, "updated")] * 2
