@@ -25,7 +25,15 @@ from hub.errors import UserError
 from hub.events.audience import LABELS as AUDIENCE_LABELS
 from hub.events.labels import EVENT_STATUS_LABELS, MODE_LABELS, REGISTRATION_LABELS
 from hub.events.mailer import deliver_pending
-from hub.events.model import REGISTRATION_STATUSES, SEATED, Event, EventChanges, Refused
+from hub.events.model import (
+    REGISTRATION_STATUSES,
+    SEATED,
+    Event,
+    EventChanges,
+    EventNotFound,
+    InvalidEvent,
+    Refused,
+)
 from hub.events.outcomes import SeatGiven
 from hub.events.reminders import queue_reminder_now
 from hub.events.service import Events, NewEvent
@@ -60,10 +68,23 @@ def events_group() -> None:
 # --- shared pieces ----------------------------------------------------------------------------
 
 
+# The option to fix for an `InvalidEvent`'s field, said after the service's message.
+_FIELD_OPTIONS = {"venue": "--venue"}
+
+
 @asynccontextmanager
 async def _service(hub: HubContext) -> AsyncIterator[Events]:
+    """The service; its errors about an event get the hint of this command line."""
     async with hub.database() as db:
-        yield Events(db, hub.config)
+        try:
+            yield Events(db, hub.config)
+        except EventNotFound as exc:
+            raise UserError(f"{exc} ; `hub events list` donne les identifiants") from None
+        except InvalidEvent as exc:
+            option = _FIELD_OPTIONS.get(exc.field)
+            if option is None:
+                raise
+            raise UserError(f"{exc} ({option})") from None
 
 
 @asynccontextmanager

@@ -35,6 +35,40 @@ MESSAGE_KINDS = (
 REMINDER_PREFIX = "reminder:"
 
 
+class EventNotFound(UserError):
+    """No event has this id or slug (`ref`, as it was asked for)."""
+
+    def __init__(self, ref: str | int) -> None:
+        super().__init__(f"événement inconnu « {ref} »")
+        self.ref = ref
+
+
+class RegistrationNotFound(UserError):
+    """No registration has this id."""
+
+    def __init__(self, registration_id: int) -> None:
+        super().__init__(f"inscription inconnue (n° {registration_id})")
+        self.registration_id = registration_id
+
+
+class NotRegistered(UserError):
+    """The person (`email`, as given) has no registration to the event."""
+
+    def __init__(self, email: str, event: Event) -> None:
+        super().__init__(f"{email} n'est pas inscrit(e) à « {event.title} »")
+        self.email = email
+        self.event = event
+
+
+class InvalidEvent(UserError):
+    """An event that breaks a rule every event keeps; `field` names the field at fault (an
+    `Event` field name, so each channel can point at its own input)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class Refused(UserError):
     """A registration that cannot be made (not eligible, closed, full…); nothing was stored.
     The message is meant for the person, in French."""

@@ -36,10 +36,14 @@ from hub.events.model import (
     SOURCES,
     Event,
     EventChanges,
+    EventNotFound,
+    InvalidEvent,
     NotEligible,
+    NotRegistered,
     Refused,
     Registered,
     Registration,
+    RegistrationNotFound,
     Suppressed,
 )
 from hub.events.outcomes import Cancelled, Edited, SeatGiven, Seats
@@ -115,35 +119,53 @@ def _nothing_to_wake() -> None:
     """The default `mail_queued`: no worker to wake (a CLI command delivers by itself)."""
 
 
-def _check_choice(value: str, allowed: Sequence[str], what: str) -> None:
+def _choice_error(value: str, allowed: Sequence[str], what: str) -> str | None:
     if value not in allowed:
-        raise UserError(f"{what} inconnu(e) « {value} » ; valeurs possibles : {', '.join(allowed)}")
+        return f"{what} inconnu(e) « {value} » ; valeurs possibles : {', '.join(allowed)}"
+    return None
+
+
+def _check_choice(value: str, allowed: Sequence[str], what: str) -> None:
+    error = _choice_error(value, allowed, what)
+    if error:
+        raise UserError(error)
 
 
 def _check_event(event: Event, tz: Any) -> None:
     """The rules every event keeps, whether created or edited."""
-    _check_choice(event.mode, EVENT_MODES, "mode")
-    _check_choice(event.audience, AUDIENCES, "public")
-    _check_choice(event.waitlist, WAITLIST_POLICIES, "liste d'attente")
+    for field, allowed, what in (
+        ("mode", EVENT_MODES, "mode"),
+        ("audience", AUDIENCES, "public"),
+        ("waitlist", WAITLIST_POLICIES, "liste d'attente"),
+    ):
+        error = _choice_error(getattr(event, field), allowed, what)
+        if error:
+            raise InvalidEvent(field, error)
     if not event.title.strip():
-        raise UserError("le titre de l'événement est vide")
+        raise InvalidEvent("title", "le titre de l'événement est vide")
     if event.ends_at <= event.starts_at:
-        raise UserError(
+        raise InvalidEvent(
+            "ends_at",
             f"la fin ({french_datetime(event.ends_at, tz)}) doit venir après le début "
-            f"({french_datetime(event.starts_at, tz)})"
+            f"({french_datetime(event.starts_at, tz)})",
         )
     if event.capacity is not None and event.capacity < 0:
-        raise UserError(f"capacité négative ({event.capacity}) ; 0 signifie sans limite")
+        raise InvalidEvent(
+            "capacity", f"capacité négative ({event.capacity}) ; 0 signifie sans limite"
+        )
     if event.offer_hours < 1:
-        raise UserError(
-            f"durée d'une offre de place : au moins 1 heure, trouvé {event.offer_hours}"
+        raise InvalidEvent(
+            "offer_hours",
+            f"durée d'une offre de place : au moins 1 heure, trouvé {event.offer_hours}",
         )
     if event.mode == "in-person" and not event.venue.strip():
-        raise UserError("un événement en présentiel demande un lieu (--venue)")
+        raise InvalidEvent("venue", "un événement en présentiel demande un lieu")
     if event.opens_at and event.closes_at and event.closes_at <= event.opens_at:
-        raise UserError("les inscriptions doivent fermer après leur ouverture")
+        raise InvalidEvent("closes_at", "les inscriptions doivent fermer après leur ouverture")
     if any(minutes < 1 for minutes in event.reminders_minutes):
-        raise UserError("les rappels se comptent en minutes avant le début (au moins 1)")
+        raise InvalidEvent(
+            "reminders_minutes", "les rappels se comptent en minutes avant le début (au moins 1)"
+        )
 
 
 def check_answers(event: Event, answers: Mapping[str, str]) -> dict[str, str]:
@@ -193,16 +215,14 @@ class Events:
     # --- events -----------------------------------------------------------------------------
 
     async def get(self, ref: str | int) -> Event:
-        """An event by id or slug; a `UserError` naming what was asked if there is none."""
+        """An event by id or slug; `EventNotFound` naming what was asked if there is none."""
         row = None
         if isinstance(ref, int) or str(ref).isdigit():
             row = await self.db.fetch_one("event_by_id", {"id": int(ref)})
         if row is None:
             row = await self.db.fetch_one("event_by_slug", {"slug": str(ref)})
         if row is None:
-            raise UserError(
-                f"événement inconnu « {ref} » ; `hub events list` donne les identifiants"
-            )
+            raise EventNotFound(ref)
         return Event.from_row(row)
 
     async def by_slug(self, slug: str) -> Event:
@@ -210,7 +230,7 @@ class Events:
         visitor counting them would find events not meant for them."""
         row = await self.db.fetch_one("event_by_slug", {"slug": slug})
         if row is None:
-            raise UserError(f"événement inconnu « {slug} »")
+            raise EventNotFound(slug)
         return Event.from_row(row)
 
     async def _event_id(self, ref: str | int) -> int:
@@ -567,7 +587,7 @@ class Events:
             else None
         )
         if row is None:
-            raise UserError(f"{email} n'est pas inscrit(e) à « {event.title} »")
+            raise NotRegistered(email, event)
         return await self.cancel_registration(row["id"])
 
     async def cancel_registration(self, registration_id: int) -> Cancelled:
@@ -835,7 +855,7 @@ class Events:
     async def _registration_row(self, registration_id: int) -> Any:
         row = await self.db.fetch_one("registration_by_id", {"id": registration_id})
         if row is None:
-            raise UserError(f"inscription inconnue (n° {registration_id})")
+            raise RegistrationNotFound(registration_id)
         return row
 
     async def _with_position(self, row: Any) -> Registration:

@@ -11,7 +11,15 @@ import pytest
 from hub.config import Config, Question
 from hub.db import Database
 from hub.errors import UserError
-from hub.events.model import EventChanges, NotEligible, Refused, Suppressed
+from hub.events.model import (
+    EventChanges,
+    EventNotFound,
+    InvalidEvent,
+    NotEligible,
+    NotRegistered,
+    Refused,
+    Suppressed,
+)
 from hub.events.service import Events, check_answers, slugify
 from hub.subscribers.service import Consent, Person, Subscribers
 from tests.events.conftest import MakeEvent
@@ -656,3 +664,19 @@ async def test_an_offer_is_not_taken_by_someone_no_longer_eligible(
     with pytest.raises(NotEligible, match="réservé aux Collectifs des salariés et des élus"):
         await events.accept_offer(waiting.registration.id)
     assert (await events.registration(waiting.registration.id)).status == "offered"
+
+
+async def test_the_services_errors_name_no_command_and_keep_what_was_asked(
+    events: Events, make_event: MakeEvent
+) -> None:
+    with pytest.raises(EventNotFound) as unknown:
+        await events.get("pas-un-evenement")
+    assert unknown.value.ref == "pas-un-evenement"
+    assert str(unknown.value) == "événement inconnu « pas-un-evenement »"
+    with pytest.raises(InvalidEvent) as placeless:
+        await make_event(kind="tour-de-france", venue="")
+    assert placeless.value.field == "venue" and "--" not in str(placeless.value)
+    event = await make_event()
+    with pytest.raises(NotRegistered) as stranger:
+        await events.unregister(event.id, "inconnu@exemple.fr")
+    assert stranger.value.email == "inconnu@exemple.fr" and stranger.value.event == event
