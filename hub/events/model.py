@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -116,6 +117,18 @@ class Event:
     def online(self) -> bool:
         return self.mode == "online"
 
+    def seats_left(self, counts: Mapping[str, int]) -> int | None:
+        """Seats nobody holds, given the registrations by status (`Events.counts`); None when
+        the event has no limit. Never below 0."""
+        if self.capacity is None:
+            return None
+        return max(0, self.capacity - sum(counts.get(status, 0) for status in SEATED))
+
+    def can_cancel(self, now: datetime) -> bool:
+        """Whether registrations to it may still be cancelled (or offers taken): it is
+        published and not over."""
+        return self.status == "published" and self.ends_at > now
+
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Event:
         return cls(
@@ -162,6 +175,16 @@ class Registration:
     cancelled_at: datetime | None
     created_at: datetime
     position: int | None = None  # on the waiting list, 1 for the next in line
+
+    def offer_open(self, event: Event, now: datetime) -> bool:
+        """Whether the seat offered to this registration (of `event`) may still be accepted."""
+        expiry = self.offer_expires_at
+        return (
+            self.status == "offered"
+            and expiry is not None
+            and expiry > now
+            and event.can_cancel(now)
+        )
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row, position: int | None = None) -> Registration:

@@ -30,7 +30,7 @@ from hub.config import (
 from hub.db import Database
 from hub.errors import UserError
 from hub.events.audience import LABELS as AUDIENCE_LABELS
-from hub.events.audience import Profile, refusal
+from hub.events.audience import Profile, Viewer, refusal
 from hub.events.model import (
     SEATED,
     SOURCES,
@@ -243,6 +243,15 @@ class Events:
     async def list(self, *, status: str | None = None, upcoming: bool = False) -> list[Event]:
         params = {"status": status, "from": to_utc_text(_now()) if upcoming else None}
         return [Event.from_row(row) for row in await self.db.fetch_all("event_list", params)]
+
+    async def visible_to(self, viewer: Viewer) -> list[Event]:
+        """The published events to come that `viewer` may see and join, by date: the agenda of
+        a person, or of a channel showing its audiences."""
+        return [
+            event
+            for event in await self.list(status="published", upcoming=True)
+            if viewer.may_see(event.audience)
+        ]
 
     async def create(self, new: NewEvent) -> Event:
         kind = self.config.event_kind(new.kind)
@@ -664,8 +673,7 @@ class Events:
             reason = refusal(event.audience, Profile(person.role, person.member))
             if reason:
                 raise NotEligible(reason)
-            expiry = registration.offer_expires_at
-            if row["status"] != "offered" or expiry is None or expiry <= now:
+            if not registration.offer_open(event, now):
                 raise Refused(
                     "Cette offre de place n'est plus valable : le délai pour l'accepter est passé "
                     "et la place a été proposée à la personne suivante."

@@ -38,10 +38,10 @@ from hub import notices
 from hub.config import Config, Question
 from hub.errors import UserError
 from hub.events.audience import LABELS as AUDIENCE_LABELS
-from hub.events.audience import Profile, refusal
+from hub.events.audience import Profile, Viewer, refusal
 from hub.events.ics import calendar_feed
 from hub.events.mailer import when
-from hub.events.model import SEATED, Event, NotEligible, Refused, Registration
+from hub.events.model import Event, NotEligible, Refused, Registration
 from hub.events.service import Events, check_answers
 from hub.process_events import MAIL_WAKEUP_KEY
 from hub.subscribers.service import InvalidEmail, Person, Subscriber, Subscribers, normalise_email
@@ -107,9 +107,9 @@ class EventView:
 
 
 def seats_left(event: Event, counts: Mapping[str, int]) -> str | None:
-    if event.capacity is None:
+    left = event.seats_left(counts)
+    if left is None:
         return None
-    left = event.capacity - sum(counts.get(status, 0) for status in SEATED)
     if left > 0:
         return f"{left} place restante" if left == 1 else f"{left} places restantes"
     return "Complet — liste d'attente" if event.waitlist != "none" else "Complet"
@@ -246,8 +246,7 @@ async def agenda(request: web.Request) -> web.Response:
     events = _events(request)
     shown = [
         await _view(events, event, visitor)
-        for event in await events.list(status="published", upcoming=True)
-        if visitor.refusal(event) is None
+        for event in await events.visible_to(Viewer(visitor.person))
     ]
     return render_page(request, "events.html", views=shown, visitor=visitor)
 
@@ -601,7 +600,7 @@ async def _registrations_page(
     now = datetime.now(UTC)
     items = []
     for event, registration in await events.registrations_of(person.id):
-        current = event.status == "published" and event.ends_at > now
+        current = event.can_cancel(now)
         offer = (
             notices.signed_path(config, "offer", person, str(registration.id))
             if registration.status == "offered" and current
@@ -669,7 +668,7 @@ async def cancel_registration(request: web.Request) -> web.Response:
             request, person, problem="Cette inscription n'est pas (ou plus) la vôtre.", status=404
         )
     event, registration = mine[chosen]
-    if event.status != "published" or event.ends_at <= now:
+    if not event.can_cancel(now):
         return await _registrations_page(
             request,
             person,
@@ -716,12 +715,7 @@ def _offer_page(
     now = datetime.now(UTC)
     event = view.event
     expiry = registration.offer_expires_at
-    open_offer = (
-        registration.status == "offered"
-        and expiry is not None
-        and expiry > now
-        and event.status == "published"
-    )
+    open_offer = registration.offer_open(event, now)
     return render_page(
         request,
         "event_offer.html",

@@ -10,8 +10,10 @@ import pytest
 
 from hub.config import Config
 from hub.db import Database
-from hub.events.model import EventChanges, NotEligible, Refused
+from hub.events.audience import Viewer
+from hub.events.model import Event, EventChanges, NotEligible, Refused
 from hub.events.service import Events
+from hub.subscribers.service import Subscribers
 from tests.events.conftest import MakeEvent
 from tests.events.test_service import person
 
@@ -144,3 +146,34 @@ async def test_each_change_that_owes_mail_wakes_the_worker_once(
     assert wakeups.seen == [1, 2, 4, 5, 6, 7, 8]
     await woken.cancel(event.id)
     assert wakeups.seen[-1] == 8  # everyone cancelled already: nobody to tell
+
+
+# Who sees which events
+
+
+async def test_a_viewer_sees_the_events_of_their_record_or_of_their_channel(
+    db: Database, config: Config, events: Events, make_event: MakeEvent
+) -> None:
+    public = await make_event(title="Café", audience="public", in_days=3)
+    members = await make_event(title="Assemblée", audience="members", in_days=4)
+    elus = await make_event(title="Collectif des élus", audience="elus", in_days=5)
+    await make_event(title="Brouillon", audience="public", publish=False)
+    await make_event(title="Passé", audience="public", in_days=-1)
+    cancelled = await make_event(title="Annulé", audience="public", in_days=6)
+    await events.cancel(cancelled.id)
+    people = Subscribers(db, config)
+    salariee = await people.save_person(person(1, "salarie", True))
+    outsider = await people.save_person(person(2, "salarie", False))
+
+    def titles(found: list[Event]) -> list[str]:
+        return [event.title for event in found]
+
+    assert titles(await events.visible_to(Viewer())) == [public.title]
+    assert titles(await events.visible_to(Viewer(outsider))) == [public.title]
+    assert titles(await events.visible_to(Viewer(salariee))) == [public.title, members.title]
+    # A channel of elected members shows theirs to everyone in it, whoever asks.
+    channel = Viewer(audiences=frozenset({"public", "elus"}))
+    assert titles(await events.visible_to(channel)) == [public.title, elus.title]
+    both = Viewer(salariee, audiences=frozenset({"public", "elus"}))
+    assert titles(await events.visible_to(both)) == [public.title, members.title, elus.title]
+    assert titles(await events.visible_to(Viewer(audiences=frozenset()))) == []
