@@ -22,8 +22,6 @@ from hub.cli import HubContext, HubGroup, confirm, french_number, pass_hub, prin
 from hub.cli.subscribers import ROLE_LABELS
 from hub.config import AUDIENCES, EVENT_MODES, WAITLIST_POLICIES, Config
 from hub.errors import UserError
-from hub.events.audience import LABELS as AUDIENCE_LABELS
-from hub.events.labels import EVENT_STATUS_LABELS, MODE_LABELS, REGISTRATION_LABELS
 from hub.events.mailer import deliver_pending
 from hub.events.model import (
     REGISTRATION_STATUSES,
@@ -37,6 +35,15 @@ from hub.events.model import (
 from hub.events.outcomes import SeatGiven
 from hub.events.reminders import queue_reminder_now
 from hub.events.service import Events, NewEvent
+from hub.events.wording import (
+    AUDIENCE_LABELS,
+    EVENT_STATUS_LABELS,
+    MODE_LABELS,
+    REGISTRATION_LABELS,
+    registration_state,
+    seats_taken,
+    waitlist_rule,
+)
 from hub.exports import append_xlsx_row, safe_cell
 from hub.mail import Messenger
 from hub.mail.factory import make_messenger
@@ -132,21 +139,6 @@ def _local(config: Config, value: datetime | None) -> str:
     return french_datetime(value, config.tz) if value else "—"
 
 
-def _seats(event: Event, counts: dict[str, int]) -> str:
-    taken = sum(counts.get(s, 0) for s in SEATED)
-    if event.capacity is None:
-        return f"{french_number(taken)} (sans limite)"
-    return f"{french_number(taken)}/{french_number(event.capacity)}"
-
-
-def _waitlist_label(event: Event) -> str:
-    if event.waitlist == "none":
-        return "pas de liste d'attente (complet = refusé)"
-    if event.waitlist == "offer":
-        return f"une place libérée est proposée au suivant pendant {event.offer_hours} h"
-    return "une place libérée est donnée au suivant, automatiquement"
-
-
 def _place(event: Event) -> str:
     if event.online:
         return event.video_url or "lien de la visio à donner (--video-url)"
@@ -163,8 +155,8 @@ def _echo_event(config: Config, event: Event, counts: dict[str, int]) -> None:
     click.echo(f"  {MODE_LABELS[event.mode].capitalize()} : {_place(event)}")
     click.echo(f"  Public : {AUDIENCE_LABELS[event.audience]}")
     click.echo(
-        f"  Places prises : {_seats(event, counts)} ; "
-        f"liste d'attente : {french_number(counts.get('waitlisted', 0))} — {_waitlist_label(event)}"
+        f"  Places prises : {seats_taken(event, counts)} ; "
+        f"liste d'attente : {french_number(counts.get('waitlisted', 0))} — {waitlist_rule(event)}"
     )
 
 
@@ -475,7 +467,7 @@ async def list_command(hub: HubContext, show_all: bool, as_json: bool) -> None:
         click.echo(
             f"{event.id:>4}  {_local(config, event.starts_at)} — « {event.title} » "
             f"({kind.name if kind else event.kind}) — {AUDIENCE_LABELS[event.audience]} — "
-            f"places {_seats(event, counts)}, "
+            f"places {seats_taken(event, counts)}, "
             f"{french_number(counts.get('waitlisted', 0))} en attente — "
             f"{EVENT_STATUS_LABELS[event.status]} — {event.slug}"
         )
@@ -564,15 +556,6 @@ def _questions_hint(event: Event) -> str:
     )
 
 
-def _outcome(config: Config, status: str, position: int | None, expires: datetime | None) -> str:
-    """The last line of `register`: confirmé, liste d'attente (position N)…"""
-    if status == "waitlisted":
-        return f"liste d'attente (position {position})"
-    if status == "offered":
-        return f"place proposée jusqu'au {_local(config, expires)}"
-    return REGISTRATION_LABELS[status]
-
-
 @events_group.command("register")
 @click.argument("event_ref", metavar="EVENT")
 @click.argument("email")
@@ -640,8 +623,8 @@ async def register_command(
                 raise
             raise UserError(f"{exc} ; {_questions_hint(event)}") from None
         registration = registered.registration
-        outcome = _outcome(
-            config, registration.status, registration.position, registration.offer_expires_at
+        outcome = registration_state(
+            registration.status, registration.position, registration.offer_expires_at, config.tz
         )
         if as_json:
             await _deliver(events, messenger, err=True)

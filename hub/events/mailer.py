@@ -31,11 +31,13 @@ from hub.events.audience import Profile, refusal
 from hub.events.ics import invitation
 from hub.events.model import REMINDER_PREFIX, Event, Registration
 from hub.events.service import Events
+from hub.events.wording import soon as soon_text
+from hub.events.wording import when
 from hub.mail import BatchInDoubt, BatchRejected, CalendarPart, Content, Messenger, Recipient
 from hub.mail.message import html_safe
 from hub.notices import ACCENT, signed_link
 from hub.subscribers.service import Subscriber, Subscribers
-from hub.timeutil import french_date, french_datetime, french_time, to_utc_text
+from hub.timeutil import french_datetime, to_utc_text
 from newsletters.render import compile_mjml, render_mjml, render_text
 
 log = logging.getLogger("hub.events.mail")
@@ -275,7 +277,7 @@ def compose(config: Config, message: Pending, now: datetime) -> Content:
     method = _calendar_method(message)
     confirmed = registration.status == "confirmed"
     show_video = event.online and kind in WITH_VIDEO and confirmed
-    soon = _soon(event.starts_at, now, tz)
+    soon = soon_text(event.starts_at, now, tz)
     subject = SUBJECTS[kind].format(title=event.title, soon=soon)
     shared = {
         "title": subject,
@@ -335,30 +337,6 @@ def _calendar_method(message: Pending) -> str | None:
     if kind in WITHDRAWING and message.calendar_holds_it:
         return "CANCEL"
     return None
-
-
-def when(event: Event, tz: Any) -> str:
-    """'mercredi 4 novembre 2026, de 9h à 17h30', or from one day to another."""
-    start, end = event.starts_at.astimezone(tz), event.ends_at.astimezone(tz)
-    day = french_date(start.date(), weekday=True)
-    if start.date() == end.date():
-        return f"{day}, de {french_time(start)} à {french_time(end)}"
-    return (
-        f"du {day} à {french_time(start)} "
-        f"au {french_date(end.date(), weekday=True)} à {french_time(end)}"
-    )
-
-
-def _soon(start: datetime, now: datetime, tz: Any) -> str:
-    """When the event starts, as a reminder says it: 'aujourd'hui à 9h', 'demain à 9h', or
-    'le mercredi 4 novembre 2026 à 9h'."""
-    local = start.astimezone(tz)
-    days = (local.date() - now.astimezone(tz).date()).days
-    if days == 0:
-        return f"aujourd'hui à {french_time(local)}"
-    if days == 1:
-        return f"demain à {french_time(local)}"
-    return f"le {french_datetime(start, tz, weekday=True)}"
 
 
 # The MJML → HTML step costs ~15 ms, the rest of a message well under 1: it is done once per

@@ -37,12 +37,19 @@ from multidict import MultiDictProxy
 from hub import notices
 from hub.config import Config, Question
 from hub.errors import UserError
-from hub.events.audience import LABELS as AUDIENCE_LABELS
 from hub.events.audience import Profile, Viewer, refusal
 from hub.events.ics import calendar_feed
-from hub.events.mailer import when
 from hub.events.model import Event, NotEligible, Refused, Registration
 from hub.events.service import Events, check_answers
+from hub.events.wording import (
+    AUDIENCE_LABELS,
+    MODE_LABELS,
+    REGISTRATION_HEADLINES,
+    capitalised,
+    kind_name,
+    seats_left,
+    when,
+)
 from hub.process_events import MAIL_WAKEUP_KEY
 from hub.subscribers.service import InvalidEmail, Person, Subscriber, Subscribers, normalise_email
 from hub.timeutil import french_datetime
@@ -58,13 +65,6 @@ routes = web.RouteTableDef()
 KEY_PARAM = "cle"  # ?cle=<"registrations" token>: the visitor is that person
 ANSWER_PREFIX = "q-"  # form field of each of the event's questions
 RATE_SCOPE = "evenements"  # the registrations' own count per IP, apart from sign-ups'
-MODE_LABELS = {"online": "En ligne", "in-person": "En présentiel"}
-STATUS_LABELS = {
-    "confirmed": "Inscription confirmée",
-    "offered": "Place proposée, à accepter",
-    "waitlisted": "Sur liste d'attente",
-    "cancelled": "Inscription annulée",
-}
 MAX_RADIOS = 5
 _IDENTITY = ("email", "prenom", "nom", "organisation")
 
@@ -106,19 +106,6 @@ class EventView:
     seats: str | None  # None: no limit
 
 
-def seats_left(event: Event, counts: Mapping[str, int]) -> str | None:
-    left = event.seats_left(counts)
-    if left is None:
-        return None
-    if left > 0:
-        return f"{left} place restante" if left == 1 else f"{left} places restantes"
-    return "Complet — liste d'attente" if event.waitlist != "none" else "Complet"
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 async def _view(events: Events, event: Event, visitor: Visitor) -> EventView:
     config = events.config
     if event.online:
@@ -128,11 +115,11 @@ async def _view(events: Events, event: Event, visitor: Visitor) -> EventView:
     return EventView(
         event=event,
         url=f"/evenements/{event.slug}{visitor.query}",
-        kind=config.event_kind(event.kind).name if event.kind in config.event_kinds else "",
-        when=_capitalised(when(event, config.tz)),
-        mode=MODE_LABELS[event.mode],
+        kind=kind_name(config, event.kind) or "",
+        when=capitalised(when(event, config.tz)),
+        mode=capitalised(MODE_LABELS[event.mode]),
         place=place,
-        audience=_capitalised(AUDIENCE_LABELS[event.audience]),
+        audience=capitalised(AUDIENCE_LABELS[event.audience]),
         seats=seats_left(event, await events.counts(event)),
     )
 
@@ -615,7 +602,7 @@ async def _registrations_page(
             {
                 "view": await _view(events, event, visitor),
                 "registration": registration,
-                "status": STATUS_LABELS[registration.status],
+                "status": REGISTRATION_HEADLINES[registration.status],
                 "state": (
                     "Événement annulé"
                     if event.status == "cancelled"
