@@ -455,7 +455,9 @@ async def list_command(hub: HubContext, show_all: bool, as_json: bool) -> None:
     liste d'attente, état."""
     config = hub.config
     async with _service(hub) as events:
-        found = [(e, await events.counts(e)) for e in await events.list(upcoming=not show_all)]
+        found = [
+            (e, await events.counts(e)) for e in await events.list_events(upcoming=not show_all)
+        ]
     if as_json:
         print_json([_event_json(config, e, c) for e, c in found])
         return

@@ -243,7 +243,7 @@ async def calendar(request: web.Request) -> web.Response:
     """The public events as a calendar to subscribe to (past ones stay, so that subscribed
     calendars keep them)."""
     events = _events(request)
-    feed = calendar_feed(events.config, await events.list(status="published"))
+    feed = calendar_feed(events.config, await events.list_events(status="published"))
     return web.Response(
         body=feed,
         content_type="text/calendar",

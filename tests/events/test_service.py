@@ -100,7 +100,7 @@ async def test_a_bad_event_is_refused_with_the_reason(
 ) -> None:
     with pytest.raises(UserError, match=message):
         await make_event(**fields)
-    assert await events.list() == []
+    assert await events.list_events() == []
 
 
 async def test_list_leaves_out_past_events_when_asked(
@@ -109,9 +109,9 @@ async def test_list_leaves_out_past_events_when_asked(
     past = await make_event(in_days=-5)
     soon = await make_event(in_days=2)
     later = await make_event(in_days=20, publish=False)
-    assert [e.id for e in await events.list()] == [past.id, soon.id, later.id]
-    assert [e.id for e in await events.list(upcoming=True)] == [soon.id, later.id]
-    assert [e.id for e in await events.list(status="draft")] == [later.id]
+    assert [e.id for e in await events.list_events()] == [past.id, soon.id, later.id]
+    assert [e.id for e in await events.list_events(upcoming=True)] == [soon.id, later.id]
+    assert [e.id for e in await events.list_events(status="draft")] == [later.id]
 
 
 # Registering
