@@ -64,7 +64,9 @@ class EventsWork:
         due = await queue_due_reminders(self.db, self.config, now=now)
         if due:
             log.info("reminders queued", extra={"reminders": due})
-        report = await deliver_pending(self.db, self.config, self.messenger, stopping=self.stopping)
+        report = await deliver_pending(
+            self.db, self.config, self.messenger, stopping=self.stopping, events=events
+        )
         if report.total:
             log.info(
                 "event mail delivered",
