@@ -31,6 +31,7 @@ from hub.events.model import (
     EventNotFound,
     InvalidEvent,
     Refused,
+    Registrant,
 )
 from hub.events.outcomes import SeatGiven
 from hub.events.reminders import queue_reminder_now
@@ -52,7 +53,6 @@ from hub.subscribers.service import Person
 from hub.timeutil import (
     DATETIME_EXAMPLE,
     french_datetime,
-    from_utc_text,
     parse_local_datetime,
 )
 
@@ -668,18 +668,18 @@ async def accept_command(hub: HubContext, event_ref: str, email: str) -> None:
         event = await events.get(event_ref)
         row = await _registration_of(events, event, email)
         try:
-            registration = await events.accept_offer(row["id"])
+            registration = await events.accept_offer(row.registration.id)
         except Refused as exc:
             _refused(str(exc), as_json=False)
-        if row["status"] != "confirmed":
+        if row.status != "confirmed":
             await _deliver(events, messenger)
     click.echo(REGISTRATION_LABELS[registration.status])
 
 
-async def _registration_of(events: Events, event: Event, email: str) -> dict[str, Any]:
+async def _registration_of(events: Events, event: Event, email: str) -> Registrant:
     wanted = email.strip().lower()
     for row in await events.registrations(event.id):
-        if row["email"] == wanted:
+        if row.email == wanted:
             return row
     raise UserError(f"{email.strip()} n'est pas inscrit(e) à « {event.title} »")
 
@@ -709,14 +709,14 @@ async def unregister_command(hub: HubContext, event_ref: str, email: str) -> Non
 
 
 def _spreadsheet(
-    config: Config, event: Event, rows: Iterable[dict[str, Any]]
+    config: Config, event: Event, rows: Iterable[Registrant]
 ) -> tuple[list[str], list[list[Any]]]:
     """The registrations as a table: person, status, position, registration time (Paris,
     naive), then one column per question headed by its label (answers to questions removed
     since follow, headed by their key)."""
     rows = list(rows)
     keys = [q.key for q in event.questions]
-    keys += sorted({k for row in rows for k in row["answers"]} - set(keys))
+    keys += sorted({k for row in rows for k in row.registration.answers} - set(keys))
     labels = {q.key: q.label for q in event.questions}
     headers = [
         "E-mail",
@@ -733,21 +733,20 @@ def _spreadsheet(
     ]
     table = []
     for row in rows:
-        registered = from_utc_text(row["created_at"])
-        assert registered is not None
+        registered = row.registration.created_at
         table.append(
             [
-                row["email"],
-                row["first_name"],
-                row["last_name"],
-                row["organisation"],
-                ROLE_LABELS.get(row["role"], row["role"]),
-                "oui" if row["member"] else "non",
-                REGISTRATION_LABELS[row["status"]],
-                row["position"],
+                row.email,
+                row.first_name,
+                row.last_name,
+                row.organisation,
+                ROLE_LABELS.get(row.role, row.role),
+                "oui" if row.member else "non",
+                REGISTRATION_LABELS[row.status],
+                row.position,
                 registered.astimezone(config.tz).replace(tzinfo=None),
-                row["source"],
-                *(row["answers"].get(k, "") for k in keys),
+                row.registration.source,
+                *(row.registration.answers.get(k, "") for k in keys),
             ]
         )
     return headers, table
@@ -828,9 +827,7 @@ async def registrations_command(
         event = await events.get(event_ref)
         rows = await events.registrations(event.id)
     if status != "all":
-        rows = [
-            r for r in rows if r["status"] == status or (not status and r["status"] != "cancelled")
-        ]
+        rows = [r for r in rows if r.status == status or (not status and r.status != "cancelled")]
     if event.purged_at:
         click.echo(
             f"Les données des inscrits ont été effacées le {_local(config, event.purged_at)} ; "

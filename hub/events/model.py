@@ -205,6 +205,27 @@ class Registration:
 
 
 @dataclass(frozen=True)
+class Registrant:
+    """A registration with the person's record, as staff list them (`Events.registrations`)."""
+
+    registration: Registration  # with its position on the waiting list
+    email: str
+    first_name: str
+    last_name: str
+    organisation: str
+    role: str
+    member: bool
+
+    @property
+    def status(self) -> str:
+        return self.registration.status
+
+    @property
+    def position(self) -> int | None:
+        return self.registration.position
+
+
+@dataclass(frozen=True)
 class Registered:
     """The answer to a registration request: the registration, and whether it is new (False:
     the person was already registered, and that registration is returned unchanged)."""

@@ -22,6 +22,7 @@ from hub.events.model import (
     NotEligible,
     Refused,
     Registered,
+    Registrant,
     Registration,
     Suppressed,
 )
@@ -285,14 +286,20 @@ class Registering(EventsBase):
             for row in rows
         ]
 
-    async def registrations(self, ref: str | int) -> list[dict[str, Any]]:
-        """Staff's list of an event's registrations: person, status, position, answers."""
+    async def registrations(self, ref: str | int) -> list[Registrant]:
+        """Staff's list of an event's registrations with each person: seats first, then the
+        waiting list in order, then the cancelled."""
         event = await self.get(ref)
         rows = await self.db.fetch_all("registrations_of_event", {"event_id": event.id})
-        result = []
-        for row in rows:
-            item = dict(row)
-            item["answers"] = json.loads(item["answers"])
-            item["member"] = bool(item["member"])
-            result.append(item)
-        return result
+        return [
+            Registrant(
+                Registration.from_row(row, row["position"]),
+                email=row["email"],
+                first_name=row["first_name"],
+                last_name=row["last_name"],
+                organisation=row["organisation"],
+                role=row["role"],
+                member=bool(row["member"]),
+            )
+            for row in rows
+        ]

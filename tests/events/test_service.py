@@ -262,7 +262,7 @@ async def test_the_waiting_list_fills_in_order_once_seats_are_gone(
     ]
     assert [kind for _, kind in await messages(db)] == ["confirmed"] * 2 + ["waitlisted"] * 3
     listed = await events.registrations(event.id)
-    assert [(r["email"], r["status"], r["position"]) for r in listed][2:] == [
+    assert [(r.email, r.status, r.position) for r in listed][2:] == [
         (person(2).email, "waitlisted", 1),
         (person(3).email, "waitlisted", 2),
         (person(4).email, "waitlisted", 3),
@@ -285,7 +285,7 @@ async def test_a_freed_seat_of_an_online_event_goes_to_the_next_at_once(
     third = await events.register(event.id, person(3), source="web")
     await events.unregister(event.slug, person(1).email)
     promoted = await events.registrations(event.id)
-    assert [(r["email"], r["status"], r["position"]) for r in promoted] == [
+    assert [(r.email, r.status, r.position) for r in promoted] == [
         (person(2).email, "confirmed", None),
         (person(3).email, "waitlisted", 1),
         (person(1).email, "cancelled", None),
@@ -348,10 +348,10 @@ async def test_more_capacity_serves_the_waiting_list(events: Events, make_event:
     for n in range(4):
         await events.register(event.id, person(n), source="web")
     await events.edit(event.id, EventChanges(capacity=3))
-    statuses = [r["status"] for r in await events.registrations(event.id)]
+    statuses = [r.status for r in await events.registrations(event.id)]
     assert statuses == ["confirmed", "confirmed", "confirmed", "waitlisted"]
     await events.edit(event.id, EventChanges(capacity=0))  # no limit any more
-    assert {r["status"] for r in await events.registrations(event.id)} == {"confirmed"}
+    assert {r.status for r in await events.registrations(event.id)} == {"confirmed"}
 
 
 # Changes of the event
