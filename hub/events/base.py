@@ -9,7 +9,13 @@ from typing import Any
 
 from hub.config import Config
 from hub.db import Database
-from hub.events.model import Event, EventNotFound, Registration, RegistrationNotFound
+from hub.events.model import (
+    Event,
+    EventNotFound,
+    Registration,
+    RegistrationNotFound,
+    RegistrationStatus,
+)
 from hub.subscribers.service import Subscribers
 from hub.timeutil import optional_utc_text, to_utc_text
 
@@ -82,7 +88,7 @@ class EventsBase:
     async def _set_registration(
         self,
         registration_id: int,
-        status: str,
+        status: RegistrationStatus,
         now: datetime,
         *,
         offer_expires_at: datetime | None = None,

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from hub.errors import UserError
 from hub.events.audience import Viewer
-from hub.events.model import SEATED, Event, EventChanges
+from hub.events.model import SEATED, Event, EventChanges, EventStatus
 from hub.events.outcomes import Edited
 from hub.events.rules import NewEvent, check_event, slugify, utc_now
 from hub.events.seating import Seating
@@ -24,7 +24,7 @@ class Catalogue(Seating):
     """Events themselves: found, listed, created, changed, published, cancelled."""
 
     async def list_events(
-        self, *, status: str | None = None, upcoming: bool = False
+        self, *, status: EventStatus | None = None, upcoming: bool = False
     ) -> list[Event]:
         params = {"status": status, "from": to_utc_text(utc_now()) if upcoming else None}
         return [Event.from_row(row) for row in await self.db.fetch_all("event_list", params)]
@@ -151,7 +151,7 @@ class Catalogue(Seating):
             self.mail_queued()
         return event
 
-    async def _set_status(self, event: Event, status: str, *, bump: bool) -> Event:
+    async def _set_status(self, event: Event, status: EventStatus, *, bump: bool) -> Event:
         row = await self.db.fetch_one(
             "event_set_status",
             {"id": event.id, "status": status, "bump": int(bump), "now": to_utc_text(utc_now())},

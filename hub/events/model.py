@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, get_args
 
 import aiosqlite
 
@@ -13,11 +14,13 @@ from hub.config import Question
 from hub.errors import UserError
 from hub.timeutil import from_utc_text
 
-STATUSES = ("draft", "published", "cancelled")
-REGISTRATION_STATUSES = ("confirmed", "offered", "waitlisted", "cancelled")
+EventStatus = Literal["draft", "published", "cancelled"]
+RegistrationStatus = Literal["confirmed", "offered", "waitlisted", "cancelled"]
+STATUSES: tuple[EventStatus, ...] = get_args(EventStatus)
+REGISTRATION_STATUSES: tuple[RegistrationStatus, ...] = get_args(RegistrationStatus)
 SOURCES = ("web", "cli", "discord")
 # Who holds a seat: the confirmed, and those a seat is being held for.
-SEATED = ("confirmed", "offered")
+SEATED: tuple[RegistrationStatus, ...] = ("confirmed", "offered")
 
 # The e-mails a registration causes (event_messages.kind), besides scheduled reminders.
 MESSAGE_KINDS = (
@@ -105,7 +108,7 @@ class Event:
     closes_at: datetime | None
     questions: list[Question]
     reminders_minutes: list[int]
-    status: str
+    status: EventStatus
     ics_uid: str
     ics_sequence: int
     created_at: datetime
@@ -166,7 +169,7 @@ class Registration:
     id: int
     event_id: int
     subscriber_id: int
-    status: str
+    status: RegistrationStatus
     source: str
     answers: dict[str, str]
     waitlisted_at: datetime | None
@@ -217,7 +220,7 @@ class Registrant:
     member: bool
 
     @property
-    def status(self) -> str:
+    def status(self) -> RegistrationStatus:
         return self.registration.status
 
     @property

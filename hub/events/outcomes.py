@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hub.events.model import Event, Registration
+from hub.events.model import Event, Registration, RegistrationStatus
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ class Cancelled:
     """A registration cancelled (`unregister`, `cancel_registration`)."""
 
     registration: Registration  # as it is now: cancelled
-    was: str  # its status before; "cancelled" when it already was (then nothing changed)
+    # Its status before; "cancelled" when it already was (then nothing changed).
+    was: RegistrationStatus
     promoted: tuple[SeatGiven, ...] = ()
     offered: tuple[SeatGiven, ...] = ()
 
