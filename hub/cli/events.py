@@ -440,8 +440,11 @@ async def cancel_command(hub: HubContext, event_ref: str, yes: bool) -> None:
                 f"Annuler « {event.title} » ({_local(config, event.starts_at)}) ? "
                 f"{french_number(told)} personne(s) inscrite(s) seront prévenues par e-mail."
             )
-        event = await events.cancel(event.id)
-        click.echo(f"« {event.title} » est annulé ; {french_number(told)} personne(s) prévenue(s).")
+        cancelled = await events.cancel(event.id)
+        click.echo(
+            f"« {cancelled.event.title} » est annulé ; "
+            f"{french_number(cancelled.told)} personne(s) prévenue(s)."
+        )
         await _deliver(events, messenger)
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from hub.errors import UserError
 from hub.events.audience import Viewer
 from hub.events.model import SEATED, Event, EventChanges, EventStatus
-from hub.events.outcomes import Edited
+from hub.events.outcomes import Edited, EventCancelled
 from hub.events.rules import NewEvent, check_event, slugify, utc_now
 from hub.events.seating import Seating
 from hub.timeutil import optional_utc_text, to_utc_text
@@ -139,17 +139,17 @@ class Catalogue(Seating):
                 raise UserError(f"« {event.title} » est annulé : il ne peut plus être publié")
             return await self._set_status(event, "published", bump=False)
 
-    async def cancel(self, ref: str | int) -> Event:
+    async def cancel(self, ref: str | int) -> EventCancelled:
         """Cancel the whole event; everyone registered (seat or waiting list) is told."""
         async with self.db.transaction():
             event = await self.get(ref)
             if event.status == "cancelled":
-                return event
+                return EventCancelled(event, told=0, changed=False)
             event = await self._set_status(event, "cancelled", bump=True)
             told = await self._tell(event, (*SEATED, "waitlisted"), "event_cancelled", utc_now())
         if told:
             self.mail_queued()
-        return event
+        return EventCancelled(event, told)
 
     async def _set_status(self, event: Event, status: EventStatus, *, bump: bool) -> Event:
         row = await self.db.fetch_one(

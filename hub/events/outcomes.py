@@ -48,6 +48,15 @@ class Cancelled:
 
 
 @dataclass(frozen=True)
+class EventCancelled:
+    """A whole event cancelled (`cancel`)."""
+
+    event: Event  # as it is now: cancelled
+    told: int  # registrants (seats and waiting list) sent the cancellation
+    changed: bool = True  # False: it was cancelled already, nothing was done
+
+
+@dataclass(frozen=True)
 class Edited:
     """An event changed (`edit`)."""
 

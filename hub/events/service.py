@@ -15,7 +15,7 @@ that it does at once. Offers and promotions are rows too: they survive a restart
 from __future__ import annotations
 
 from hub.events.catalogue import Catalogue
-from hub.events.outcomes import Cancelled, Edited, SeatGiven
+from hub.events.outcomes import Cancelled, Edited, EventCancelled, SeatGiven
 from hub.events.purge import PurgeReport, Purging
 from hub.events.registering import Registering
 from hub.events.rules import NewEvent, check_answers, slugify
@@ -23,6 +23,7 @@ from hub.events.rules import NewEvent, check_answers, slugify
 __all__ = [
     "Cancelled",
     "Edited",
+    "EventCancelled",
     "Events",
     "NewEvent",
     "PurgeReport",

@@ -134,7 +134,7 @@ async def test_an_update_keeps_the_uid_with_a_higher_sequence(
 async def test_the_cancellation_of_the_event_says_cancelled(
     config: Config, events: Events, make_event: MakeEvent
 ) -> None:
-    event = await events.cancel((await make_event(video_url=VIDEO)).id)
+    event = (await events.cancel((await make_event(video_url=VIDEO)).id)).event
     ics = request(config, event, "CANCEL")
     calendar = parsed(ics)
     assert calendar["METHOD"] == "CANCEL"
@@ -181,7 +181,7 @@ async def test_the_feed_publishes_public_events_without_attendees_or_video_links
     )
     members = await make_event(audience="members", video_url=VIDEO)
     draft = await make_event(audience="public", publish=False)
-    cancelled = await events.cancel((await make_event(audience="public")).id)
+    cancelled = (await events.cancel((await make_event(audience="public")).id)).event
 
     feed = calendar_feed(config, [public, national, members, draft, cancelled])
     assert isinstance(feed, bytes)

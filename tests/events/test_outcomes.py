@@ -144,8 +144,22 @@ async def test_each_change_that_owes_mail_wakes_the_worker_once(
     assert wakeups.seen == [1, 2, 4, 5, 6, 7]
     assert await woken.expire_offers(now=datetime.now(UTC) + timedelta(hours=2)) == 1
     assert wakeups.seen == [1, 2, 4, 5, 6, 7, 8]
-    await woken.cancel(event.id)
+    cancelled = await woken.cancel(event.id)
     assert wakeups.seen[-1] == 8  # everyone cancelled already: nobody to tell
+    assert (cancelled.changed, cancelled.told, cancelled.event.status) == (True, 0, "cancelled")
+
+
+async def test_cancelling_an_event_says_how_many_were_told(
+    woken: Events, make_event: MakeEvent
+) -> None:
+    event = await make_event(capacity=1, waitlist="auto")
+    for n in (1, 2, 3):
+        await woken.register(event.id, person(n), source="web")
+    await woken.unregister(event.id, person(3).email)
+    cancelled = await woken.cancel(event.id)
+    assert (cancelled.changed, cancelled.told, cancelled.event.status) == (True, 2, "cancelled")
+    again = await woken.cancel(event.id)
+    assert (again.changed, again.told) == (False, 0)
 
 
 # Who sees which events

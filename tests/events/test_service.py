@@ -240,7 +240,7 @@ async def test_drafts_cancelled_and_past_events_take_nobody(
     past = await make_event(in_days=-1)
     with pytest.raises(Refused, match="terminé"):
         await events.register(past.id, person(1), source="cli", staff=True)
-    cancelled = await events.cancel((await make_event()).id)
+    cancelled = (await events.cancel((await make_event()).id)).event
     with pytest.raises(Refused, match="annulé"):
         await events.register(cancelled.id, person(1), source="web")
 
@@ -397,7 +397,7 @@ async def test_cancelling_the_event_tells_everyone_registered(
     await events.cancel(event.id)
     told = [m for m in await messages(db) if m[1] == "event_cancelled"]
     assert told == [(person(1).email, "event_cancelled"), (person(2).email, "event_cancelled")]
-    assert (await events.cancel(event.id)).status == "cancelled"
+    assert (await events.cancel(event.id)).event.status == "cancelled"
     assert len([m for m in await messages(db) if m[1] == "event_cancelled"]) == 2
     with pytest.raises(UserError, match="ne peut plus être publié"):
         await events.publish(event.id)
@@ -461,7 +461,7 @@ async def test_an_offer_on_a_cancelled_event_cannot_be_taken(
     second = await events.register(event.id, person(2), source="web")
     await events.unregister(event.id, person(1).email)
     assert (await events.registration(second.registration.id)).status == "offered"
-    cancelled = await events.cancel(event.id)
+    cancelled = (await events.cancel(event.id)).event
     assert cancelled.ics_sequence == event.ics_sequence + 1  # a new STATUS: RFC 5545
     with pytest.raises(Refused, match="annulé ou terminé"):
         await events.accept_offer(second.registration.id)
