@@ -21,9 +21,9 @@ from aiohttp import web
 
 from hub.campaigns.runner import campaigns_worker
 from hub.config import Config
-from hub.events.background import events_background
 from hub.mail import Messenger
 from hub.mail.factory import make_messenger
+from hub.process_events import events_background
 from hub.scheduler import PeriodicJob, periodic
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.app import create_app

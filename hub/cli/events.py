@@ -22,20 +22,31 @@ from hub.cli import HubContext, HubGroup, confirm, french_number, pass_hub, prin
 from hub.cli.subscribers import ROLE_LABELS
 from hub.config import AUDIENCES, EVENT_MODES, WAITLIST_POLICIES, Config
 from hub.errors import UserError
-from hub.events.audience import LABELS as AUDIENCE_LABELS
 from hub.events.audience import Profile, refusal
-from hub.events.labels import EVENT_STATUS_LABELS, MODE_LABELS, REGISTRATION_LABELS
 from hub.events.mailer import deliver_pending
 from hub.events.model import (
     REGISTRATION_STATUSES,
     SEATED,
     Event,
     EventChanges,
+    EventNotFound,
+    InvalidEvent,
     NotEligible,
     Refused,
+    Registrant,
 )
+from hub.events.outcomes import SeatGiven
 from hub.events.reminders import queue_reminder_now
 from hub.events.service import Events, NewEvent
+from hub.events.wording import (
+    AUDIENCE_LABELS,
+    EVENT_STATUS_LABELS,
+    MODE_LABELS,
+    REGISTRATION_LABELS,
+    registration_state,
+    seats_taken,
+    waitlist_rule,
+)
 from hub.exports import append_xlsx_row, safe_cell
 from hub.mail import Messenger
 from hub.mail.factory import make_messenger
@@ -44,7 +55,6 @@ from hub.subscribers.service import Person
 from hub.timeutil import (
     DATETIME_EXAMPLE,
     french_datetime,
-    from_utc_text,
     parse_local_datetime,
 )
 
@@ -67,10 +77,23 @@ def events_group() -> None:
 # --- shared pieces ----------------------------------------------------------------------------
 
 
+# The option to fix for an `InvalidEvent`'s field, said after the service's message.
+_FIELD_OPTIONS = {"venue": "--venue"}
+
+
 @asynccontextmanager
 async def _service(hub: HubContext) -> AsyncIterator[Events]:
+    """The service; its errors about an event get the hint of this command line."""
     async with hub.database() as db:
-        yield Events(db, hub.config)
+        try:
+            yield Events(db, hub.config)
+        except EventNotFound as exc:
+            raise UserError(f"{exc} ; `hub events list` donne les identifiants") from None
+        except InvalidEvent as exc:
+            option = _FIELD_OPTIONS.get(exc.field)
+            if option is None:
+                raise
+            raise UserError(f"{exc} ({option})") from None
 
 
 @asynccontextmanager
@@ -118,21 +141,6 @@ def _local(config: Config, value: datetime | None) -> str:
     return french_datetime(value, config.tz) if value else "—"
 
 
-def _seats(event: Event, counts: dict[str, int]) -> str:
-    taken = sum(counts.get(s, 0) for s in SEATED)
-    if event.capacity is None:
-        return f"{french_number(taken)} (sans limite)"
-    return f"{french_number(taken)}/{french_number(event.capacity)}"
-
-
-def _waitlist_label(event: Event) -> str:
-    if event.waitlist == "none":
-        return "pas de liste d'attente (complet = refusé)"
-    if event.waitlist == "offer":
-        return f"une place libérée est proposée au suivant pendant {event.offer_hours} h"
-    return "une place libérée est donnée au suivant, automatiquement"
-
-
 def _place(event: Event) -> str:
     if event.online:
         return event.video_url or "lien de la visio à donner (--video-url)"
@@ -149,8 +157,8 @@ def _echo_event(config: Config, event: Event, counts: dict[str, int]) -> None:
     click.echo(f"  {MODE_LABELS[event.mode].capitalize()} : {_place(event)}")
     click.echo(f"  Public : {AUDIENCE_LABELS[event.audience]}")
     click.echo(
-        f"  Places prises : {_seats(event, counts)} ; "
-        f"liste d'attente : {french_number(counts.get('waitlisted', 0))} — {_waitlist_label(event)}"
+        f"  Places prises : {seats_taken(event, counts)} ; "
+        f"liste d'attente : {french_number(counts.get('waitlisted', 0))} — {waitlist_rule(event)}"
     )
 
 
@@ -219,24 +227,15 @@ def _event_options(func: F) -> F:
     return func
 
 
-async def _moves(
-    events: Events, ref: str | int, before: dict[int, str], config: Config
+def _moves(
+    config: Config, promoted: Sequence[SeatGiven], offered: Sequence[SeatGiven]
 ) -> list[str]:
-    """Who left the waiting list since `before` (registration id → status): the seats the
-    service has just given or offered."""
-    lines = []
-    for row in await events.registrations(ref):
-        if before.get(row["id"]) == "waitlisted" and row["status"] in SEATED:
-            if row["status"] == "confirmed":
-                lines.append(f"Place donnée à {row['email']} (liste d'attente)")
-            else:
-                expires = _local(config, from_utc_text(row["offer_expires_at"]))
-                lines.append(f"Place proposée à {row['email']} jusqu'au {expires}")
+    """The seats the service has just given or offered from the waiting list."""
+    lines = [f"Place donnée à {seat.email} (liste d'attente)" for seat in promoted]
+    for seat in offered:
+        expires = _local(config, seat.registration.offer_expires_at)
+        lines.append(f"Place proposée à {seat.email} jusqu'au {expires}")
     return lines
-
-
-async def _statuses(events: Events, ref: str | int) -> dict[int, str]:
-    return {row["id"]: row["status"] for row in await events.registrations(ref)}
 
 
 def _refused(reason: str, as_json: bool) -> NoReturn:
@@ -381,12 +380,11 @@ async def edit_command(
             "--capacity… ; voir « hub events edit --help »)"
         )
     async with _mailing(hub) as (events, messenger):
-        before = await events.get(event_ref)
-        statuses = await _statuses(events, before.id)
-        event = await events.edit(before.id, changes)
+        edited = await events.edit(event_ref, changes)
+        event = edited.event
         counts = await events.counts(event)
-        moves = await _moves(events, event.id, statuses, config)
-        told = event.ics_sequence > before.ics_sequence and event.status != "cancelled"
+        moves = _moves(config, edited.promoted, edited.offered)
+        told = edited.invitation_changed
         if as_json:
             await _deliver(events, messenger, err=True)
             print_json(_event_json(config, event, counts))
@@ -444,8 +442,11 @@ async def cancel_command(hub: HubContext, event_ref: str, yes: bool) -> None:
                 f"Annuler « {event.title} » ({_local(config, event.starts_at)}) ? "
                 f"{french_number(told)} personne(s) inscrite(s) seront prévenues par e-mail."
             )
-        event = await events.cancel(event.id)
-        click.echo(f"« {event.title} » est annulé ; {french_number(told)} personne(s) prévenue(s).")
+        cancelled = await events.cancel(event.id)
+        click.echo(
+            f"« {cancelled.event.title} » est annulé ; "
+            f"{french_number(cancelled.told)} personne(s) prévenue(s)."
+        )
         await _deliver(events, messenger)
 
 
@@ -459,7 +460,9 @@ async def list_command(hub: HubContext, show_all: bool, as_json: bool) -> None:
     liste d'attente, état."""
     config = hub.config
     async with _service(hub) as events:
-        found = [(e, await events.counts(e)) for e in await events.list(upcoming=not show_all)]
+        found = [
+            (e, await events.counts(e)) for e in await events.list_events(upcoming=not show_all)
+        ]
     if as_json:
         print_json([_event_json(config, e, c) for e, c in found])
         return
@@ -471,7 +474,7 @@ async def list_command(hub: HubContext, show_all: bool, as_json: bool) -> None:
         click.echo(
             f"{event.id:>4}  {_local(config, event.starts_at)} — « {event.title} » "
             f"({kind.name if kind else event.kind}) — {AUDIENCE_LABELS[event.audience]} — "
-            f"places {_seats(event, counts)}, "
+            f"places {seats_taken(event, counts)}, "
             f"{french_number(counts.get('waitlisted', 0))} en attente — "
             f"{EVENT_STATUS_LABELS[event.status]} — {event.slug}"
         )
@@ -558,15 +561,6 @@ def _questions_hint(event: Event) -> str:
         + ")"
         for q in event.questions
     )
-
-
-def _outcome(config: Config, status: str, position: int | None, expires: datetime | None) -> str:
-    """The last line of `register`: confirmé, liste d'attente (position N)…"""
-    if status == "waitlisted":
-        return f"liste d'attente (position {position})"
-    if status == "offered":
-        return f"place proposée jusqu'au {_local(config, expires)}"
-    return REGISTRATION_LABELS[status]
 
 
 # How staff type each role on the command line (--role).
@@ -681,8 +675,8 @@ async def register_command(
                 raise
             raise UserError(f"{exc} ; {_questions_hint(event)}") from None
         registration = registered.registration
-        outcome = _outcome(
-            config, registration.status, registration.position, registration.offer_expires_at
+        outcome = registration_state(
+            registration.status, registration.position, registration.offer_expires_at, config.tz
         )
         if as_json:
             await _deliver(events, messenger, err=True)
@@ -724,18 +718,18 @@ async def accept_command(hub: HubContext, event_ref: str, email: str) -> None:
         event = await events.get(event_ref)
         row = await _registration_of(events, event, email)
         try:
-            registration = await events.accept_offer(row["id"])
+            registration = await events.accept_offer(row.registration.id)
         except Refused as exc:
             _refused(str(exc), as_json=False)
-        if row["status"] != "confirmed":
+        if row.status != "confirmed":
             await _deliver(events, messenger)
     click.echo(REGISTRATION_LABELS[registration.status])
 
 
-async def _registration_of(events: Events, event: Event, email: str) -> dict[str, Any]:
+async def _registration_of(events: Events, event: Event, email: str) -> Registrant:
     wanted = email.strip().lower()
     for row in await events.registrations(event.id):
-        if row["email"] == wanted:
+        if row.email == wanted:
             return row
     raise UserError(f"{email.strip()} n'est pas inscrit(e) à « {event.title} »")
 
@@ -751,29 +745,28 @@ async def unregister_command(hub: HubContext, event_ref: str, email: str) -> Non
     config = hub.config
     async with _mailing(hub) as (events, messenger):
         event = await events.get(event_ref)
-        statuses = await _statuses(events, event.id)
-        registration = await events.unregister(event.id, email)
-        if statuses.get(registration.id) == "cancelled":
+        cancelled = await events.unregister(event.id, email)
+        if not cancelled.changed:
             click.echo(f"L'inscription de {email.strip()} était déjà annulée : rien à faire.")
             return
         click.echo(
             f"Inscription de {email.strip()} à « {event.title} » annulée "
-            f"(elle était : {REGISTRATION_LABELS[statuses[registration.id]]})."
+            f"(elle était : {REGISTRATION_LABELS[cancelled.was]})."
         )
-        for line in await _moves(events, event.id, statuses, config):
+        for line in _moves(config, cancelled.promoted, cancelled.offered):
             click.echo(line)
         await _deliver(events, messenger)
 
 
 def _spreadsheet(
-    config: Config, event: Event, rows: Iterable[dict[str, Any]]
+    config: Config, event: Event, rows: Iterable[Registrant]
 ) -> tuple[list[str], list[list[Any]]]:
     """The registrations as a table: person, status, position, registration time (Paris,
     naive), then one column per question headed by its label (answers to questions removed
     since follow, headed by their key)."""
     rows = list(rows)
     keys = [q.key for q in event.questions]
-    keys += sorted({k for row in rows for k in row["answers"]} - set(keys))
+    keys += sorted({k for row in rows for k in row.registration.answers} - set(keys))
     labels = {q.key: q.label for q in event.questions}
     headers = [
         "E-mail",
@@ -790,21 +783,20 @@ def _spreadsheet(
     ]
     table = []
     for row in rows:
-        registered = from_utc_text(row["created_at"])
-        assert registered is not None
+        registered = row.registration.created_at
         table.append(
             [
-                row["email"],
-                row["first_name"],
-                row["last_name"],
-                row["organisation"],
-                ROLE_LABELS.get(row["role"], row["role"]),
-                "oui" if row["member"] else "non",
-                REGISTRATION_LABELS[row["status"]],
-                row["position"],
+                row.email,
+                row.first_name,
+                row.last_name,
+                row.organisation,
+                ROLE_LABELS.get(row.role, row.role),
+                "oui" if row.member else "non",
+                REGISTRATION_LABELS[row.status],
+                row.position,
                 registered.astimezone(config.tz).replace(tzinfo=None),
-                row["source"],
-                *(row["answers"].get(k, "") for k in keys),
+                row.registration.source,
+                *(row.registration.answers.get(k, "") for k in keys),
             ]
         )
     return headers, table
@@ -885,9 +877,7 @@ async def registrations_command(
         event = await events.get(event_ref)
         rows = await events.registrations(event.id)
     if status != "all":
-        rows = [
-            r for r in rows if r["status"] == status or (not status and r["status"] != "cancelled")
-        ]
+        rows = [r for r in rows if r.status == status or (not status and r.status != "cancelled")]
     if event.purged_at:
         click.echo(
             f"Les données des inscrits ont été effacées le {_local(config, event.purged_at)} ; "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Set
+from dataclasses import dataclass, field
+from typing import Protocol
 
 # Roles that make someone a CPTS employee (a coordinator or director is one too).
 _SALARIE_ROLES = ("salarie", "coordinateur")
@@ -52,3 +54,31 @@ def refusal(audience: str, profile: Profile) -> str | None:
         f"Cet événement est {LABELS[audience]}. D'après nos informations, vous n'en faites pas "
         "partie ; si c'est une erreur, écrivez-nous pour mettre votre fiche à jour."
     )
+
+
+class Record(Protocol):
+    """What eligibility reads of a person's record (`Subscriber`)."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def member(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who looks at the events: a person (their record decides, as for registering), or a
+    channel that shows events to everyone in it, with the audiences it may show (a Discord
+    channel of elected members: {"public", "elus"}), or both."""
+
+    person: Record | None = None
+    audiences: Set[str] = field(default_factory=lambda: frozenset({"public"}))
+
+    def may_see(self, audience: str) -> bool:
+        """Whether events of this audience are for this viewer (to see and to join)."""
+        if audience in self.audiences:
+            return True
+        if self.person is None:
+            return False
+        return refusal(audience, Profile(self.person.role, self.person.member)) is None

@@ -69,7 +69,8 @@ def invitation(
         entry.add("status", "CANCELLED")
     calendar.add_component(entry)
     _add_timezone(calendar, config, [event])
-    return calendar.to_ical().decode("utf-8")
+    ical: bytes = calendar.to_ical()  # icalendar's own annotations leave it untyped
+    return ical.decode("utf-8")
 
 
 def calendar_feed(config: Config, events: Sequence[Event]) -> bytes:
@@ -92,7 +93,8 @@ def calendar_feed(config: Config, events: Sequence[Event]) -> bytes:
         entry.add("last-modified", event.updated_at)
         calendar.add_component(entry)
     _add_timezone(calendar, config, shown)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
 def page_url(config: Config, event: Event) -> str:

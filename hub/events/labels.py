@@ -1,12 +1,8 @@
-"""The French words for the codes stored about events, shared by the staff's commands."""
+"""The French words for the codes stored about events: now in `hub.events.wording`, kept
+importable from here."""
 
 from __future__ import annotations
 
-EVENT_STATUS_LABELS = {"draft": "brouillon", "published": "publié", "cancelled": "annulé"}
-REGISTRATION_LABELS = {
-    "confirmed": "confirmé",
-    "offered": "place proposée",
-    "waitlisted": "liste d'attente",
-    "cancelled": "annulé",
-}
-MODE_LABELS = {"online": "en ligne", "in-person": "en présentiel"}
+from hub.events.wording import EVENT_STATUS_LABELS, MODE_LABELS, REGISTRATION_LABELS
+
+__all__ = ["EVENT_STATUS_LABELS", "MODE_LABELS", "REGISTRATION_LABELS"]

@@ -7,71 +7,54 @@ never sent again: an invitation or a reminder twice is worse than one reported m
 no longer applies when its turn comes (a reminder for a cancelled registration, a place on the
 waiting list already given up…) is recorded as `skipped`, with why.
 
-The e-mails are French, rendered by the newsletters' machinery on `templates/mjml/base.mjml.j2`
-(as `hub.notices` does), and carry the person's "mes inscriptions" link. Invitations carry
-their `.ics` (`CalendarPart`): REQUEST with a seat, CANCEL when a calendar holds the event.
+What each e-mail says is `hub.events.emails`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from markupsafe import Markup
-
 from hub.config import Config
 from hub.db import Database
 from hub.events.audience import Profile, refusal
-from hub.events.ics import invitation
-from hub.events.model import REMINDER_PREFIX, Event, Registration
+from hub.events.emails import (
+    CATEGORY,
+    INVITING,
+    REMINDER,
+    SUBJECTS,
+    TEMPLATES,
+    WITH_VIDEO,
+    WITHDRAWING,
+    Pending,
+    base_kind,
+    compose,
+)
+from hub.events.model import REMINDER_PREFIX
 from hub.events.service import Events
-from hub.mail import BatchInDoubt, BatchRejected, CalendarPart, Content, Messenger, Recipient
-from hub.mail.message import html_safe
-from hub.notices import ACCENT, signed_link
-from hub.subscribers.service import Subscriber, Subscribers
-from hub.timeutil import french_date, french_datetime, french_time, to_utc_text
-from newsletters.templating import compile_mjml, render_mjml, render_text
+from hub.mail import BatchInDoubt, BatchRejected, Messenger, Recipient
+from hub.subscribers.service import Subscribers
+from hub.timeutil import to_utc_text
 
 log = logging.getLogger("hub.events.mail")
 
-CATEGORY = "evenements"
-REMINDER = "reminder"  # staff's "send now"; scheduled ones are "reminder:<minutes>"
-INVITING = ("confirmed", "promoted")  # kinds whose mail always carries a REQUEST
-WITHDRAWING = ("cancelled", "ineligible", "event_cancelled")  # kinds whose mail may carry a CANCEL
-# Kinds whose mail gives an online event's video link (a confirmed seat is checked too).
-WITH_VIDEO = ("confirmed", "promoted", "updated", REMINDER)
-
-TEMPLATES = {
-    "confirmed": "event_confirmed",
-    "waitlisted": "event_waitlisted",
-    "offered": "event_offered",
-    "promoted": "event_promoted",
-    "offer_expired": "event_offer_expired",
-    "cancelled": "event_registration_cancelled",
-    "updated": "event_updated",
-    "event_cancelled": "event_cancelled",
-    "ineligible": "event_registration_ineligible",
-    REMINDER: "event_reminder",
-}
-
-SUBJECTS = {
-    "confirmed": "Inscription confirmée : {title}",
-    "waitlisted": "Liste d'attente : {title}",
-    "offered": "Une place vous est réservée : {title}",
-    "promoted": "Une place s'est libérée, vous êtes inscrit(e) : {title}",
-    "offer_expired": "Place non acceptée à temps : {title}",
-    "cancelled": "Inscription annulée : {title}",
-    "updated": "Changement d'horaire ou de lieu : {title}",
-    "event_cancelled": "Événement annulé : {title}",
-    "ineligible": "Inscription annulée : {title}",
-    REMINDER: "Rappel : {title}, {soon}",
-}
+__all__ = [
+    "CATEGORY",
+    "REMINDER",
+    "SUBJECTS",
+    "TEMPLATES",
+    "WITH_VIDEO",
+    "DeliveryReport",
+    "Pending",
+    "base_kind",
+    "compose",
+    "deliver_pending",
+    "messages_in_doubt",
+]
 
 
 @dataclass(frozen=True)
@@ -86,18 +69,6 @@ class DeliveryReport:
         return self.sent + self.failed + self.skipped + self.in_doubt
 
 
-@dataclass(frozen=True)
-class Pending:
-    """A message taken for sending, with what it is about as it stood then."""
-
-    id: int
-    kind: str  # as queued: a key of TEMPLATES, or "reminder:<minutes>"
-    event: Event
-    registration: Registration
-    person: Subscriber
-    calendar_holds_it: bool  # the last invitation or withdrawal that left was an invitation
-
-
 async def deliver_pending(
     db: Database,
     config: Config,
@@ -105,11 +76,14 @@ async def deliver_pending(
     *,
     limit: int | None = None,
     stopping: asyncio.Event | None = None,
+    events: Events | None = None,
+    people: Subscribers | None = None,
 ) -> DeliveryReport:
     """Send the queued messages, oldest first (at most `limit`); one failing stops no other.
-    When `stopping` is set, the message in hand is finished and no other is taken."""
-    events = Events(db, config)
-    people = Subscribers(db, config)
+    When `stopping` is set, the message in hand is finished and no other is taken. `events`
+    and `people`: the process's services (new ones when not given)."""
+    people = people or (events.people if events else Subscribers(db, config))
+    events = events or Events(db, config, people=people)
     await people.verify_key()  # outside any transaction, as it asks
     outcomes: Counter[str] = Counter()
     while limit is None or outcomes.total() < limit:
@@ -141,10 +115,6 @@ async def deliver_pending(
 async def messages_in_doubt(db: Database) -> list[dict[str, Any]]:
     """Messages left `sending`, for staff: perhaps received, never resent."""
     return [dict(row) for row in await db.fetch_all("event_messages_in_doubt")]
-
-
-def base_kind(kind: str) -> str:
-    return REMINDER if kind.startswith(REMINDER_PREFIX) else kind
 
 
 async def _take(db: Database, events: Events, people: Subscribers, row: Any) -> Pending | str:
@@ -262,129 +232,3 @@ async def _record(db: Database, message_id: int, status: str, error: str | None)
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-# --- the e-mail ---------------------------------------------------------------------------
-
-
-def compose(config: Config, message: Pending, now: datetime) -> Content:
-    """The e-mail of one message, with its invitation or withdrawal when it has one."""
-    event, registration, person = message.event, message.registration, message.person
-    tz = config.tz
-    kind = base_kind(message.kind)
-    method = _calendar_method(message)
-    confirmed = registration.status == "confirmed"
-    show_video = event.online and kind in WITH_VIDEO and confirmed
-    soon = _soon(event.starts_at, now, tz)
-    subject = SUBJECTS[kind].format(title=event.title, soon=soon)
-    shared = {
-        "title": subject,
-        "preheader": "",
-        "accent": ACCENT,
-        "calendar": method or "",
-        "confirmed": confirmed,
-        "soon": soon,
-        "event": {
-            "title": event.title,
-            "when": when(event, tz),
-            "online": event.online,
-            "venue": event.venue,
-            "address": event.address,
-            "video_url": event.video_url if show_video else "",
-            "video_link": show_video and event.video_url.startswith(("https://", "http://")),
-            "video_to_come": show_video and not event.video_url,
-            "waitlist": event.waitlist,
-        },
-    }
-    manage_url = signed_link(config, "registrations", person)
-    personal = {"manage_url": manage_url}
-    if kind == "waitlisted":
-        personal["position"] = str(registration.position or "")
-    if kind == "offered":
-        assert registration.offer_expires_at is not None
-        personal["deadline"] = french_datetime(registration.offer_expires_at, tz, weekday=True)
-        personal["accept_url"] = signed_link(config, "offer", person, str(registration.id))
-    template = TEMPLATES[kind]
-    calendar = None
-    if method:
-        ics = invitation(
-            config,
-            event,
-            attendee_email=person.email,
-            attendee_name=f"{person.first_name} {person.last_name}",
-            method=method,
-            manage_url=manage_url,
-        )
-        calendar = CalendarPart(method, ics)
-    return Content(
-        subject=subject,
-        html=_html(config, template, shared, personal),
-        text=render_text(f"text/{template}.txt.j2", shared | personal, config),
-        category=CATEGORY,
-        list_unsubscribe=False,
-        calendar=calendar,
-    )
-
-
-def _calendar_method(message: Pending) -> str | None:
-    """REQUEST to whoever has a confirmed seat (a new one, or a change to it); CANCEL to whoever
-    was sent the invitation last, when the registration or the event is cancelled."""
-    kind = message.kind
-    if kind in INVITING or (kind == "updated" and message.registration.status == "confirmed"):
-        return "REQUEST"
-    if kind in WITHDRAWING and message.calendar_holds_it:
-        return "CANCEL"
-    return None
-
-
-def when(event: Event, tz: Any) -> str:
-    """'mercredi 4 novembre 2026, de 9h à 17h30', or from one day to another."""
-    start, end = event.starts_at.astimezone(tz), event.ends_at.astimezone(tz)
-    day = french_date(start.date(), weekday=True)
-    if start.date() == end.date():
-        return f"{day}, de {french_time(start)} à {french_time(end)}"
-    return (
-        f"du {day} à {french_time(start)} "
-        f"au {french_date(end.date(), weekday=True)} à {french_time(end)}"
-    )
-
-
-def _soon(start: datetime, now: datetime, tz: Any) -> str:
-    """When the event starts, as a reminder says it: 'aujourd'hui à 9h', 'demain à 9h', or
-    'le mercredi 4 novembre 2026 à 9h'."""
-    local = start.astimezone(tz)
-    days = (local.date() - now.astimezone(tz).date()).days
-    if days == 0:
-        return f"aujourd'hui à {french_time(local)}"
-    if days == 1:
-        return f"demain à {french_time(local)}"
-    return f"le {french_datetime(start, tz, weekday=True)}"
-
-
-# The MJML → HTML step costs ~15 ms, the rest of a message well under 1: it is done once per
-# template and state of the event, with markers where each person's values go (links, place
-# in line, deadline), filled afterwards. The markers carry a random part, so no event text can
-# pose as one; they are letters, digits and dashes, which MJML leaves as they are.
-_MARK = f"evslot{secrets.token_hex(6)}"
-_COMPILED: dict[tuple[Any, ...], str] = {}
-_COMPILED_MAX = 256
-
-
-def _html(config: Config, template: str, shared: dict[str, Any], personal: dict[str, str]) -> str:
-    key = (
-        template,
-        config.federation,
-        config.timezone,
-        json.dumps(shared, sort_keys=True),
-        tuple(sorted(personal)),
-    )
-    html = _COMPILED.get(key)
-    if html is None:
-        marks = {name: Markup(f"{_MARK}-{name}-") for name in personal}
-        html = compile_mjml(render_mjml(f"mjml/{template}.mjml.j2", shared | marks, config))
-        if len(_COMPILED) >= _COMPILED_MAX:
-            _COMPILED.clear()
-        _COMPILED[key] = html
-    for name, value in personal.items():
-        html = html.replace(f"{_MARK}-{name}-", html_safe(value))
-    return html

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal, get_args
 
 import aiosqlite
 
@@ -12,11 +14,13 @@ from hub.config import Question
 from hub.errors import UserError
 from hub.timeutil import from_utc_text
 
-STATUSES = ("draft", "published", "cancelled")
-REGISTRATION_STATUSES = ("confirmed", "offered", "waitlisted", "cancelled")
+EventStatus = Literal["draft", "published", "cancelled"]
+RegistrationStatus = Literal["confirmed", "offered", "waitlisted", "cancelled"]
+STATUSES: tuple[EventStatus, ...] = get_args(EventStatus)
+REGISTRATION_STATUSES: tuple[RegistrationStatus, ...] = get_args(RegistrationStatus)
 SOURCES = ("web", "cli", "discord")
 # Who holds a seat: the confirmed, and those a seat is being held for.
-SEATED = ("confirmed", "offered")
+SEATED: tuple[RegistrationStatus, ...] = ("confirmed", "offered")
 
 # The e-mails a registration causes (event_messages.kind), besides scheduled reminders.
 MESSAGE_KINDS = (
@@ -33,6 +37,40 @@ MESSAGE_KINDS = (
 )
 # Scheduled reminders are "reminder:<minutes before the start>", at most one each.
 REMINDER_PREFIX = "reminder:"
+
+
+class EventNotFound(UserError):
+    """No event has this id or slug (`ref`, as it was asked for)."""
+
+    def __init__(self, ref: str | int) -> None:
+        super().__init__(f"événement inconnu « {ref} »")
+        self.ref = ref
+
+
+class RegistrationNotFound(UserError):
+    """No registration has this id."""
+
+    def __init__(self, registration_id: int) -> None:
+        super().__init__(f"inscription inconnue (n° {registration_id})")
+        self.registration_id = registration_id
+
+
+class NotRegistered(UserError):
+    """The person (`email`, as given) has no registration to the event."""
+
+    def __init__(self, email: str, event: Event) -> None:
+        super().__init__(f"{email} n'est pas inscrit(e) à « {event.title} »")
+        self.email = email
+        self.event = event
+
+
+class InvalidEvent(UserError):
+    """An event that breaks a rule every event keeps; `field` names the field at fault (an
+    `Event` field name, so each channel can point at its own input)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Refused(UserError):
@@ -70,7 +108,7 @@ class Event:
     closes_at: datetime | None
     questions: list[Question]
     reminders_minutes: list[int]
-    status: str
+    status: EventStatus
     ics_uid: str
     ics_sequence: int
     created_at: datetime
@@ -81,6 +119,18 @@ class Event:
     @property
     def online(self) -> bool:
         return self.mode == "online"
+
+    def seats_left(self, counts: Mapping[str, int]) -> int | None:
+        """Seats nobody holds, given the registrations by status (`Events.counts`); None when
+        the event has no limit. Never below 0."""
+        if self.capacity is None:
+            return None
+        return max(0, self.capacity - sum(counts.get(status, 0) for status in SEATED))
+
+    def can_cancel(self, now: datetime) -> bool:
+        """Whether registrations to it may still be cancelled (or offers taken): it is
+        published and not over."""
+        return self.status == "published" and self.ends_at > now
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Event:
@@ -119,7 +169,7 @@ class Registration:
     id: int
     event_id: int
     subscriber_id: int
-    status: str
+    status: RegistrationStatus
     source: str
     answers: dict[str, str]
     waitlisted_at: datetime | None
@@ -128,6 +178,16 @@ class Registration:
     cancelled_at: datetime | None
     created_at: datetime
     position: int | None = None  # on the waiting list, 1 for the next in line
+
+    def offer_open(self, event: Event, now: datetime) -> bool:
+        """Whether the seat offered to this registration (of `event`) may still be accepted."""
+        expiry = self.offer_expires_at
+        return (
+            self.status == "offered"
+            and expiry is not None
+            and expiry > now
+            and event.can_cancel(now)
+        )
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row, position: int | None = None) -> Registration:
@@ -145,6 +205,27 @@ class Registration:
             created_at=_time(row["created_at"]),
             position=position,
         )
+
+
+@dataclass(frozen=True)
+class Registrant:
+    """A registration with the person's record, as staff list them (`Events.registrations`)."""
+
+    registration: Registration  # with its position on the waiting list
+    email: str
+    first_name: str
+    last_name: str
+    organisation: str
+    role: str
+    member: bool
+
+    @property
+    def status(self) -> RegistrationStatus:
+        return self.registration.status
+
+    @property
+    def position(self) -> int | None:
+        return self.registration.position
 
 
 @dataclass(frozen=True)

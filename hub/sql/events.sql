@@ -121,7 +121,7 @@ WHERE event_id = :event_id AND status = 'waitlisted' AND queue_number < :queue_n
 -- name: registration_line
 -- The whole waiting list of an event, in order, with what eligibility looks at on each person's
 -- record (it is checked again before a seat is given).
-SELECT r.*, s.role AS person_role, s.member AS person_member
+SELECT r.*, s.email AS person_email, s.role AS person_role, s.member AS person_member
 FROM registrations AS r
 JOIN subscribers AS s ON s.id = r.subscriber_id
 WHERE r.event_id = :event_id AND r.status = 'waitlisted'

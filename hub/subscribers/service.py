@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import re
+import sqlite3
 import weakref
 from collections import defaultdict
 from collections.abc import Sequence
@@ -415,6 +416,16 @@ class Subscribers:
             row = await self.db.fetch_one("subscriber_by_email", {"email": person.email})
         assert row is not None
         return _subscriber(row)
+
+    def add_unlisted(self, conn: sqlite3.Connection, person: Person, now: str) -> int:
+        """Store a person the hub does not know yet, on no list (a registration's), inside the
+        caller's write transaction on `conn` (the events' group commit); their id. Call
+        `verify_key` first, as for `hash`."""
+        person = _cleaned(person)
+        fields = [person.email, self.hash(person.email), *_person_fields(person)]
+        people = json.dumps([fields])
+        row = conn.execute(self.db.sql("subscriber_insert"), {"people": people, "now": now})
+        return int(row.fetchone()["id"])
 
     async def subscribe(
         self,

@@ -37,14 +37,21 @@ from multidict import MultiDictProxy
 from hub import notices
 from hub.config import Config, Question
 from hub.errors import UserError
-from hub.events.audience import LABELS as AUDIENCE_LABELS
-from hub.events.audience import Profile, refusal
-from hub.events.background import EVENT_MAIL_WAKEUP
+from hub.events.audience import Profile, Viewer, refusal
 from hub.events.ics import calendar_feed
-from hub.events.mailer import when
-from hub.events.model import SEATED, Event, NotEligible, Refused, Registration
+from hub.events.model import Event, NotEligible, Refused, Registration
 from hub.events.service import Events, check_answers
+from hub.events.wording import (
+    AUDIENCE_LABELS,
+    MODE_LABELS,
+    REGISTRATION_HEADLINES,
+    capitalised,
+    kind_name,
+    seats_left,
+    when,
+)
 from hub.ids import parse_id
+from hub.process_events import MAIL_WAKEUP_KEY
 from hub.subscribers.service import InvalidEmail, Person, Subscriber, Subscribers, normalise_email
 from hub.timeutil import french_datetime
 from hub.tokens import InvalidToken
@@ -59,13 +66,6 @@ routes = web.RouteTableDef()
 KEY_PARAM = "cle"  # ?cle=<"registrations" token>: the visitor is that person
 ANSWER_PREFIX = "q-"  # form field of each of the event's questions
 RATE_SCOPE = "evenements"  # the registrations' own count per IP, apart from sign-ups'
-MODE_LABELS = {"online": "En ligne", "in-person": "En présentiel"}
-STATUS_LABELS = {
-    "confirmed": "Inscription confirmée",
-    "offered": "Place proposée, à accepter",
-    "waitlisted": "Sur liste d'attente",
-    "cancelled": "Inscription annulée",
-}
 MAX_RADIOS = 5
 _IDENTITY = ("email", "prenom", "nom", "organisation")
 
@@ -107,19 +107,6 @@ class EventView:
     seats: str | None  # None: no limit
 
 
-def seats_left(event: Event, counts: Mapping[str, int]) -> str | None:
-    if event.capacity is None:
-        return None
-    left = event.capacity - sum(counts.get(status, 0) for status in SEATED)
-    if left > 0:
-        return f"{left} place restante" if left == 1 else f"{left} places restantes"
-    return "Complet — liste d'attente" if event.waitlist != "none" else "Complet"
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 async def _view(events: Events, event: Event, visitor: Visitor) -> EventView:
     config = events.config
     if event.online:
@@ -129,11 +116,11 @@ async def _view(events: Events, event: Event, visitor: Visitor) -> EventView:
     return EventView(
         event=event,
         url=f"/evenements/{event.slug}{visitor.query}",
-        kind=config.event_kind(event.kind).name if event.kind in config.event_kinds else "",
-        when=_capitalised(when(event, config.tz)),
-        mode=MODE_LABELS[event.mode],
+        kind=kind_name(config, event.kind) or "",
+        when=capitalised(when(event, config.tz)),
+        mode=capitalised(MODE_LABELS[event.mode]),
         place=place,
-        audience=_capitalised(AUDIENCE_LABELS[event.audience]),
+        audience=capitalised(AUDIENCE_LABELS[event.audience]),
         seats=seats_left(event, await events.counts(event)),
     )
 
@@ -144,9 +131,17 @@ _EVENTS: weakref.WeakKeyDictionary[web.Application, Events] = weakref.WeakKeyDic
 
 
 def _events(request: web.Request) -> Events:
-    events = _EVENTS.get(request.app)
+    app = request.app
+    events = _EVENTS.get(app)
     if events is None:
-        events = _EVENTS[request.app] = Events(request.app[DB_KEY], request.app[CONFIG_KEY])
+
+        def mail_queued() -> None:
+            # The events' work of `hub run` installs its wake-up (an app without it has none).
+            wakeup = app.get(MAIL_WAKEUP_KEY)
+            if wakeup is not None:
+                wakeup.notify()
+
+        events = _EVENTS[app] = Events(app[DB_KEY], app[CONFIG_KEY], mail_queued=mail_queued)
     return events
 
 
@@ -228,14 +223,6 @@ def _registrations_path(config: Config, person: Subscriber) -> str:
     return notices.signed_path(config, "registrations", person)
 
 
-def _wake_mailer(request: web.Request) -> None:
-    """Registrations, cancellations and accepted offers owe an e-mail now: the events' work
-    of `hub run` is told not to wait for its next check (an app without it has no mailer)."""
-    wakeup = request.app.get(EVENT_MAIL_WAKEUP)
-    if wakeup is not None:
-        wakeup.set()
-
-
 # --- The agenda -------------------------------------------------------------------------------
 
 
@@ -247,8 +234,7 @@ async def agenda(request: web.Request) -> web.Response:
     events = _events(request)
     shown = [
         await _view(events, event, visitor)
-        for event in await events.list(status="published", upcoming=True)
-        if visitor.refusal(event) is None
+        for event in await events.visible_to(Viewer(visitor.person))
     ]
     return render_page(request, "events.html", views=shown, visitor=visitor)
 
@@ -258,7 +244,7 @@ async def calendar(request: web.Request) -> web.Response:
     """The public events as a calendar to subscribe to (past ones stay, so that subscribed
     calendars keep them)."""
     events = _events(request)
-    feed = calendar_feed(events.config, await events.list(status="published"))
+    feed = calendar_feed(events.config, await events.list_events(status="published"))
     return web.Response(
         body=feed,
         content_type="text/calendar",
@@ -547,11 +533,9 @@ async def register(request: web.Request) -> web.Response:
                 last_name=values["nom"],
                 organisation=values["organisation"],
             )
-            made = await events.request(
+            await events.request(
                 event.slug, person, source="web", answers=answers, ip=request.remote
             )
-            if made:
-                _wake_mailer(request)
             return _request_received(request, await _view(events, event, visitor), person.email)
         person = Person(
             email=visitor.person.email,
@@ -577,8 +561,6 @@ async def register(request: web.Request) -> web.Response:
     except UserError as exc:
         view = await _view(events, event, visitor)
         return _form_page(request, view, visitor, values, {"formulaire": str(exc)}, status=400)
-    if registered.created:
-        _wake_mailer(request)
     return _outcome(
         request,
         await _view(events, event, visitor),  # the seats left, this registration counted
@@ -606,7 +588,7 @@ async def _registrations_page(
     now = datetime.now(UTC)
     items = []
     for event, registration in await events.registrations_of(person.id):
-        current = event.status == "published" and event.ends_at > now
+        current = event.can_cancel(now)
         offer = (
             notices.signed_path(config, "offer", person, str(registration.id))
             if registration.status == "offered" and current
@@ -621,7 +603,7 @@ async def _registrations_page(
             {
                 "view": await _view(events, event, visitor),
                 "registration": registration,
-                "status": STATUS_LABELS[registration.status],
+                "status": REGISTRATION_HEADLINES[registration.status],
                 "state": (
                     "Événement annulé"
                     if event.status == "cancelled"
@@ -674,7 +656,7 @@ async def cancel_registration(request: web.Request) -> web.Response:
             request, person, problem="Cette inscription n'est pas (ou plus) la vôtre.", status=404
         )
     event, registration = mine[chosen]
-    if event.status != "published" or event.ends_at <= now:
+    if not event.can_cancel(now):
         return await _registrations_page(
             request,
             person,
@@ -683,7 +665,6 @@ async def cancel_registration(request: web.Request) -> web.Response:
         )
     if registration.status != "cancelled":
         await events.cancel_registration(registration.id)
-        _wake_mailer(request)
         log.info("registration cancelled", extra={"event": event.slug, "source": "web"})
     return await _registrations_page(
         request, person, saved=f"Votre inscription à « {event.title} » est annulée."
@@ -723,12 +704,7 @@ def _offer_page(
     now = datetime.now(UTC)
     event = view.event
     expiry = registration.offer_expires_at
-    open_offer = (
-        registration.status == "offered"
-        and expiry is not None
-        and expiry > now
-        and event.status == "published"
-    )
+    open_offer = registration.offer_open(event, now)
     return render_page(
         request,
         "event_offer.html",
@@ -769,6 +745,5 @@ async def accept_offer(request: web.Request) -> web.Response:
     except Refused as exc:
         view = await _view(events, event, visitor)
         return _offer_page(request, view, registration, person, problem=str(exc), status=410)
-    _wake_mailer(request)
     log.info("offer accepted", extra={"event": event.slug})
     return _offer_page(request, await _view(events, event, visitor), registration, person)

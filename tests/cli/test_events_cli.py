@@ -787,3 +787,18 @@ def test_registrations_exports_carry_no_live_formula(run: HubRunner, tmp_path: P
     assert first.value == '=HYPERLINK("https://piege.test","Cliquez")' and first.data_type == "s"
     assert (last.value, last.data_type) == ("-2+3", "s")
     assert (organisation.value, organisation.data_type) == ("@SUM(A1)", "s")
+
+
+def test_the_service_errors_get_the_hint_of_the_command_line(run: HubRunner) -> None:
+    """The service names no command nor option (a Discord member would read them); the CLI
+    adds its own."""
+    unknown = run("events", "show", "pas-un-evenement")
+    assert unknown.returncode == 2
+    assert "événement inconnu « pas-un-evenement »" in unknown.stderr
+    assert "`hub events list` donne les identifiants" in unknown.stderr
+    placeless = run(
+        "events", "create", "--title", "Étape", "--kind", "tour-de-france", "--start", START,
+        "--end", END,
+    )  # fmt: skip
+    assert placeless.returncode == 2
+    assert "un événement en présentiel demande un lieu (--venue)" in placeless.stderr

@@ -4,11 +4,13 @@ wakes it, the daily erasure, the pause until the next offer's deadline."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,10 +19,12 @@ from aiohttp import web
 
 from hub.config import Config
 from hub.db import Database
-from hub.events.background import CHECK_EVERY_SECONDS, EVENT_MAIL_WAKEUP, EventsWork
+from hub.events.background import CHECK_EVERY_SECONDS, EventsWork, events_worker
 from hub.events.service import Events, NewEvent
 from hub.mail.factory import make_messenger
 from hub.process import build_app
+from hub.process_events import MAIL_WAKEUP_KEY
+from hub.wakeup import Wakeup
 from hub.web import DB_KEY
 from tests.events.support_mail import deliver, mails_to, person, rows
 
@@ -131,8 +135,9 @@ async def test_a_registration_is_mailed_at_once_when_the_web_wakes_the_work(
             )
             assert subject in mails_to(config, person(1).email)
 
-            await Events(app[DB_KEY], config).register(event.id, person(2), source="web")
-            app[EVENT_MAIL_WAKEUP].set()  # what the web form does after a registration
+            # The service wakes the work itself, after its commit, as the web's does.
+            events = Events(app[DB_KEY], config, mail_queued=app[MAIL_WAKEUP_KEY].notify)
+            await events.register(event.id, person(2), source="web")
             await until(lambda: subject in mails_to(config, person(2).email))
 
 
@@ -188,3 +193,44 @@ async def test_the_work_wakes_for_the_next_offers_deadline(
         time_machine.move_to(T0 + timedelta(hours=2), tick=False)
         assert await work.seconds_to_sleep() == 0.0  # overdue: at once
         await work.messenger.close()
+
+
+async def test_the_work_is_a_plain_context_that_any_host_may_run(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No web application needed (the Discord bots' process, a test): the work runs while the
+    block lasts, wakes on its `Wakeup` when the service notifies it, and stops on leaving."""
+    monkeypatch.setattr("hub.events.background.CHECK_EVERY_SECONDS", 3600.0)
+    source = (Path(__file__).parents[2] / "hub/events/background.py").read_text()
+    imported = {
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not any(str(name).startswith("aiohttp") for name in imported)
+
+    start = datetime.now(UTC) + timedelta(days=5)
+    subject = "Inscription confirmée : Réunion flash : le Ségur du numérique"
+    wakeup = Wakeup()
+    messenger = make_messenger(config)
+    async with await Database.open(config.database_path) as db:
+        events = Events(db, config, mail_queued=wakeup.notify)
+        event = await events.create(
+            NewEvent(
+                title="Réunion flash : le Ségur du numérique",
+                kind="reunion-flash",
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                publish=True,
+            )
+        )
+        async with events_worker(db, config, messenger, wakeup, events=events) as work:
+            await asyncio.sleep(0.2)  # the first pass, then the work sleeps for an hour
+            await events.register(event.id, person(1), source="web")
+            await until(lambda: subject in mails_to(config, person(1).email))
+        assert work.stopping.is_set()
+        await events.register(event.id, person(2), source="web")  # nobody works any more
+        await asyncio.sleep(0.2)
+        assert subject not in mails_to(config, person(2).email)
+    await messenger.close()

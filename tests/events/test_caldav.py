@@ -203,7 +203,7 @@ async def test_radicale_keeps_the_invitation_its_update_and_the_events_cancellat
     assert await calendar.between(START - timedelta(hours=1), START) == []
 
     # An hour later: the update replaces the entry (same UID, SEQUENCE 1).
-    moved = await events.edit(event.id, EventChanges(starts_at=START + timedelta(hours=1)))
+    moved = (await events.edit(event.id, EventChanges(starts_at=START + timedelta(hours=1)))).event
     await deliver(db, config)
     update = mailed_ics(
         config, email, f"Changement d'horaire ou de lieu : {event.title}", "REQUEST"

@@ -119,22 +119,22 @@ async def test_an_update_keeps_the_uid_with_a_higher_sequence(
 ) -> None:
     event = await make_event(video_url=VIDEO)
     first = only_event(parsed(request(config, event)))
-    moved = await events.edit(
-        event.id, EventChanges(starts_at=event.starts_at + timedelta(hours=1))
-    )
+    moved = (
+        await events.edit(event.id, EventChanges(starts_at=event.starts_at + timedelta(hours=1)))
+    ).event
     second = only_event(parsed(request(config, moved)))
     assert second["UID"] == first["UID"] == event.ics_uid
     assert (first["SEQUENCE"], second["SEQUENCE"]) == (0, 1)
     assert second.decoded("DTSTART") == event.starts_at + timedelta(hours=1)
     # A change that is neither time nor place leaves the invitation as it was.
-    retitled = await events.edit(event.id, EventChanges(title="Réunion flash : le Ségur"))
+    retitled = (await events.edit(event.id, EventChanges(title="Réunion flash : le Ségur"))).event
     assert only_event(parsed(request(config, retitled)))["SEQUENCE"] == 1
 
 
 async def test_the_cancellation_of_the_event_says_cancelled(
     config: Config, events: Events, make_event: MakeEvent
 ) -> None:
-    event = await events.cancel((await make_event(video_url=VIDEO)).id)
+    event = (await events.cancel((await make_event(video_url=VIDEO)).id)).event
     ics = request(config, event, "CANCEL")
     calendar = parsed(ics)
     assert calendar["METHOD"] == "CANCEL"
@@ -181,7 +181,7 @@ async def test_the_feed_publishes_public_events_without_attendees_or_video_links
     )
     members = await make_event(audience="members", video_url=VIDEO)
     draft = await make_event(audience="public", publish=False)
-    cancelled = await events.cancel((await make_event(audience="public")).id)
+    cancelled = (await events.cancel((await make_event(audience="public")).id)).event
 
     feed = calendar_feed(config, [public, national, members, draft, cancelled])
     assert isinstance(feed, bytes)

@@ -87,7 +87,7 @@ async def test_the_last_seats_go_to_exactly_as_many_people(
     assert sorted(set(statuses.values())) == ["confirmed", "waitlisted"]
     assert list(statuses.values()).count("confirmed") == CAPACITY - ALREADY
     assert await seats(db, event_id) == {"confirmed": CAPACITY, "waitlisted": 25}
-    positions = [r["position"] for r in await events.registrations(event_id) if r["position"]]
+    positions = [r.position for r in await events.registrations(event_id) if r.position]
     assert positions == list(range(1, 26))
 
 

@@ -198,7 +198,7 @@ async def test_staff_send_a_reminder_now_as_often_as_they_ask(
 ) -> None:
     event = await set_up(config, time_machine, 1)
     async with hub(config) as (db, events):
-        full = await events.edit(event.id, EventChanges(capacity=1))
+        full = (await events.edit(event.id, EventChanges(capacity=1))).event
         await events.register(full.id, person(2), source="web")  # waiting: no reminder
         assert await queue_reminder_now(db, event.id) == 1
         assert await deliver(db, config) == DeliveryReport(sent=2)  # the reminder, the waiting

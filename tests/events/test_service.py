@@ -11,7 +11,15 @@ import pytest
 from hub.config import Config, Question
 from hub.db import Database
 from hub.errors import UserError
-from hub.events.model import EventChanges, NotEligible, Refused, Suppressed
+from hub.events.model import (
+    EventChanges,
+    EventNotFound,
+    InvalidEvent,
+    NotEligible,
+    NotRegistered,
+    Refused,
+    Suppressed,
+)
 from hub.events.service import Events, check_answers, slugify
 from hub.subscribers.service import Consent, Person, Subscribers
 from tests.events.conftest import MakeEvent
@@ -100,7 +108,7 @@ async def test_a_bad_event_is_refused_with_the_reason(
 ) -> None:
     with pytest.raises(UserError, match=message):
         await make_event(**fields)
-    assert await events.list() == []
+    assert await events.list_events() == []
 
 
 async def test_an_edit_to_a_year_beyond_2100_is_refused(
@@ -119,9 +127,9 @@ async def test_list_leaves_out_past_events_when_asked(
     past = await make_event(in_days=-5)
     soon = await make_event(in_days=2)
     later = await make_event(in_days=20, publish=False)
-    assert [e.id for e in await events.list()] == [past.id, soon.id, later.id]
-    assert [e.id for e in await events.list(upcoming=True)] == [soon.id, later.id]
-    assert [e.id for e in await events.list(status="draft")] == [later.id]
+    assert [e.id for e in await events.list_events()] == [past.id, soon.id, later.id]
+    assert [e.id for e in await events.list_events(upcoming=True)] == [soon.id, later.id]
+    assert [e.id for e in await events.list_events(status="draft")] == [later.id]
 
 
 # Registering
@@ -250,7 +258,7 @@ async def test_drafts_cancelled_and_past_events_take_nobody(
     past = await make_event(in_days=-1)
     with pytest.raises(Refused, match="terminé"):
         await events.register(past.id, person(1), source="cli", staff=True)
-    cancelled = await events.cancel((await make_event()).id)
+    cancelled = (await events.cancel((await make_event()).id)).event
     with pytest.raises(Refused, match="annulé"):
         await events.register(cancelled.id, person(1), source="web")
 
@@ -272,7 +280,7 @@ async def test_the_waiting_list_fills_in_order_once_seats_are_gone(
     ]
     assert [kind for _, kind in await messages(db)] == ["confirmed"] * 2 + ["waitlisted"] * 3
     listed = await events.registrations(event.id)
-    assert [(r["email"], r["status"], r["position"]) for r in listed][2:] == [
+    assert [(r.email, r.status, r.position) for r in listed][2:] == [
         (person(2).email, "waitlisted", 1),
         (person(3).email, "waitlisted", 2),
         (person(4).email, "waitlisted", 3),
@@ -295,7 +303,7 @@ async def test_a_freed_seat_of_an_online_event_goes_to_the_next_at_once(
     third = await events.register(event.id, person(3), source="web")
     await events.unregister(event.slug, person(1).email)
     promoted = await events.registrations(event.id)
-    assert [(r["email"], r["status"], r["position"]) for r in promoted] == [
+    assert [(r.email, r.status, r.position) for r in promoted] == [
         (person(2).email, "confirmed", None),
         (person(3).email, "waitlisted", 1),
         (person(1).email, "cancelled", None),
@@ -358,10 +366,10 @@ async def test_more_capacity_serves_the_waiting_list(events: Events, make_event:
     for n in range(4):
         await events.register(event.id, person(n), source="web")
     await events.edit(event.id, EventChanges(capacity=3))
-    statuses = [r["status"] for r in await events.registrations(event.id)]
+    statuses = [r.status for r in await events.registrations(event.id)]
     assert statuses == ["confirmed", "confirmed", "confirmed", "waitlisted"]
     await events.edit(event.id, EventChanges(capacity=0))  # no limit any more
-    assert {r["status"] for r in await events.registrations(event.id)} == {"confirmed"}
+    assert {r.status for r in await events.registrations(event.id)} == {"confirmed"}
 
 
 # Changes of the event
@@ -373,18 +381,24 @@ async def test_a_new_time_or_place_tells_every_seated_registrant(
     event = await make_event(capacity=1)
     await events.register(event.id, person(1), source="web")
     await events.register(event.id, person(2), source="web")
-    renamed = await events.edit(event.id, EventChanges(title="Réunion flash : Mon espace santé"))
+    renamed = (
+        await events.edit(event.id, EventChanges(title="Réunion flash : Mon espace santé"))
+    ).event
     assert renamed.ics_sequence == 0
     assert renamed.ics_uid == event.ics_uid
-    moved = await events.edit(
-        event.id,
-        EventChanges(
-            starts_at=event.starts_at + timedelta(hours=1),
-            ends_at=event.ends_at + timedelta(hours=1),
-        ),
-    )
+    moved = (
+        await events.edit(
+            event.id,
+            EventChanges(
+                starts_at=event.starts_at + timedelta(hours=1),
+                ends_at=event.ends_at + timedelta(hours=1),
+            ),
+        )
+    ).event
     assert moved.ics_sequence == 1 and moved.ics_uid == event.ics_uid
-    relinked = await events.edit(event.id, EventChanges(video_url="https://visio.example.org/x"))
+    relinked = (
+        await events.edit(event.id, EventChanges(video_url="https://visio.example.org/x"))
+    ).event
     assert relinked.ics_sequence == 2
     updates = [m for m in await messages(db) if m[1] == "updated"]
     assert updates == [(person(1).email, "updated")] * 2
@@ -401,7 +415,7 @@ async def test_cancelling_the_event_tells_everyone_registered(
     await events.cancel(event.id)
     told = [m for m in await messages(db) if m[1] == "event_cancelled"]
     assert told == [(person(1).email, "event_cancelled"), (person(2).email, "event_cancelled")]
-    assert (await events.cancel(event.id)).status == "cancelled"
+    assert (await events.cancel(event.id)).event.status == "cancelled"
     assert len([m for m in await messages(db) if m[1] == "event_cancelled"]) == 2
     with pytest.raises(UserError, match="ne peut plus être publié"):
         await events.publish(event.id)
@@ -465,7 +479,7 @@ async def test_an_offer_on_a_cancelled_event_cannot_be_taken(
     second = await events.register(event.id, person(2), source="web")
     await events.unregister(event.id, person(1).email)
     assert (await events.registration(second.registration.id)).status == "offered"
-    cancelled = await events.cancel(event.id)
+    cancelled = (await events.cancel(event.id)).event
     assert cancelled.ics_sequence == event.ics_sequence + 1  # a new STATUS: RFC 5545
     with pytest.raises(Refused, match="annulé ou terminé"):
         await events.accept_offer(second.registration.id)
@@ -668,3 +682,19 @@ async def test_an_offer_is_not_taken_by_someone_no_longer_eligible(
     with pytest.raises(NotEligible, match="réservé aux Collectifs des salariés et des élus"):
         await events.accept_offer(waiting.registration.id)
     assert (await events.registration(waiting.registration.id)).status == "offered"
+
+
+async def test_the_services_errors_name_no_command_and_keep_what_was_asked(
+    events: Events, make_event: MakeEvent
+) -> None:
+    with pytest.raises(EventNotFound) as unknown:
+        await events.get("pas-un-evenement")
+    assert unknown.value.ref == "pas-un-evenement"
+    assert str(unknown.value) == "événement inconnu « pas-un-evenement »"
+    with pytest.raises(InvalidEvent) as placeless:
+        await make_event(kind="tour-de-france", venue="")
+    assert placeless.value.field == "venue" and "--" not in str(placeless.value)
+    event = await make_event()
+    with pytest.raises(NotRegistered) as stranger:
+        await events.unregister(event.id, "inconnu@exemple.fr")
+    assert stranger.value.email == "inconnu@exemple.fr" and stranger.value.event == event

@@ -4,7 +4,6 @@ forged or altered, and the video link that no page may show."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -18,11 +17,12 @@ from icalendar import Calendar
 
 from hub.config import Config
 from hub.db import Database
-from hub.events.background import EVENT_MAIL_WAKEUP
 from hub.events.model import Event, EventChanges
 from hub.events.service import Events
+from hub.process_events import MAIL_WAKEUP_KEY
 from hub.subscribers.service import Person, Subscriber, Subscribers
 from hub.tokens import TokenSigner
+from hub.wakeup import Wakeup
 from hub.web.app import create_app
 from hub.web.subscriptions import HONEYPOT
 from tests.events import conftest as event_fixtures
@@ -355,7 +355,8 @@ async def test_closed_cancelled_draft_and_unknown_events(
     client: TestClient, events: Events, make_event: MakeEvent, db: Database
 ) -> None:
     soon = await make_event(title="Bientôt", audience="public")
-    later = await events.edit(soon.slug, EventChanges(opens_at=soon.starts_at - timedelta(days=2)))
+    edited = await events.edit(soon.slug, EventChanges(opens_at=soon.starts_at - timedelta(days=2)))
+    later = edited.event
     text = main_text(await (await client.get(f"/evenements/{later.slug}")).text())
     assert "Les inscriptions à « Bientôt » ouvrent le" in text and "M'inscrire" not in text
     response = await client.post(f"/evenements/{later.slug}", data=form())
@@ -679,45 +680,43 @@ async def test_the_calendar_feed_holds_the_published_public_events_only(
 async def test_registering_cancelling_and_accepting_wake_the_mail_delivery(
     config: Config, db: Database, events: Events, make_event: MakeEvent
 ) -> None:
-    """The events' work of `hub run` installs EVENT_MAIL_WAKEUP; here a bare one stands in."""
-    wakeup = asyncio.Event()
+    """The events' work of `hub run` installs its wake-up; here a bare one stands in. Each
+    `wait(0)` says whether the service notified it since, and consumes the notification."""
+    wakeup = Wakeup()
 
     async def install(app: web.Application) -> AsyncIterator[None]:
-        app[EVENT_MAIL_WAKEUP] = wakeup
+        app[MAIL_WAKEUP_KEY] = wakeup
         yield
 
     event = await public_event(make_event, capacity=1)
     me = await person(db, config, "salarie", True)
     async with TestClient(TestServer(create_app(config, background=[install]))) as client:
         refused = await client.post(f"/evenements/{event.slug}", data=form(prenom=""))
-        assert refused.status == 400 and not wakeup.is_set()  # nothing to tell anyone
+        assert refused.status == 400 and not await wakeup.wait(0)  # nothing to tell anyone
 
         data = form() | journees()
         assert (await client.post(f"/evenements/{event.slug}", data=data)).status == 200
-        assert wakeup.is_set()
-        wakeup.clear()
+        assert await wakeup.wait(0)
         waiting = await client.post(f"/evenements/{event.slug}?cle={key(config, me)}", data=data)
-        assert "liste d'attente" in main_text(await waiting.text()) and wakeup.is_set()
+        assert "liste d'attente" in main_text(await waiting.text()) and await wakeup.wait(0)
 
-        wakeup.clear()
         assert (await client.post(f"/evenements/{event.slug}", data=data)).status == 200
-        assert not wakeup.is_set()  # registered already: no new e-mail
+        assert not await wakeup.wait(0)  # registered already: no new e-mail
 
         first = await Subscribers(db, config).find(ANONYMOUS)
         assert first is not None
         ((_, seat),) = await events.registrations_of(first.id)
         cancel = f"/evenements/mes-inscriptions/{key(config, first)}"
         assert (await client.post(cancel, data={"inscription": str(seat.id)})).status == 200
-        assert wakeup.is_set()
+        assert await wakeup.wait(0)
 
-        wakeup.clear()
         ((_, offer),) = await events.registrations_of(me.id)
         assert offer.status == "offered"
         accept = f"/evenements/offre/{key(config, me, 'offer', str(offer.id))}"
         assert (await client.get(accept)).status == 200
-        assert not wakeup.is_set()  # opening the link changes nothing
+        assert not await wakeup.wait(0)  # opening the link changes nothing
         assert (await client.post(accept)).status == 200
-        assert wakeup.is_set()
+        assert await wakeup.wait(0)
 
 
 # What the anonymous form tells about others: nothing
