@@ -566,14 +566,20 @@ class Events:
         go to the waiting lists, as for any cancellation; nobody writes to the erased person.
         The number of registrations withdrawn."""
         async with self.db.transaction():
-            rows = await self.db.fetch_all(
-                "registrations_to_withdraw", {"subscriber_id": subscriber_id}
-            )
-            now = _now()
-            for row in rows:
-                await self._set_registration(row["id"], "cancelled", now)
-            for event_id in sorted({row["event_id"] for row in rows}):
-                await self._fill_seats(await self.get(event_id), now)
+            return await self.withdraw_person_within(subscriber_id)
+
+    async def withdraw_person_within(self, subscriber_id: int) -> int:
+        """`withdraw_person` inside the caller's transaction (`hub.privacy.Privacy.forget`
+        erases the person in the same one); the caller tells the mail worker after it
+        committed (the seats freed may have queued offers)."""
+        rows = await self.db.fetch_all(
+            "registrations_to_withdraw", {"subscriber_id": subscriber_id}
+        )
+        now = _now()
+        for row in rows:
+            await self._set_registration(row["id"], "cancelled", now)
+        for event_id in sorted({row["event_id"] for row in rows}):
+            await self._fill_seats(await self.get(event_id), now)
         return len(rows)
 
     async def cancel_ineligible(self, subscriber_id: int, now: datetime) -> tuple[Event, ...]:
