@@ -255,3 +255,16 @@ def person_fields(person: Person) -> list[Any]:
 
 def rows_as_dicts(rows: Sequence[aiosqlite.Row]) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class SignupAnswer:
+    """What a sign-up request came to, list by list (list keys): what its e-mail says."""
+
+    to_confirm: Sequence[str] = ()  # waiting for the person's confirmation
+    already: Sequence[str] = ()  # already confirmed before this request
+    refused: Sequence[str] = ()  # members-only lists the person is not entitled to
+
+    @property
+    def empty(self) -> bool:
+        return not (self.to_confirm or self.already or self.refused)
