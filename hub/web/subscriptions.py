@@ -282,12 +282,13 @@ async def signup(request: web.Request) -> web.Response:
     # The page is the same whatever happened; the e-mail, if one goes, says what differs.
     if signed.result == SignupResult.COOLDOWN:
         log.info("sign-up e-mail not sent: cooldown", extra={"remote": ip})
-    if signed.mail is not None:
+    mail = signed.mail
+    if mail is not None:
         # After the answer, so that the answer takes the same time whether an e-mail leaves.
-        request.app[BACKGROUND_TASKS].start(
-            service.deliver(signed.mail, lambda: _messenger(config)),
-            name=f"signup-notice-{signed.mail.email_hash[:12]}",
-        )
+        async def send() -> None:
+            await service.deliver(mail, lambda: _messenger(config))
+
+        request.app[BACKGROUND_TASKS].start(send(), name=f"signup-notice-{mail.email_hash[:12]}")
     return _signup_done(request, values["email"])
 
 
