@@ -6,15 +6,23 @@ the events (registrations the record no longer allows are cancelled), in one tra
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from hub.subscribers.addresses import normalise_email
 from hub.subscribers.model import MEMBERSHIP_WITHDRAWN, Consent, MembershipChange
 from hub.timeutil import utcnow
 
 if TYPE_CHECKING:
+    from hub.events.model import Event
     from hub.subscribers.service import Subscribers
+
+
+class Registrations(Protocol):
+    """What a withdrawn membership needs of the events service."""
+
+    async def cancel_ineligible(self, subscriber_id: int, now: datetime) -> Sequence[Event]: ...
 
 
 async def set_member(
@@ -24,11 +32,15 @@ async def set_member(
     is unknown. A withdrawn membership ends the person's members-only subscriptions: they
     are for members; and, in the same transaction, the person's registrations to events
     their record no longer allows are cancelled by the events service (seats to the
-    waiting lists, the person told by e-mail)."""
-    # Imported here: the events service is built on this one.
-    from hub.events.service import Events
-
+    waiting lists, the person told by e-mail, the mail worker woken after the commit)."""
     db, config = subscribers.db, subscribers.config
+    if subscribers.registrations is not None:
+        registrations = subscribers.registrations()
+    else:
+        # Imported here: the events service is built on this one.
+        from hub.events.service import Events
+
+        registrations = Events(db, config)
     email = normalise_email(email)
     now = utcnow()
     async with db.transaction():
@@ -47,8 +59,8 @@ async def set_member(
         withdrawal = Consent(source=source, text=MEMBERSHIP_WITHDRAWN, version="")
         await subscribers.store.record_consents([row["id"]], left, ["unsubscribe"], withdrawal, now)
         cancelled = (
-            ()
-            if member
-            else await Events(db, config).cancel_ineligible(row["id"], datetime.now(UTC))
+            () if member else await registrations.cancel_ineligible(row["id"], datetime.now(UTC))
         )
+    if cancelled:
+        subscribers.mail_queued()  # each cancelled registration queued its e-mail
     return MembershipChange(changed=True, left=left, cancelled=[e.title for e in cancelled])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
@@ -26,7 +26,7 @@ from hub.mail.folders import outbox_folder
 from hub.subscribers.access import person_data
 from hub.subscribers.addresses import InvalidEmail, normalise_email
 from hub.subscribers.erasure import erase_within, remove_outbox_messages
-from hub.subscribers.membership import set_member
+from hub.subscribers.membership import Registrations, set_member
 from hub.subscribers.model import (
     ACCEPTED,
     ACTIVE,
@@ -96,9 +96,21 @@ __all__ = [
 class Subscribers:
     """The subscribers service; every write is one transaction."""
 
-    def __init__(self, db: Database, config: Config) -> None:
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        *,
+        registrations: Callable[[], Registrations] | None = None,
+        mail_queued: Callable[[], None] = lambda: None,
+    ) -> None:
         self.db = db
         self.config = config
+        # The events service, given late: it is built on this one (`HubServices.build`
+        # passes `lambda: events`). Without it, `set_member` builds one.
+        self.registrations = registrations
+        # Told after a committed change queued e-mails (a withdrawn membership's cancellations).
+        self.mail_queued = mail_queued
         self.suppressions = SuppressionList(db, config)
         self.store = SubscriberStore(db)
 
