@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from hub.config import Config
@@ -25,7 +26,7 @@ from hub.events.service import Events
 from hub.subscribers.model import Subscriber, subscriber_from_row
 from hub.subscribers.service import Subscribers, normalise_email
 from hub.subscribers.suppression import Suppression
-from hub.timeutil import from_utc_text
+from hub.timeutil import from_utc_text, to_utc_text
 
 
 def _at(text: str) -> datetime:
@@ -128,6 +129,43 @@ class PersonData:
     @property
     def known(self) -> bool:
         return self.person is not None
+
+    def as_json(self) -> dict[str, Any] | None:
+        """The JSON-able form `hub subscribers show --json` has always printed (times as
+        stored, in UTC); None for an address under which nothing is stored."""
+        if self.person is None:
+            return None
+        person = _plain(self.person)
+        del person["token_nonce"]  # a technical part of the links, nothing about the person
+        suppression = None
+        if self.suppression is not None:
+            suppression = _plain(self.suppression)
+        return {
+            "person": person,
+            "subscriptions": [_plain(item) for item in self.subscriptions],
+            "consents": [_plain(item) for item in self.consents],
+            "membership_changes": [_plain(item) for item in self.membership_changes],
+            "sends": [_plain(item) for item in self.sends],
+            "delivery_events": [_plain(item) for item in self.delivery_events],
+            "registrations": [_plain(item) for item in self.registrations],
+            "suppressed": suppression is not None,
+            "suppression": suppression,
+        }
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    """A record's fields, times as stored (UTC text), enums as their values."""
+    values: dict[str, Any] = {}
+    for item in fields(record):
+        value = getattr(record, item.name)
+        if isinstance(value, datetime):
+            value = to_utc_text(value)
+        elif isinstance(value, StrEnum):
+            value = value.value
+        elif isinstance(value, Mapping):
+            value = dict(value)
+        values[item.name] = value
+    return values
 
 
 @dataclass(frozen=True)

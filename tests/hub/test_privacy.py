@@ -169,6 +169,19 @@ async def test_show_lists_everything_held_about_a_person(
     assert data.suppression is None
 
 
+async def test_show_as_json_is_what_the_subscribers_show_has_always_given(
+    db: Database, config: Config, subscribers: Subscribers, privacy: Privacy
+) -> None:
+    await hortense_everywhere(db, config, subscribers, privacy)
+    await subscribers.suppress(HORTENSE.email, "bounce", "bounce: 550 mailbox full")
+
+    data = (await privacy.show(HORTENSE.email)).as_json()
+
+    assert data is not None and data["suppressed"] and data["registrations"]
+    assert data == await subscribers.show(HORTENSE.email)
+    assert (await privacy.show("jamais@exemple.fr")).as_json() is None
+
+
 async def test_show_of_an_unknown_address_holds_nothing_but_says_whether_it_is_blocked(
     subscribers: Subscribers, privacy: Privacy
 ) -> None:
