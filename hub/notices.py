@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from hub.config import Config, MailingList
 from hub.mail import BatchRejected, Content, Messenger, Recipient
+from hub.subscribers.model import SignupAnswer  # the sign-up's decision, written here
 from hub.timeutil import french_datetime
 from hub.tokens import ALL_LISTS, TokenHolder, TokenSigner, joined_lists
 from newsletters.templating import compile_mjml, render_mjml, render_text
@@ -30,19 +30,6 @@ ACCENT = "#1d4f91"  # the site's blue: white text on it reads at 8.6:1
 
 class NoticeNotSent(Exception):
     """The backend did not take the message; the message says why, for the logs."""
-
-
-@dataclass(frozen=True)
-class SignupAnswer:
-    """What a sign-up request came to, list by list (list keys)."""
-
-    to_confirm: Sequence[str] = ()  # waiting for the person's confirmation
-    already: Sequence[str] = ()  # already confirmed before this request
-    refused: Sequence[str] = ()  # members-only lists the person is not entitled to
-
-    @property
-    def empty(self) -> bool:
-        return not (self.to_confirm or self.already or self.refused)
 
 
 def signed_path(

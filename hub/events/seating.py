@@ -53,18 +53,29 @@ class Seating(EventsBase):
         go to the waiting lists, as for any cancellation; nobody writes to the erased person.
         The number of registrations withdrawn."""
         async with self.db.transaction():
-            rows = await self.db.fetch_all(
-                "registrations_to_withdraw", {"subscriber_id": subscriber_id}
-            )
-            now = utc_now()
-            for row in rows:
-                await self._set_registration(row["id"], "cancelled", now)
-            seats = Seats()
-            for event_id in sorted({row["event_id"] for row in rows}):
-                seats += await self._fill_seats(await self.get(event_id), now)
+            withdrawn, seats = await self._withdraw(subscriber_id)
         if seats.promoted or seats.offered:
             self.mail_queued()
-        return len(rows)
+        return withdrawn
+
+    async def withdraw_person_within(self, subscriber_id: int) -> int:
+        """`withdraw_person` inside the caller's transaction (`hub.privacy.Privacy.forget`
+        erases the person in the same one); the caller tells the mail worker after it
+        committed (the seats freed may have queued offers)."""
+        withdrawn, _ = await self._withdraw(subscriber_id)
+        return withdrawn
+
+    async def _withdraw(self, subscriber_id: int) -> tuple[int, Seats]:
+        rows = await self.db.fetch_all(
+            "registrations_to_withdraw", {"subscriber_id": subscriber_id}
+        )
+        now = utc_now()
+        for row in rows:
+            await self._set_registration(row["id"], "cancelled", now)
+        seats = Seats()
+        for event_id in sorted({row["event_id"] for row in rows}):
+            seats += await self._fill_seats(await self.get(event_id), now)
+        return len(rows), seats
 
     async def cancel_ineligible(self, subscriber_id: int, now: datetime) -> tuple[Event, ...]:
         """Inside the caller's transaction (`Subscribers.set_member`): cancel the person's

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from hub.config import Config
 from hub.mail import Messenger
+from hub.mail.folders import outbox_folder
 from hub.mail.outbox import OutboxMessenger
 from hub.mail.sendgrid import SendgridMessenger, api_key_from_env
 from hub.mail.smtp import SmtpMessenger
 
-
-def outbox_folder(config: Config) -> Path:
-    return config.data_dir / "outbox"
+__all__ = ["make_messenger", "outbox_folder"]
 
 
 def make_messenger(config: Config) -> Messenger:

@@ -222,6 +222,20 @@ def default_consent_text(service: Subscribers, path: Path) -> str:
     )
 
 
+class ReportNotWritten(UserError):
+    """The report of the refused rows could not be written (the valid rows are imported).
+    The message names no way to choose another path: each channel adds its own (`path`)."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(
+            f"{path} : impossible d'écrire le rapport des lignes refusées ({problem}) ; "
+            "les lignes valides sont importées, choisissez un autre chemin pour le rapport et "
+            "relancez l'import (il ne changera rien aux lignes déjà importées)"
+        )
+
+
 async def import_csv(
     service: Subscribers,
     path: Path,
@@ -359,8 +373,4 @@ def _write_report(
             for line, reason, row in sorted(problems, key=lambda p: p[0]):
                 writer.writerow([line, safe_cell(reason), *map(safe_cell, row)])
     except OSError as exc:
-        raise UserError(
-            f"{path} : impossible d'écrire le rapport des lignes refusées ({exc.strerror}) ; "
-            "les lignes valides sont importées, choisissez un autre chemin avec --report et "
-            "relancez l'import (il ne changera rien aux lignes déjà importées)"
-        ) from None
+        raise ReportNotWritten(path, exc.strerror or str(exc)) from None

@@ -1,10 +1,11 @@
 """The subscription pages: the public sign-up form, the double opt-in confirmation, each
 subscriber's preferences, and the unsubscription link of every newsletter (RFC 8058).
 
-Handlers stay thin: the `Subscribers` service changes subscriptions and records consents,
-`hub.notices` writes the e-mails. Every page but the form is reached through a signed link
-(`hub.tokens`): a token that is forged, altered, of another purpose or for a person who no
-longer exists gets the same French 404 page, and changes nothing.
+Handlers stay thin: the `Subscribers` service changes subscriptions and records consents, the
+`Signup` service (`hub.subscribers.signup`) holds the sign-up's rules (rate, identity,
+cooldown, which e-mail), `hub.notices` writes the e-mails. Every page but the form is reached
+through a signed link (`hub.tokens`): a token that is forged, altered, of another purpose or
+for a person who no longer exists gets the same French 404 page, and changes nothing.
 
 The form answers the same whatever the address (new, pending, confirmed, suppressed), so it
 cannot be used to learn who is subscribed; what differs goes to the mailbox, in the e-mail,
@@ -15,10 +16,9 @@ e-mail left. That e-mail greets generically: the name typed in the form is nobod
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -29,19 +29,19 @@ from hub.config import Config, MailingList
 from hub.db import Database
 from hub.mail import Messenger
 from hub.mail.factory import make_messenger
-from hub.notices import NoticeNotSent, SignupAnswer, confirm_ttl_seconds
+from hub.notices import NoticeNotSent, confirm_ttl_seconds
+from hub.ratelimit import RateLimiter
 from hub.subscribers.labels import NOT_SUBSCRIBED, STATUS_LABELS, label
 from hub.subscribers.service import (
     ACTIVE,
     Consent,
     InvalidEmail,
-    ListOutcome,
     Person,
     Subscriber,
     Subscribers,
     normalise_email,
 )
-from hub.timeutil import to_utc_text
+from hub.subscribers.signup import NOTICE_COOLDOWN, Signup, SignupResult
 from hub.tokens import ALL_LISTS, InvalidToken, Token, TokenExpired
 from hub.web import CONFIG_KEY, DB_KEY
 from hub.web.pages import render_page
@@ -51,7 +51,6 @@ log = logging.getLogger("hub.web.subscriptions")
 
 routes = web.RouteTableDef()
 
-NOTICE_COOLDOWN = timedelta(minutes=10)  # between two sign-up e-mails to one address
 HONEYPOT = "site_web"  # hidden by CSS: a person leaves it empty, a robot fills it in
 MAX_LENGTH = 100
 # The form's wording of each role, a choice to make (the short names: hub.subscribers.labels).
@@ -223,18 +222,13 @@ def _read_form(
 
 
 async def within_rate_limit(db: Database, ip: str, limit: int) -> bool:
-    """Count this request against its IP's hour; False past the limit. Only the current hour
-    is kept. The count is a small write of the group commit (`Database.group_commit`): a crowd
-    is counted in a few transactions, rather than one each queued behind the shared
-    connection's lock and waiting on SQLite's for the group commit's."""
-    hour = datetime.now(UTC).strftime("%Y-%m-%dT%H")
-    prune, count = db.sql("signup_attempts_prune"), db.sql("signup_attempt_count")
+    """Count this request against its key's hour; False past the limit (`RateLimiter`)."""
+    return await RateLimiter(db).allow(ip, limit)
 
-    def counted(conn: sqlite3.Connection) -> int:
-        conn.execute(prune, {"hour": hour})
-        return int(conn.execute(count, {"ip": ip, "hour": hour}).fetchone()["count"])
 
-    return await db.group_commit.run(counted) <= limit
+def _signup_service(request: web.Request) -> Signup:
+    db, config = request.app[DB_KEY], request.app[CONFIG_KEY]
+    return Signup(db, config, Subscribers(db, config), RateLimiter(db))
 
 
 def _signup_done(request: web.Request, email: str) -> web.Response:
@@ -256,62 +250,12 @@ def _signup_done(request: web.Request, email: str) -> web.Response:
     )
 
 
-async def _person(subscribers: Subscribers, email: str, values: Mapping[str, Any]) -> Person:
-    """The person as the form describes them. Whoever types an address cannot rewrite the
-    details stored with it (nobody has proved it is theirs yet): for a known address only the
-    address is given."""
-    if await subscribers.find(email) is not None:
-        return Person(email=email)
-    return Person(
-        email=email,
-        first_name=values["prenom"],
-        last_name=values["nom"],
-        organisation=values["organisation"],
-        role=values["role"] or "autre",
-    )
-
-
-async def _claim_notice(db: Database, digest: str) -> str | None:
-    """The right to send a sign-up e-mail to an address (by its hash) now, or None when one
-    went there less than NOTICE_COOLDOWN ago; what to give back to `_release_notice`."""
-    now = datetime.now(UTC)
-    cutoff = to_utc_text(now - NOTICE_COOLDOWN)
-    async with db.transaction():
-        await db.execute("signup_notices_prune", {"cutoff": cutoff})
-        row = await db.fetch_one(
-            "signup_notice_claim",
-            {"email_hash": digest, "now": to_utc_text(now), "cutoff": cutoff},
-        )
-    return row["sent_at"] if row else None
-
-
-async def _release_notice(db: Database, digest: str, claim: str) -> None:
-    async with db.transaction():
-        await db.execute("signup_notice_release", {"email_hash": digest, "sent_at": claim})
-
-
-async def _signup_answer(
-    subscribers: Subscribers, email: str, outcomes: Sequence[ListOutcome]
-) -> tuple[Subscriber | None, SignupAnswer]:
-    """The person as stored (None when nothing was) and what to tell them by e-mail: nothing
-    (an empty answer) to a suppressed address, or when every list chosen ended in a bounce or
-    a complaint."""
-    if await subscribers.is_suppressed(email):
-        return None, SignupAnswer()
-    stored = await subscribers.find(email)
-    statuses = await subscribers.subscriptions(stored.id) if stored else {}
-    return stored, SignupAnswer(
-        to_confirm=[o.list for o in outcomes if statuses.get(o.list) == "pending"],
-        already=[o.list for o in outcomes if statuses.get(o.list) == "confirmed"],
-        refused=[o.list for o in outcomes if o.status == "members_only"],
-    )
-
-
 @routes.post("/abonnement")
 async def signup(request: web.Request) -> web.Response:
-    config, db = request.app[CONFIG_KEY], request.app[DB_KEY]
+    config = request.app[CONFIG_KEY]
+    service = _signup_service(request)
     ip = request.remote or "inconnue"
-    if not await within_rate_limit(db, ip, config.subscriptions.signups_per_ip_per_hour):
+    if not await service.allow(ip):
         log.warning("sign-up refused: rate limit", extra={"remote": ip})
         return _notice(
             request,
@@ -328,61 +272,25 @@ async def signup(request: web.Request) -> web.Response:
         return _signup_done(request, values["email"])
     if errors:
         return _form_page(request, values, errors, status=400)
-
-    subscribers = Subscribers(db, config)
-    outcomes = await subscribers.subscribe(
-        await _person(subscribers, email, values),
-        values["listes"],
-        _consent(config, request),
-        confirmed=False,
-        allow_resubscribe=True,
+    given = Person(
+        email=email,
+        first_name=values["prenom"],
+        last_name=values["nom"],
+        organisation=values["organisation"],
+        role=values["role"] or "autre",
     )
-    stored, answer = await _signup_answer(subscribers, email, outcomes)
-    if answer.empty:
-        return _signup_done(request, values["email"])
-    # One e-mail per address per cooldown, whoever asks: the form cannot flood a mailbox. The
-    # page is the same either way; the e-mail already sent says what to do.
-    digest = subscribers.hash(email)
-    claim = await _claim_notice(db, digest)
-    if claim is None:
+    signed = await service.request(given, values["listes"], _consent(config, request))
+    # The page is the same whatever happened; the e-mail, if one goes, says what differs.
+    if signed.result == SignupResult.COOLDOWN:
         log.info("sign-up e-mail not sent: cooldown", extra={"remote": ip})
-        return _signup_done(request, values["email"])
-    _send_signup_later(request, email, answer, stored, digest, claim)
+    mail = signed.mail
+    if mail is not None:
+        # After the answer, so that the answer takes the same time whether an e-mail leaves.
+        async def send() -> None:
+            await service.deliver(mail, lambda: _messenger(config))
+
+        request.app[BACKGROUND_TASKS].start(send(), name=f"signup-notice-{mail.email_hash[:12]}")
     return _signup_done(request, values["email"])
-
-
-def _send_signup_later(
-    request: web.Request,
-    email: str,
-    answer: SignupAnswer,
-    person: Subscriber | None,
-    digest: str,
-    claim: str,
-) -> None:
-    """Send the sign-up e-mail after the answer, by the application's `BackgroundTasks`, so
-    that the answer takes the same time whether an e-mail leaves or not. It greets without a
-    name (the one typed is unverified, and goes neither in the text nor in the To: header).
-    When it cannot leave, the cooldown is given back: sending the form again is a new try."""
-    config, db = request.app[CONFIG_KEY], request.app[DB_KEY]
-
-    async def send() -> None:
-        try:
-            async with _messenger(config) as messenger:
-                await notices.send_signup(
-                    config,
-                    messenger,
-                    email=email,
-                    answer=answer,
-                    person=person,
-                )
-        except Exception as exc:
-            if isinstance(exc, NoticeNotSent):
-                log.error("sign-up e-mail not sent", extra={"problem": str(exc)})
-            else:
-                log.exception("sign-up e-mail failed")
-            await _release_notice(db, digest, claim)
-
-    request.app[BACKGROUND_TASKS].start(send(), name=f"signup-notice-{digest[:12]}")
 
 
 async def purge_stale_signups(app: web.Application) -> None:

@@ -11,7 +11,7 @@ import pytest
 from hub.config import Config, ConfigError
 from hub.db import Database
 from hub.errors import UserError
-from hub.subscribers.importer import import_csv
+from hub.subscribers.importer import ReportNotWritten, import_csv
 from hub.subscribers.service import Consent, Person, Subscribers
 
 HEADER = "email,first_name,last_name,organisation,role,member\n"
@@ -318,3 +318,23 @@ async def test_the_report_carries_no_live_formula_and_imports_back(
     assert again.imported == 1
     zoe = await service.find("zoe@exemple.fr")
     assert zoe is not None and zoe.first_name == "=1+1"
+
+
+async def test_a_report_that_cannot_be_written_is_a_typed_error_naming_no_command(
+    service: Subscribers, db: Database, tmp_path: Path
+) -> None:
+    source = tmp_path / "adherents.csv"
+    source.write_text(MIXED, encoding="utf-8")
+    where = tmp_path / "un-dossier"
+    where.mkdir()
+
+    with pytest.raises(ReportNotWritten) as caught:
+        await import_csv(service, source, LIST, None, report_path=where)
+
+    assert caught.value.path == where
+    message = str(caught.value)
+    assert message.startswith(f"{where} : impossible d'écrire le rapport des lignes refusées (")
+    assert "les lignes valides sont importées" in message
+    assert "--" not in message and "hub " not in message
+    # The valid rows are in (the five of the first test, and the two it had made leave).
+    assert len((await snapshot(db))["subscribers"]) == 7
