@@ -28,14 +28,17 @@ Params = Mapping[str, Any] | None
 BUSY_TIMEOUT_MS = 10_000
 CACHE_KIB = 64 * 1024
 WAL_CHECKPOINT_PAGES = 10_000  # ~40 MB
-# Every connection of ours: others wait for a lock rather than fail, foreign keys are enforced,
-# WAL commits without an fsync each, and a page cache sized for sends and imports.
-CONNECTION_PRAGMAS = (
-    f"busy_timeout = {BUSY_TIMEOUT_MS}",
-    "foreign_keys = ON",
-    "synchronous = NORMAL",
-    f"cache_size = -{CACHE_KIB}",
-)
+
+
+def connection_pragmas() -> tuple[str, ...]:
+    """Every connection of ours: others wait for a lock rather than fail, foreign keys are
+    enforced, WAL commits without an fsync each, and a page cache sized for sends and imports."""
+    return (
+        f"busy_timeout = {BUSY_TIMEOUT_MS}",
+        "foreign_keys = ON",
+        "synchronous = NORMAL",
+        f"cache_size = -{CACHE_KIB}",
+    )
 
 
 class StorageError(UserError):
@@ -140,7 +143,7 @@ class Database:
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
-            for pragma in CONNECTION_PRAGMAS:  # busy_timeout first: others wait from now on
+            for pragma in connection_pragmas():  # busy_timeout first: others wait from now on
                 await conn.execute(f"PRAGMA {pragma}")
             await _enable_wal(conn)
             # A campaign or an import rewrites tens of thousands of rows several times: a WAL
@@ -163,7 +166,7 @@ class Database:
     def group_commit(self) -> GroupCommit:
         """Small writes that arrive together, committed together (see `hub.group_commit`)."""
         if self._group_commit is None:
-            self._group_commit = GroupCommit(self.path, CONNECTION_PRAGMAS)
+            self._group_commit = GroupCommit(self.path, connection_pragmas())
         return self._group_commit
 
     async def close(self) -> None:
