@@ -20,6 +20,7 @@ from pathlib import Path
 
 from hub.config import Config, ConfigError
 from hub.db import Database
+from hub.files import private_dir
 from hub.timeutil import french_datetime, from_utc_text, utcnow
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def _local_key(path: Path) -> bytes:
         return path.read_bytes().strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     key = secrets.token_urlsafe(48).encode()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -34,6 +34,7 @@ from mjml import mjml_to_html
 
 from hub.config import TEMPLATES_DIR, Config, ConfigError, Edition
 from hub.errors import UserError
+from hub.files import private_dir
 from hub.timeutil import french_date, french_time
 from newsletters.markup import colour_links, markdown_to_html, markdown_to_text
 from newsletters.mjml_check import check_mjml
@@ -205,7 +206,7 @@ def fill_for_web(html: str, config: Config) -> str:
 
 def write_rendered(rendered: RenderedIssue, out_dir: Path) -> list[Path]:
     """Write issue.html, issue.txt and issue.json, each replaced whole (never seen half-written)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     contents = {
         "issue.html": rendered.html,
         "issue.txt": rendered.text,
