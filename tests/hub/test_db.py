@@ -54,7 +54,9 @@ def test_named_queries_are_split_and_unique() -> None:
 async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "hub.sqlite3"
     db = await Database.open(path)
+    # As a newer hub records its schema: in the table and in the file's header.
     await db.conn.execute("INSERT INTO schema_version VALUES (999, 'future', '2030-01-01')")
+    await db.conn.execute("PRAGMA user_version = 999")
     await db.close()
     from hub.db import StorageError
 
