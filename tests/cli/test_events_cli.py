@@ -34,7 +34,7 @@ END = f"{DAY} 11:00"
 
 @pytest.fixture(autouse=True)
 def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "cli-test-" + "k" * 40)
+    monkeypatch.setenv("HUB_SECRET_KEY", "OoVXylBnshHk38KuBjACmkJ1pM-aRim_QNN648ubUic")
 
 
 @pytest.fixture

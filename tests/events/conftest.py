@@ -19,7 +19,7 @@ MakeEvent = Callable[..., Awaitable[Event]]
 
 @pytest.fixture
 def events(db: Database, config: Config, monkeypatch: pytest.MonkeyPatch) -> Events:
-    monkeypatch.setenv("HUB_SECRET_KEY", "e" * 48)
+    monkeypatch.setenv("HUB_SECRET_KEY", "RDVE4qIOBLZVMrB0chiXeXsTLIE10kAe7hucR_FmkvY")
     return Events(db, config)
 
 

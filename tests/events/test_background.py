@@ -33,7 +33,7 @@ WAIT_SECONDS = 30  # the longest the tests wait for the background work (it take
 
 @pytest.fixture(autouse=True)
 def secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "b" * 48)
+    monkeypatch.setenv("HUB_SECRET_KEY", "HVBfhXMmtII9MjkkXUZAxVnorypIq0uoXLtvEFgwG70")
 
 
 @asynccontextmanager

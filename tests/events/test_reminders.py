@@ -31,7 +31,7 @@ TODAY = f"Rappel : {TITLE}, aujourd'hui à 14h"
 
 @pytest.fixture(autouse=True)
 def secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "r" * 48)
+    monkeypatch.setenv("HUB_SECRET_KEY", "FPQRm4Uc_ZOAqfWhVTftNEBK7gtvUzD8RkyHPvVn2ac")
 
 
 @asynccontextmanager

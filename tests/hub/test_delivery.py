@@ -17,7 +17,7 @@ CONSENT = Consent(source="cli", text="Import de test", version="t1")
 
 @pytest.fixture
 async def service(db: Database, config: Config, monkeypatch: pytest.MonkeyPatch) -> Subscribers:
-    monkeypatch.setenv("HUB_SECRET_KEY", "d" * 48)
+    monkeypatch.setenv("HUB_SECRET_KEY", "JSSID55mKkCyuydaGpgl9ltnchTTAbCgwKKijwmiAOk")
     return Subscribers(db, config)
 
 

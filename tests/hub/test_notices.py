@@ -24,7 +24,7 @@ from tests.support.configs import unreachable_smtp_config
 
 @pytest.fixture(autouse=True)
 def secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "n" * 48)
+    monkeypatch.setenv("HUB_SECRET_KEY", "uFMKjn6_yOP5E7jP1wNLftQXJFpuEaxFh8XKr5o90kI")
 
 
 def sent(config: Config) -> list[EmailMessage]:

@@ -40,7 +40,7 @@ LIST = "adherents-flash"
 
 @pytest.fixture
 def service(db: Database, config: Config, monkeypatch: pytest.MonkeyPatch) -> Subscribers:
-    monkeypatch.setenv("HUB_SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("HUB_SECRET_KEY", "bElJUS7gE-lgjNW9kdgcHzbIByUeC5v5NDbSGwl4d-Q")
     return Subscribers(db, config)
 
 

@@ -40,7 +40,7 @@ FLASH = "Réunion flash : le Ségur du numérique"
 
 @pytest.fixture
 def config_path(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HUB_SECRET_KEY", "v" * 48)
+    monkeypatch.setenv("HUB_SECRET_KEY", "w9V1Y0bbuUns4dLHdmbZRvz9lRG3XvR3JtvTwse0bpk")
     return config_path
 
 

@@ -47,7 +47,7 @@ AUDIENCES = {
 
 @pytest.fixture
 def config_path(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HUB_SECRET_KEY", "w" * 48)
+    monkeypatch.setenv("HUB_SECRET_KEY", "HMStYaVFIH7VFCCvrOmCr2RWm75frTmHR-SCglY1rxE")
     text = config_path.read_text(encoding="utf-8")
     config_path.write_text(
         text.replace(

@@ -27,7 +27,7 @@ EMAIL = "camille.martin@cpts-exemple.fr"
 
 @pytest.fixture
 def config_path(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HUB_SECRET_KEY", "b" * 48)
+    monkeypatch.setenv("HUB_SECRET_KEY", "HVBfhXMmtII9MjkkXUZAxVnorypIq0uoXLtvEFgwG70")
     return config_path
 
 

@@ -53,7 +53,7 @@ def config_path(config_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """Set before the app opens the database, which records the key's fingerprint."""
-    monkeypatch.setenv("HUB_SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("HUB_SECRET_KEY", "bElJUS7gE-lgjNW9kdgcHzbIByUeC5v5NDbSGwl4d-Q")
 
 
 @pytest.fixture
