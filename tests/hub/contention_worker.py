@@ -23,14 +23,12 @@ def register(config_path: str, slug: str, email: str) -> tuple[int, str]:
     err = io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         try:
-            cli.main(
-                ["--config", config_path, "events", "register", slug, email, "--role", "salarie", "--member"],
-                prog_name="hub",
-            )
+            args = ["events", "register", slug, email, "--role", "salarie", "--member"]
+            cli.main(["--config", config_path, *args], prog_name="hub")
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 1
-        except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+        except Exception as exc:  # reported to the test, which fails on it
             code, err = 99, io.StringIO("".join(traceback.format_exception(exc)))
     return code, err.getvalue()
 

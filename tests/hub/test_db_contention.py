@@ -33,11 +33,10 @@ def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def create_event(config_path: Path) -> str:
+    when = ["--start", f"{DAY} 09:00", "--end", f"{DAY} 11:00"]
+    args = ["events", "create", "--title", "Assemblée", "--kind", "reunion-flash", *when]
     result = CliRunner().invoke(
-        cli,
-        ["--config", str(config_path), "events", "create", "--title", "Assemblée générale"]
-        + ["--kind", "reunion-flash", "--start", f"{DAY} 09:00", "--end", f"{DAY} 11:00"]
-        + ["--capacity", "500", "--publish"],
+        cli, ["--config", str(config_path), *args, "--capacity", "500", "--publish"]
     )
     assert result.exit_code == 0, result.output
     return result.stdout.strip().splitlines()[-1]
@@ -49,8 +48,10 @@ def test_a_crowd_of_register_processes_loses_nobody(tmp_path: Path, config_path:
     emails = [f"personne{n}@cpts-exemple.fr" for n in range(PROCESSES * PER_PROCESS)]
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.hub.contention_worker", str(config_path), slug]
-            + [str(go), str(BUSY_MS), *emails[i * PER_PROCESS : (i + 1) * PER_PROCESS]],
+            [
+                *(sys.executable, "-m", "tests.hub.contention_worker", str(config_path), slug),
+                *(str(go), str(BUSY_MS), *emails[i * PER_PROCESS : (i + 1) * PER_PROCESS]),
+            ],
             cwd=PROJECT_ROOT,
             stdout=subprocess.PIPE,
             text=True,
