@@ -74,7 +74,11 @@ async def create_event(config_path: Path, seats: int) -> str:
 
 
 def start_hub(config_path: Path) -> tuple[subprocess.Popen[str], str]:
-    env = {**os.environ, "HUB_SECRET_KEY": "b" * 48, "HUB_MAIL_BACKEND": "outbox"}
+    env = {
+        **os.environ,
+        "HUB_SECRET_KEY": "HVBfhXMmtII9MjkkXUZAxVnorypIq0uoXLtvEFgwG70",
+        "HUB_MAIL_BACKEND": "outbox",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "hub", "--config", str(config_path), "run", "--port", "0"],
         stdout=subprocess.PIPE,

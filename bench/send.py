@@ -39,7 +39,7 @@ TARGET_SECONDS = 5.0
 TARGET_RSS_MB = 250.0
 TARGET_RATIO = 2.0
 API_KEY = "SG.bench-key"
-SECRET = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+SECRET = "Zf9-vB47cznKCzdlC3ymtOGyWAmRTIy8Ifspe4IXGmU"
 BATCH = 1000
 
 

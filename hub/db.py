@@ -9,16 +9,18 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
+from hub.busy import DatabaseBusy, is_busy, retry_busy
 from hub.errors import UserError
+from hub.files import create_private_file
 from hub.group_commit import GroupCommit
 from hub.timeutil import utcnow
 
@@ -26,19 +28,23 @@ _NAME_MARKER = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 _MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 Params = Mapping[str, Any] | None
+T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 # SQLite's integers are 64-bit: a larger Python int raises OverflowError when bound.
 SQLITE_MIN_INT, SQLITE_MAX_INT = -(2**63), 2**63 - 1
 CACHE_KIB = 64 * 1024
 WAL_CHECKPOINT_PAGES = 10_000  # ~40 MB
-# Every connection of ours: others wait for a lock rather than fail, foreign keys are enforced,
-# WAL commits without an fsync each, and a page cache sized for sends and imports.
-CONNECTION_PRAGMAS = (
-    f"busy_timeout = {BUSY_TIMEOUT_MS}",
-    "foreign_keys = ON",
-    "synchronous = NORMAL",
-    f"cache_size = -{CACHE_KIB}",
-)
+
+
+def connection_pragmas() -> tuple[str, ...]:
+    """Every connection of ours: others wait for a lock rather than fail, foreign keys are
+    enforced, WAL commits without an fsync each, and a page cache sized for sends and imports."""
+    return (
+        f"busy_timeout = {BUSY_TIMEOUT_MS}",
+        "foreign_keys = ON",
+        "synchronous = NORMAL",
+        f"cache_size = -{CACHE_KIB}",
+    )
 
 
 # The transaction the running task is inside (a marker `Database.transaction` sets): tasks have
@@ -104,23 +110,6 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-async def _enable_wal(conn: aiosqlite.Connection) -> None:
-    """Switch a database to WAL, waiting for others as busy_timeout would.
-
-    SQLite answers "database is locked" at once, without calling the busy handler, when two
-    connections first open a new file together; the switch is simply retried.
-    """
-    deadline = asyncio.get_running_loop().time() + BUSY_TIMEOUT_MS / 1000
-    while True:
-        try:
-            await conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.02)
-
-
 class Database:
     """An open hub database. Use `Database.open()`; queries are called by name."""
 
@@ -138,8 +127,15 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path, *, migrate: bool = True) -> Database:
+        """Open (or create, private: 0600 in a 0700 folder) and, if due, migrate the database.
+
+        Opening writes nothing when the schema is current, so a crowd of processes opening it
+        at once does not queue for the write lock; a busy database is waited for, and an error
+        that remains names contention, not the file.
+        """
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # SQLite gives the -wal and -shm files the mode of the database file.
+            create_private_file(path)
             conn = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(
@@ -149,30 +145,41 @@ class Database:
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
-            for pragma in CONNECTION_PRAGMAS:  # busy_timeout first: others wait from now on
-                await conn.execute(f"PRAGMA {pragma}")
-            await _enable_wal(conn)
-            # A campaign or an import rewrites tens of thousands of rows several times: a WAL
-            # sized for that keeps the work in memory until one checkpoint.
-            await conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+            # Settings and reads only: what meets a busy database changed nothing, so it is
+            # tried again (a crowd opening at once meets the last one's checkpoint).
+            await retry_busy(path, db._configure)
             if migrate:
                 await db.upgrade()
         except BaseException as exc:
             await conn.close()
+            if isinstance(exc, sqlite3.DatabaseError) and is_busy(exc):
+                raise DatabaseBusy(path) from None
             if isinstance(exc, sqlite3.DatabaseError):
                 raise StorageError(
                     f"impossible d'utiliser la base {path} ({exc}) : vérifiez que ce fichier "
-                    "est bien la base SQLite du hub (HUB_DATA_DIR) et qu'aucun programme ne la "
-                    "bloque"
+                    "est bien la base SQLite du hub (HUB_DATA_DIR)"
                 ) from None
             raise
         return db
+
+    async def _configure(self) -> None:
+        """The connection's settings, and WAL once: when the file already is, nothing is asked
+        of others. (SQLite answers "database is locked" at once, without calling the busy
+        handler, when two connections first open a new file together: the caller retries.)"""
+        for pragma in connection_pragmas():  # busy_timeout first: others wait from now on
+            await self.conn.execute(f"PRAGMA {pragma}")
+        rows = await self.conn.execute_fetchall("PRAGMA journal_mode")
+        if next(iter(rows))[0] != "wal":
+            await self.conn.execute("PRAGMA journal_mode = WAL")
+        # A campaign or an import rewrites tens of thousands of rows several times: a WAL
+        # sized for that keeps the work in memory until one checkpoint.
+        await self.conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
 
     @property
     def group_commit(self) -> GroupCommit:
         """Small writes that arrive together, committed together (see `hub.group_commit`)."""
         if self._group_commit is None:
-            self._group_commit = GroupCommit(self.path, CONNECTION_PRAGMAS)
+            self._group_commit = GroupCommit(self.path, connection_pragmas())
         return self._group_commit
 
     async def close(self) -> None:
@@ -205,14 +212,21 @@ class Database:
     async def upgrade(self) -> list[int]:
         """Apply the migrations not yet recorded, all in one write transaction.
 
-        The version is read inside that transaction, so two processes opening a new database
-        at once never both migrate it: the second waits, then finds nothing left to do.
+        `PRAGMA user_version` (kept equal to the schema version) is read first, without any
+        lock: when nothing is due, opening takes no write lock. Otherwise the version is read
+        again inside the transaction, so two processes opening a new database at once never
+        both migrate it: the second waits, then finds nothing left to do.
 
         Foreign keys are off meanwhile (they can only be switched outside a transaction), as
         SQLite's procedure for rebuilding a table asks: with them on, dropping the old table
         would delete or empty every row referencing it. They are checked before committing.
         """
         shipped = migrations()
+        rows = await retry_busy(
+            self.path, lambda: self.conn.execute_fetchall("PRAGMA user_version")
+        )
+        if next(iter(rows))[0] == len(shipped):
+            return []
         await self.conn.execute("PRAGMA foreign_keys = OFF")
         try:
             return await self._upgrade(shipped)
@@ -256,6 +270,7 @@ class Database:
                     f"référence(s) cassée(s) (table {broken[0][0]}) : elle n'a pas été "
                     "appliquée, la base est inchangée"
                 )
+            await self.conn.execute(f"PRAGMA user_version = {len(shipped)}")
         return [version for version, _, _ in pending]
 
     async def _broken_references(self) -> set[tuple[Any, ...]]:
@@ -265,10 +280,12 @@ class Database:
     # Each call is one trip to aiosqlite's thread (execute and fetch together), not three
     # (execute, fetch, close): on a busy machine the trips, not SQLite, cost the most.
     async def fetch_all(self, name: str, params: Params = None) -> list[aiosqlite.Row]:
-        return list(await self.conn.execute_fetchall(self.sql(name), params or {}))
+        sql = self.sql(name)
+        return list(await self._statement(lambda: self.conn.execute_fetchall(sql, params or {})))
 
     async def fetch_one(self, name: str, params: Params = None) -> aiosqlite.Row | None:
-        rows = await self.conn.execute_fetchall(self.sql(name), params or {})
+        sql = self.sql(name)
+        rows = await self._statement(lambda: self.conn.execute_fetchall(sql, params or {}))
         return next(iter(rows), None)
 
     # Writes: one discipline. The process shares one connection, so a bare write while another
@@ -302,6 +319,13 @@ class Database:
         mine = self._open_transaction
         return mine is not None and _CURRENT_TRANSACTION.get() is mine
 
+    async def _statement(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """One statement; outside a transaction it is its own, so a busy one is retried (it
+        changed nothing). Inside ours, the write lock is held: no wait can be needed."""
+        if self.conn.in_transaction:
+            return await attempt()
+        return await retry_busy(self.path, attempt)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
         """A write transaction taken at once (`BEGIN IMMEDIATE`), committed or rolled back.
@@ -309,6 +333,8 @@ class Database:
         The process shares one connection: coroutines take turns for transactions, so one
         never starts inside another's (SQLite would refuse) or commits another's half-work.
         `execute` and `execute_many` called inside it (by this task) are part of it.
+        Other processes' turns are waited for (`retry_busy`): the BEGIN changes nothing until
+        it succeeds.
         """
         async with self._write_lock:
             mine = object()
@@ -318,7 +344,7 @@ class Database:
                 try:
                     # Inside the try: a task cancelled while BEGIN runs (it still runs, in
                     # aiosqlite's thread) must roll it back, or the connection stays in it.
-                    await self.conn.execute("BEGIN IMMEDIATE")
+                    await retry_busy(self.path, self._begin)
                     yield self
                 except BaseException:
                     await self.conn.rollback()
@@ -327,3 +353,6 @@ class Database:
             finally:
                 self._open_transaction = None
                 _CURRENT_TRANSACTION.reset(entered)
+
+    async def _begin(self) -> None:
+        await self.conn.execute("BEGIN IMMEDIATE")

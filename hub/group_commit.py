@@ -14,8 +14,11 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
+
+from hub.busy import retry_busy
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
@@ -49,10 +52,11 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         while self._waiting:
             group, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
+            jobs = [job for job, _ in group]
             try:
-                outcomes = await loop.run_in_executor(
-                    self._executor, self._write, [job for job, _ in group]
-                )
+                # A group that meets a busy database is rolled back whole: it is tried again.
+                write = partial(loop.run_in_executor, self._executor, self._write, jobs)
+                outcomes = await retry_busy(self._path, write)
             except Exception as exc:  # the transaction itself failed: every job with it
                 outcomes = [(False, exc)] * len(group)
             for (_, future), (ok, value) in zip(group, outcomes, strict=True):

@@ -11,8 +11,10 @@ folder, outside the repository, so a fresh clone runs with no secret to set.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import itertools
 import logging
 import os
 import secrets
@@ -20,12 +22,32 @@ from pathlib import Path
 
 from hub.config import Config, ConfigError
 from hub.db import Database
+from hub.files import private_dir
 from hub.timeutil import french_datetime, from_utc_text, utcnow
 
 log = logging.getLogger(__name__)
 
 ENV_VAR = "HUB_SECRET_KEY"
 MIN_LENGTH = 32
+MIN_DISTINCT = 8  # 32 random hex digits use fewer than 8 of the 16 with odds of 1 in 10^7
+MAX_RUN = 8  # abcdefgh, 01234567: 64 random hex digits hold one with odds of 1 in 10^6
+# Looked for anywhere in the key, case aside; none shorter than 6, so chance does not put one
+# in a random key (odds below 1 in 10^7 each).
+OBVIOUS_WORDS = (
+    "password",
+    "passwd",
+    "motdepasse",
+    "mot-de-passe",
+    "secret",
+    "changeme",
+    "change-me",
+    "azerty",
+    "qwerty",
+    "letmein",
+    "example",
+    "exemple",
+)
+GENERATE = '« python -c "import secrets; print(secrets.token_urlsafe(32))" »'
 LOCAL_KEY_FILE = "secret.key"
 
 
@@ -33,20 +55,84 @@ def secret_key(config: Config) -> bytes:
     """The master key; derive a key per purpose with `derived_key`, never use it directly."""
     value = os.environ.get(ENV_VAR, "")
     if value:
-        if len(value) < MIN_LENGTH:
+        problem = weakness(value)
+        if problem:
             raise ConfigError(
-                f"{ENV_VAR} est trop courte ({len(value)} caractères) : il en faut au moins "
-                f"{MIN_LENGTH}, par exemple la sortie de "
-                "« python -c 'import secrets; print(secrets.token_urlsafe(48))' »"
+                f"{ENV_VAR} est refusée : {problem}. Il faut une valeur aléatoire d'au moins "
+                f"{MIN_LENGTH} caractères, par exemple la sortie de {GENERATE}"
             )
         return value.encode()
     if config.mail.backend != "outbox":
         raise ConfigError(
             f"{ENV_VAR} n'est pas définie : elle est obligatoire avec le mode d'envoi "
             f"« {config.mail.backend} » (liens de désinscription signés). Générez-la avec "
-            "« python -c 'import secrets; print(secrets.token_urlsafe(48))' »"
+            f"{GENERATE}"
         )
     return _local_key(config.data_dir / LOCAL_KEY_FILE)
+
+
+@functools.cache
+def weakness(value: str) -> str | None:
+    """Why `value` is too easy to guess to sign links and key the suppression list, or None.
+
+    Whoever guesses the key can forge any person's unsubscribe or registration link. A random
+    key (`secrets.token_urlsafe`, `token_hex`, a password manager) passes every rule: each one
+    catches a way people type a "key" by hand, and none would refuse a random value of 32
+    characters or more but with negligible odds.
+    """
+    if not value.strip():
+        return "elle n'est faite que d'espaces"
+    if value != value.strip():
+        return "elle commence ou finit par un espace (copier-coller incomplet ?)"
+    if len(value) < MIN_LENGTH:
+        return f"elle est trop courte ({len(value)} caractères)"
+    if len(set(value)) < MIN_DISTINCT:
+        return f"elle n'utilise que {len(set(value))} caractère(s) différent(s)"
+    if max(map(value.count, set(value))) * 2 > len(value):
+        return "un même caractère en fait plus de la moitié"
+    period = _period(value)
+    if period <= len(value) // 2:
+        return (
+            f"elle répète le motif « {value[:period]} »"
+            if period <= 4
+            else ("elle répète un même motif")
+        )
+    if _longest_run(value) >= MAX_RUN:
+        return "elle contient une suite évidente (0123…, abcd…)"
+    lowered = value.lower()
+    for word in OBVIOUS_WORDS:
+        if word in lowered:
+            return f"elle contient le mot « {word} »"
+    return None
+
+
+def _period(text: str) -> int:
+    """The shortest p such that `text` is a prefix of its first p characters repeated."""
+    border = [0] * len(text)  # Knuth–Morris–Pratt failure function
+    k = 0
+    for i in range(1, len(text)):
+        while k and text[i] != text[k]:
+            k = border[k - 1]
+        if text[i] == text[k]:
+            k += 1
+        border[i] = k
+    return len(text) - border[-1]
+
+
+def _longest_run(text: str) -> int:
+    """The longest run of characters that follow each other up or down (abcd, 9876)."""
+    longest = run = 1
+    step = 0
+    for previous, current in itertools.pairwise(text):
+        gap = ord(current) - ord(previous)
+        if gap in (1, -1) and gap == step:
+            run += 1
+        elif gap in (1, -1):
+            run, step = 2, gap
+        else:
+            run, step = 1, 0
+        longest = max(longest, run)
+    return longest
 
 
 def _local_key(path: Path) -> bytes:
@@ -55,7 +141,7 @@ def _local_key(path: Path) -> bytes:
         return path.read_bytes().strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     key = secrets.token_urlsafe(48).encode()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

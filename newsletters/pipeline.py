@@ -15,6 +15,7 @@ from pathlib import Path
 from hub.config import Config
 from hub.db import Database
 from hub.errors import UserError
+from hub.files import private_dir
 from hub.timeutil import french_date
 from newsletters import archive
 from newsletters.compose import compose_issue
@@ -59,7 +60,7 @@ async def draft_next_issue(
             "avec --out, ou ajoutez --force pour le remplacer"
         )
     with writing(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         path.write_text(write_draft(issue), encoding="utf-8")
     return issue, path
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hub.config import TEMPLATES_DIR, Config, ConfigError, Edition
+from hub.files import private_dir
 from hub.mail.placeholders import PLACEHOLDERS
 from newsletters.checks import check_html, contrast_ratio
 from newsletters.model import Issue, IssueMeta
@@ -83,7 +84,7 @@ def fill_for_web(html: str, config: Config) -> str:
 
 def write_rendered(rendered: RenderedIssue, out_dir: Path) -> list[Path]:
     """Write issue.html, issue.txt and issue.json, each replaced whole (never seen half-written)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     contents = {
         "issue.html": rendered.html,
         "issue.txt": rendered.text,

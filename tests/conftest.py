@@ -73,3 +73,14 @@ def artifacts() -> Path:
     """Where screenshots go, for a person to look at after the run."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# The one signing key of the suite (random, as `hub` demands of a real one). Tests about the key
+# itself (a changed key, none at all, a guessable one) set or remove their own.
+TEST_SECRET_KEY = "qM3vX8-RtL2kZp7WnB4yHc9JfD1sGa6UeK0oTiE5wY"
+
+
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("HUB_SECRET_KEY", TEST_SECRET_KEY)
+    return TEST_SECRET_KEY

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hub.config import Config
+from hub.files import private_dir, write_private_bytes
 from hub.mail import Content, Outcome, Recipient
 from hub.mail.message import RecipientError, build_message
 
@@ -34,7 +35,7 @@ class OutboxMessenger:
 
     def _write_all(self, content: Content, recipients: Sequence[Recipient]) -> list[Outcome]:
         folder = self.campaign_folder(content)
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         outcomes = []
         for recipient in recipients:
             try:
@@ -62,7 +63,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     """Nobody ever reads a half-written message: write aside, then rename over."""
     partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        partial.write_bytes(data)
+        write_private_bytes(partial, data)  # 0600: it is someone's mail
         partial.replace(path)
     except BaseException:
         partial.unlink(missing_ok=True)

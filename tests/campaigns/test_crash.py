@@ -28,7 +28,7 @@ from tests.support.sendgrid_server import server_process
 
 AUDIENCE = 3000
 KILLS = 22
-SECRET = "crash-test-secret-key-0123456789-abcdefghijklmnop"
+SECRET = "es77MzqUg_-IWi1uQHqE5e3h2GietwKeAVm6kDtRdsg"
 
 
 @pytest.fixture

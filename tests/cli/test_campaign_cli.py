@@ -111,7 +111,7 @@ def test_a_provider_refusal_is_a_clear_error_not_a_traceback(
             "HUB_MAIL_BACKEND": "sendgrid",
             "HUB_SENDGRID_API_URL": url,
             "SENDGRID_API_KEY": "SG.une-cle-revoquee",
-            "HUB_SECRET_KEY": "cle-secrete-des-tests-0123456789-abcdefghijklmnopqrstuv",
+            "HUB_SECRET_KEY": "H6UfpcaQwWkZThDnG5svKL--9vWo0PWwpnW16Pp8nOE",
         }
         sent = hub_with(config_path, "campaign", "send", campaign_id, "--yes", env=env)
         tested = hub_with(

@@ -32,11 +32,6 @@ START = f"{DAY} 09:00"
 END = f"{DAY} 11:00"
 
 
-@pytest.fixture(autouse=True)
-def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "cli-test-" + "k" * 40)
-
-
 @pytest.fixture
 def run(config_path: Path) -> HubRunner:
     """`hub --config … ARGS` in this process, answered as the real process would be."""

@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 WARNING = "les liens des e-mails (désinscription, confirmation, préférences) pointeront vers"
 
 
@@ -39,11 +37,6 @@ def run_until_ready(config_path: Path, port: int) -> str:
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     return stderr
-
-
-@pytest.fixture(autouse=True)
-def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "run-cli-test-secret-0123456789-abcdefghij")
 
 
 def test_another_port_than_base_urls_is_said_once_in_french(config_path: Path) -> None:

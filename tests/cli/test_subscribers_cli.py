@@ -18,11 +18,6 @@ from hub.subscribers.service import Subscribers
 from tests.cli.conftest import HubRunner
 
 
-@pytest.fixture(autouse=True)
-def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "cli-test-" + "k" * 40)
-
-
 def write_csv(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
@@ -232,7 +227,7 @@ def test_a_changed_secret_key_stops_the_command_in_french(
     hub: HubRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     add(hub, "zoe@exemple.fr", "--list", "bimestrielle")
-    monkeypatch.setenv("HUB_SECRET_KEY", "another-" + "k" * 40)
+    monkeypatch.setenv("HUB_SECRET_KEY", "nmLzaqt-gooxiVWKpx_-3fKfiWOJVMQx_cD8ujFp078")
 
     refused = hub("subscribers", "show", "zoe@exemple.fr")
 

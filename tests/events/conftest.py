@@ -19,7 +19,6 @@ MakeEvent = Callable[..., Awaitable[Event]]
 
 @pytest.fixture
 def events(db: Database, config: Config, monkeypatch: pytest.MonkeyPatch) -> Events:
-    monkeypatch.setenv("HUB_SECRET_KEY", "e" * 48)
     return Events(db, config)
 
 

@@ -35,11 +35,6 @@ EXPIRED = "Place non acceptée à temps : Étape du Tour de France à Lyon"
 WAIT_SECONDS = 30  # the longest the tests wait for the background work (it takes far less)
 
 
-@pytest.fixture(autouse=True)
-def secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "b" * 48)
-
-
 @asynccontextmanager
 async def hub_running(config: Config) -> AsyncIterator[web.Application]:
     """`hub run`'s application, started (database, background work) then stopped."""

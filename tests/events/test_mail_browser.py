@@ -90,7 +90,6 @@ def test_event_mail_reads_well(
     kind: str,
     width: int,
 ) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "m" * 48)
     html = compose(config, CASES[kind], NOW).html.replace("[[first_name]]", " Marie")
     page = browser.new_page(viewport={"width": width, "height": 900})
     try:

@@ -29,11 +29,6 @@ TOMORROW = f"Rappel : {TITLE}, demain à 14h"
 TODAY = f"Rappel : {TITLE}, aujourd'hui à 14h"
 
 
-@pytest.fixture(autouse=True)
-def secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "r" * 48)
-
-
 @asynccontextmanager
 async def hub(config: Config) -> AsyncIterator[tuple[Database, Events]]:
     """One run of the hub: the database opened, then closed as a stopping process closes it."""

@@ -54,7 +54,9 @@ def test_named_queries_are_split_and_unique() -> None:
 async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "hub.sqlite3"
     db = await Database.open(path)
+    # As a newer hub records its schema: in the table and in the file's header.
     await db.conn.execute("INSERT INTO schema_version VALUES (999, 'future', '2030-01-01')")
+    await db.conn.execute("PRAGMA user_version = 999")
     await db.close()
     from hub.db import StorageError
 
@@ -186,3 +188,71 @@ async def test_a_task_started_inside_a_transaction_writes_within_it(db: Database
             await asyncio.wait_for(helper, timeout=5)
             raise RuntimeError("boom")
     assert await _feed_names(db) == []
+
+
+async def test_opening_a_current_database_takes_no_write_lock(tmp_path: Path) -> None:
+    path = tmp_path / "hub.sqlite3"
+    await (await Database.open(path)).close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock meanwhile
+    try:
+        db = await Database.open(path)  # would wait for the lock, then fail, if it took it
+        assert (await db.conn.execute_fetchall("SELECT COUNT(*) FROM feeds"))[0][0] == 0
+        await db.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+async def test_a_database_kept_busy_too_long_names_contention_and_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hub.busy
+    import hub.db
+    from hub.busy import DatabaseBusy
+
+    path = tmp_path / "hub.sqlite3"
+    await (await Database.open(path)).close()
+    monkeypatch.setattr(hub.db, "BUSY_TIMEOUT_MS", 50)
+    monkeypatch.setattr(hub.busy, "BUSY_PATIENCE_S", 0.5)
+    db = await Database.open(path)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(DatabaseBusy) as refused:
+            async with db.transaction():
+                await db.conn.execute("INSERT INTO feeds (name, url) VALUES ('a', 'https://x/')")
+        message = str(refused.value)
+        assert "occupée par d'autres processus" in message and "réessayez" in message
+        assert "bien la base SQLite" not in message
+        assert not db.conn.in_transaction
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    async with db.transaction():  # once the other is done, the same write goes through
+        await db.conn.execute("INSERT INTO feeds (name, url) VALUES ('a', 'https://x/')")
+    assert (await db.conn.execute_fetchall("SELECT COUNT(*) FROM feeds"))[0][0] == 1
+    await db.close()
+
+
+async def test_a_write_waits_for_another_process_and_retries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Busy past SQLite's own wait (shortened here): our retry waits its turn."""
+    import hub.db
+
+    path = tmp_path / "hub.sqlite3"
+    await (await Database.open(path)).close()
+    monkeypatch.setattr(hub.db, "BUSY_TIMEOUT_MS", 20)
+    db = await Database.open(path)
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    loop = asyncio.get_running_loop()
+    release = loop.call_later(0.5, lambda: (writer.execute("ROLLBACK"), writer.close()))
+    try:
+        async with db.transaction():
+            await db.conn.execute("INSERT INTO feeds (name, url) VALUES ('a', 'https://x/')")
+    finally:
+        release.cancel()
+    assert (await db.conn.execute_fetchall("SELECT COUNT(*) FROM feeds"))[0][0] == 1
+    await db.close()

@@ -17,7 +17,6 @@ CONSENT = Consent(source="cli", text="Import de test", version="t1")
 
 @pytest.fixture
 async def service(db: Database, config: Config, monkeypatch: pytest.MonkeyPatch) -> Subscribers:
-    monkeypatch.setenv("HUB_SECRET_KEY", "d" * 48)
     return Subscribers(db, config)
 
 

@@ -27,11 +27,6 @@ MARIE = SimpleNamespace(id=42, token_nonce=3_000_000_001)
 PAUL = SimpleNamespace(id=7, token_nonce=5)
 
 
-@pytest.fixture(autouse=True)
-def secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "n" * 48)
-
-
 def sent(config: Config) -> list[EmailMessage]:
     folder = config.data_dir / "outbox" / "transactionnel"
     return [

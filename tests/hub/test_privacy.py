@@ -28,7 +28,6 @@ ANSWERS = {"profession": "Infirmière", "structure": "CPTS Nord", "jours": "Le s
 
 @pytest.fixture
 def subscribers(db: Database, config: Config, monkeypatch: pytest.MonkeyPatch) -> Subscribers:
-    monkeypatch.setenv("HUB_SECRET_KEY", "p" * 48)
     return Subscribers(db, config)
 
 

@@ -39,7 +39,6 @@ def _get(url: str) -> tuple[int, bytes]:
 def test_serves_pulls_and_stops_within_5_seconds(
     config_path: Path, config: Config, sig: signal.Signals, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "process-test-secret-0123456789-abcdefghij")
     process, url = _start(config_path)
     try:
         assert _get(f"{url}/healthz") == (200, b'{"status": "ok", "database": "ok"}')

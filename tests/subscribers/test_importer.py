@@ -40,7 +40,6 @@ LIST = "adherents-flash"
 
 @pytest.fixture
 def service(db: Database, config: Config, monkeypatch: pytest.MonkeyPatch) -> Subscribers:
-    monkeypatch.setenv("HUB_SECRET_KEY", "k" * 48)
     return Subscribers(db, config)
 
 

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from hub.config import Config
 from hub.db import Database
 from hub.events.service import Events, NewEvent
 from hub.subscribers.service import Person, Subscribers
 
 MEMBER = Person("adherente@exemple.fr", "Anne", "Adhérente", "CPTS Est", "salarie", True)
-
-
-@pytest.fixture(autouse=True)
-def secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "m" * 48)
 
 
 async def test_a_withdrawn_membership_cancels_through_the_given_events_service(

@@ -19,7 +19,6 @@ WEB = Consent("web", "J'accepte de recevoir la lettre.", "2026-12", ip="192.0.2.
 
 @pytest.fixture
 def service(db: Database, config: Config, monkeypatch: pytest.MonkeyPatch) -> Subscribers:
-    monkeypatch.setenv("HUB_SECRET_KEY", "t" * 48)
     return Subscribers(db, config)
 
 

@@ -37,11 +37,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(autouse=True)
-def secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HUB_SECRET_KEY", "s" * 48)
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

@@ -27,7 +27,6 @@ CAP = 3
 
 @pytest.fixture
 def limited(config: Config, db: Database, monkeypatch: pytest.MonkeyPatch) -> Config:
-    monkeypatch.setenv("HUB_SECRET_KEY", "c" * 48)
     web = dataclasses.replace(
         config.web,
         header_timeout_seconds=SHORT,

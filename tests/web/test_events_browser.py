@@ -40,7 +40,6 @@ FLASH = "Réunion flash : le Ségur du numérique"
 
 @pytest.fixture
 def config_path(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HUB_SECRET_KEY", "v" * 48)
     return config_path
 
 

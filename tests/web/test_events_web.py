@@ -47,7 +47,6 @@ AUDIENCES = {
 
 @pytest.fixture
 def config_path(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HUB_SECRET_KEY", "w" * 48)
     text = config_path.read_text(encoding="utf-8")
     config_path.write_text(
         text.replace(

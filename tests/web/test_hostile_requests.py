@@ -81,7 +81,6 @@ def routes_of(app: web.Application) -> list[Route]:
 async def site(
     config: Config, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Site]:
-    monkeypatch.setenv("HUB_SECRET_KEY", "h" * 48)
     monkeypatch.setenv(PUBLIC_KEY_ENV, public_key_b64(new_key()))
     await seed_archive(db)
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=10)
@@ -271,7 +270,6 @@ async def test_an_integer_too_large_for_sqlite_that_no_parser_stopped_is_a_400(
 ) -> None:
     """The safety net behind `parse_id`: a route that forgot it (added here for the test)
     still answers a French 400, logged as one line."""
-    monkeypatch.setenv("HUB_SECRET_KEY", "h" * 48)
     app = create_app(config)
 
     async def careless(request: web.Request) -> web.Response:

@@ -28,7 +28,6 @@ EMAIL = "camille.martin@cpts-exemple.fr"
 
 @pytest.fixture
 def config_path(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HUB_SECRET_KEY", "b" * 48)
     return config_path
 
 

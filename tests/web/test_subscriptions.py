@@ -45,7 +45,6 @@ WEB_LATER = Consent(source="web", text="J'accepte", version="2026-12", ip="198.5
 
 @pytest.fixture
 def config_path(config_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HUB_SECRET_KEY", "s" * 48)
     text = config_path.read_text(encoding="utf-8")
     config_path.write_text(
         text.replace("signups_per_ip_per_hour = 10", f"signups_per_ip_per_hour = {LIMIT}"),

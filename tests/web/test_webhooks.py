@@ -53,7 +53,6 @@ def config_path(config_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """Set before the app opens the database, which records the key's fingerprint."""
-    monkeypatch.setenv("HUB_SECRET_KEY", "k" * 48)
 
 
 @pytest.fixture
