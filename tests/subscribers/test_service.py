@@ -540,7 +540,11 @@ async def test_suppression_hash_uses_the_suppression_key(
 
 
 async def test_another_secret_key_is_refused_before_any_hash_is_made(
-    service: Subscribers, db: Database, config: Config, monkeypatch: pytest.MonkeyPatch
+    service: Subscribers,
+    db: Database,
+    config: Config,
+    monkeypatch: pytest.MonkeyPatch,
+    secret_key: str,
 ) -> None:
     """Under another key no blocked address would be recognised: the hub refuses it, saying
     what to do, and changes nothing."""
@@ -564,6 +568,7 @@ async def test_another_secret_key_is_refused_before_any_hash_is_made(
     assert await table_rows(db, "suppressions") == before
     assert await table_rows(db, "subscribers") == []
     # the original key: all is well again
+    monkeypatch.setenv("HUB_SECRET_KEY", secret_key)
     assert await Subscribers(db, config).is_suppressed("bloque@exemple.fr")
 
 

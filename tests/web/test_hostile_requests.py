@@ -108,12 +108,22 @@ async def site(
     values = {
         "/archives/{edition}/{number}": {"edition": "bimestrielle", "number": "1"},
         "/archives/{edition}/{number}.txt": {"edition": "bimestrielle", "number": "1"},
-        "/confirmer/{token}": {"token": sign("confirm", alice.id, "bimestrielle")},
-        "/preferences/{token}": {"token": sign("preferences", alice.id, "*")},
-        "/u/{token}": {"token": sign("unsubscribe", alice.id, "bimestrielle")},
+        "/confirmer/{token}": {
+            "token": sign("confirm", alice.id, "bimestrielle", nonce=alice.token_nonce)
+        },
+        "/preferences/{token}": {
+            "token": sign("preferences", alice.id, "*", nonce=alice.token_nonce)
+        },
+        "/u/{token}": {
+            "token": sign("unsubscribe", alice.id, "bimestrielle", nonce=alice.token_nonce)
+        },
         "/evenements/{slug}": {"slug": event.slug},
-        "/evenements/mes-inscriptions/{token}": {"token": sign("registrations", alice.id, "*")},
-        "/evenements/offre/{token}": {"token": sign("offer", alice.id, "1")},
+        "/evenements/mes-inscriptions/{token}": {
+            "token": sign("registrations", alice.id, "*", nonce=alice.token_nonce)
+        },
+        "/evenements/offre/{token}": {
+            "token": sign("offer", alice.id, "1", nonce=alice.token_nonce)
+        },
     }
     app = create_app(config)
     async with hub_server(app, config.web) as port:
