@@ -65,6 +65,7 @@ class HubBot(discord.Client):
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         self.guild_ref = discord.Object(server.guild_id)
         self.connected = asyncio.Event()  # set at each READY or RESUMED
+        self.stopped = asyncio.Event()  # set once the bot stopped for good (closed, refused)
         # Called at each READY (after a start or a new session): cogs keep their messages.
         self.on_ready_hooks: list[Callable[[], Awaitable[None]]] = []
         # Called when someone joins this bot's server (the members intent).
@@ -161,6 +162,7 @@ class HubBot(discord.Client):
         finally:
             if not self.is_closed():
                 await self.close()
+            self.stopped.set()
 
 
 async def apologise(interaction: discord.Interaction[Any]) -> None:

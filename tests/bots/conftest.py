@@ -64,13 +64,21 @@ class Community:
 
     @contextlib.asynccontextmanager
     async def bots(self, services: HubServices | None = None) -> AsyncIterator[list[HubBot]]:
-        """`running_bots` as `hub run` enters it, until every started bot is connected."""
+        """`running_bots` as `hub run` enters it, until every started bot is connected (or
+        stopped: a refused token)."""
         async with running_bots(
             services or self.services, env=self.discord.env, ready_timeout=0.2
         ) as bots:
-            waits = [asyncio.create_task(bot.connected.wait()) for bot in bots]
-            if waits:
-                await asyncio.wait(waits, timeout=WAIT)
+            for bot in bots:
+                waits = {
+                    asyncio.create_task(bot.connected.wait()),
+                    asyncio.create_task(bot.stopped.wait()),
+                }
+                _, pending = await asyncio.wait(
+                    waits, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in pending:
+                    task.cancel()
             yield bots
 
 
