@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from bots.wiring import discord_bots
 from hub.campaigns.runner import campaigns_background
 from hub.config import Config
 from hub.events.background import events_background
@@ -45,6 +46,7 @@ def build_app(config: Config) -> web.Application:
             periodic(jobs),
             campaigns_background(DB_KEY, make_messenger, config),
             events_background(DB_KEY, make_messenger, config),
+            discord_bots,
         ],
     )
 
