@@ -179,3 +179,6 @@ from hub.cli import (  # noqa: E402
 
 for _module in (db, feed, newsletter, campaign, outbox, subscribers, events, run, demo):
     _module.setup(cli)
+from hub.cli import discord as _discord_cli  # noqa: E402  (hub discord: the bots)
+
+_discord_cli.setup(cli)

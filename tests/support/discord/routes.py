@@ -208,6 +208,23 @@ async def add_thread_member(rest: Rest, p: P, body: Any, r: Request) -> Answer:
 # --- guilds, members, roles -------------------------------------------------------------------
 
 
+@route("GET", "/guilds/{guild_id}")
+async def get_guild(rest: Rest, p: P, body: Any, r: Request) -> Answer:
+    """The guild as REST gives it: no channels, members or presences (those are the gateway's)."""
+    guild = _guild(rest, p)
+    if guild is None:
+        return not_found("Guild", 10004)
+    data = guild.gateway_payload(guild.bot_id)
+    for key in ("channels", "threads", "members", "presences", "voice_states", "joined_at"):
+        data.pop(key)
+    for key in ("large", "member_count", "unavailable", "guild_scheduled_event_id"):
+        data.pop(key, None)
+    data.pop("stage_instances")
+    data.pop("guild_scheduled_events")
+    data |= {"approximate_member_count": len(guild.members), "approximate_presence_count": 0}
+    return 200, data
+
+
 @route("GET", "/guilds/{guild_id}/members/{user_id}")
 async def get_member(rest: Rest, p: P, body: Any, r: Request) -> Answer:
     guild = _guild(rest, p)
