@@ -9,7 +9,12 @@ import sys
 from urllib.parse import parse_qs, urlsplit
 
 from hub.subscribers.service import Person
-from tests.bots.conftest import ENVS, TOKENS, Community, community, discord_server  # noqa: F401
+from tests.bots import conftest as bots_fixtures
+from tests.bots.conftest import ENVS, TOKENS, Community
+
+# The stand-in Discord and the hub's bots configured for it, as tests/bots/ has them.
+discord_server = bots_fixtures.discord_server
+community = bots_fixtures.community
 
 WAIT = 60.0
 
@@ -108,7 +113,7 @@ async def test_link_gives_the_roles_and_unlink_takes_them_back(community: Commun
 
 
 async def test_link_to_an_unknown_address_is_refused_in_french(community: Community) -> None:
-    code, out, err = await hub_discord(community, "link", "salaries", "42", "x@exemple.fr")
+    code, _, err = await hub_discord(community, "link", "salaries", "42", "x@exemple.fr")
     assert code == 2  # the CLI's exit status for a French error
     assert "aucune personne enregistrée sous l'adresse x@exemple.fr" in err
     assert "Traceback" not in err
