@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -33,14 +33,15 @@ from hub.community.servers import ServerConfig
 log = logging.getLogger("bots")
 
 READY_TIMEOUT_SECONDS = 2.0  # discord.py waits this long after the last GUILD_CREATE
+ROLE_SYNC_SECONDS = 10.0  # how soon a withdrawn membership or an erasure takes roles back
 STOP_TIMEOUT_SECONDS = 10.0
 
 
 def _cogs() -> list[ModuleType]:
     """The features, one module each; each has `async def setup(bot, services)`."""
-    from bots.cogs import identity
+    from bots.cogs import identity, roles
 
-    return [identity]
+    return [identity, roles]
 
 
 class HubBot(discord.Client):
@@ -52,6 +53,7 @@ class HubBot(discord.Client):
         services: BotServices,
         *,
         ready_timeout: float = READY_TIMEOUT_SECONDS,
+        role_sync_seconds: float = ROLE_SYNC_SECONDS,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
@@ -61,6 +63,8 @@ class HubBot(discord.Client):
         )
         self.server = server
         self.services = services
+        self.role_sync_seconds = role_sync_seconds
+        self.background: list[asyncio.Task[None]] = []  # cogs' loops, cancelled by `close`
         self.tree: app_commands.CommandTree[HubBot] = app_commands.CommandTree(self)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         self.guild_ref = discord.Object(server.guild_id)
@@ -123,6 +127,17 @@ class HubBot(discord.Client):
         await self.services.bot_status.connected(self.server.key)
         self.connected.set()
 
+    def start_background(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run a cog's loop once per bot (not again at each READY) until the bot closes."""
+        if any(task.get_name() == name and not task.done() for task in self.background):
+            return
+        self.background.append(asyncio.create_task(work(), name=name))
+
+    async def close(self) -> None:
+        for task in self.background:
+            task.cancel()
+        await super().close()
+
     @property
     def guild(self) -> discord.Guild | None:
         return self.get_guild(self.server.guild_id)
@@ -176,7 +191,10 @@ async def apologise(interaction: discord.Interaction[Any]) -> None:
 
 
 def configured_bots(
-    services: BotServices, *, ready_timeout: float = READY_TIMEOUT_SECONDS
+    services: BotServices,
+    *,
+    ready_timeout: float = READY_TIMEOUT_SECONDS,
+    role_sync_seconds: float = ROLE_SYNC_SECONDS,
 ) -> list[tuple[HubBot, str]]:
     """The bots to start with their tokens; one log line per bot that stays off."""
     bots = []
@@ -193,7 +211,10 @@ def configured_bots(
                 extra={"server": server.key},
             )
         else:
-            bots.append((HubBot(server, services, ready_timeout=ready_timeout), token))
+            bot = HubBot(
+                server, services, ready_timeout=ready_timeout, role_sync_seconds=role_sync_seconds
+            )
+            bots.append((bot, token))
     return bots
 
 
@@ -203,6 +224,7 @@ async def running_bots(
     *,
     env: Mapping[str, str] | None = None,
     ready_timeout: float = READY_TIMEOUT_SECONDS,
+    role_sync_seconds: float = ROLE_SYNC_SECONDS,
 ) -> AsyncIterator[list[HubBot]]:
     """Start every configured bot in the running loop; stop them all on exit."""
     try:
@@ -211,7 +233,9 @@ async def running_bots(
         log.error(f"bots Discord désactivés : {exc}")
         yield []
         return
-    started = configured_bots(services, ready_timeout=ready_timeout)
+    started = configured_bots(
+        services, ready_timeout=ready_timeout, role_sync_seconds=role_sync_seconds
+    )
     tasks = [
         asyncio.create_task(bot.run_until_stopped(token), name=f"discord-{bot.server.key}")
         for bot, token in started

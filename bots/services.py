@@ -2,7 +2,7 @@
 
 A Protocol rather than HubServices itself: the bots depend only on these services, and a
 HubServices that builds them satisfies it structurally (see the report to the lead for the
-lines that add `identification` and `bot_status` to it).
+lines that add `identification`, `bot_status` and `role_sync` to it).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from hub.community.identity import Identification
+from hub.community.role_sync import RoleSync
 from hub.community.status import BotStatus
 from hub.config import Config
 from hub.db import Database
@@ -30,3 +31,5 @@ class BotServices(Protocol):
     def identification(self) -> Identification: ...
     @property
     def bot_status(self) -> BotStatus: ...
+    @property
+    def role_sync(self) -> RoleSync: ...

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bots.runtime import running_bots
 from hub.community.identity import Identification
+from hub.community.role_sync import RoleSync
 from hub.community.status import BotStatus
 from hub.config import Config
 from hub.db import Database
@@ -37,6 +38,8 @@ def bot_services(config: Config, db: Database) -> HubServices:
         )
     if not hasattr(services, "bot_status"):
         services.bot_status = BotStatus(db)  # type: ignore[attr-defined]
+    if not hasattr(services, "role_sync"):
+        services.role_sync = RoleSync(db, services.identification)  # type: ignore[attr-defined]
     return services
 
 

@@ -47,3 +47,34 @@ CREATE TABLE discord_bots (
     welcome_channel_id INTEGER,
     welcome_message_id INTEGER
 );
+
+-- Roles the bots must take back, queued in the same transaction as their cause, whatever the
+-- process (the command line, the web) that caused it; the running hub's bot drains the queue.
+-- A link that goes (unlink, or the person erased: the cascade fires the trigger too) queues the
+-- roles it had given.
+CREATE TABLE discord_role_removals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    server TEXT NOT NULL,
+    discord_user_id INTEGER NOT NULL,
+    roles TEXT NOT NULL
+);
+CREATE TRIGGER discord_link_removed AFTER DELETE ON discord_links
+WHEN old.roles <> '[]'
+BEGIN
+    INSERT INTO discord_role_removals (server, discord_user_id, roles)
+    VALUES (old.server, old.discord_user_id, old.roles);
+END;
+
+-- A linked person whose membership or role changed: the bot of each server they are linked in
+-- compares the roles it gave with the ones the record now carries.
+CREATE TABLE discord_role_checks (
+    server TEXT NOT NULL,
+    subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+    PRIMARY KEY (server, subscriber_id)
+) WITHOUT ROWID;
+CREATE TRIGGER discord_person_changed AFTER UPDATE OF member, role ON subscribers
+WHEN old.member <> new.member OR old.role <> new.role
+BEGIN
+    INSERT OR IGNORE INTO discord_role_checks (server, subscriber_id)
+    SELECT server, new.id FROM discord_links WHERE subscriber_id = new.id;
+END;

@@ -91,3 +91,16 @@ VALUES (:server, :channel_id, :message_id)
 ON CONFLICT (server) DO UPDATE SET
     welcome_channel_id = excluded.welcome_channel_id,
     welcome_message_id = excluded.welcome_message_id;
+
+-- name: discord_role_removals_of
+SELECT id, discord_user_id, roles FROM discord_role_removals WHERE server = :server
+ORDER BY id LIMIT 100;
+
+-- name: discord_role_removal_done
+DELETE FROM discord_role_removals WHERE id = :id;
+
+-- name: discord_role_checks_of
+SELECT subscriber_id FROM discord_role_checks WHERE server = :server LIMIT 100;
+
+-- name: discord_role_check_done
+DELETE FROM discord_role_checks WHERE server = :server AND subscriber_id = :subscriber_id;

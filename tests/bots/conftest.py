@@ -15,6 +15,7 @@ import pytest
 from bots.endpoints import apply_endpoints
 from bots.runtime import HubBot, running_bots
 from hub.community.identity import Identification
+from hub.community.role_sync import RoleSync
 from hub.community.status import BotStatus
 from hub.config import Config, load_config
 from hub.db import Database
@@ -67,7 +68,10 @@ class Community:
         """`running_bots` as `hub run` enters it, until every started bot is connected (or
         stopped: a refused token)."""
         async with running_bots(
-            services or self.services, env=self.discord.env, ready_timeout=0.2
+            services or self.services,
+            env=self.discord.env,
+            ready_timeout=0.2,
+            role_sync_seconds=0.05,
         ) as bots:
             for bot in bots:
                 waits = {
@@ -89,6 +93,7 @@ def hub_services(config: Config, db: Database, tokens: dict[str, str]) -> HubSer
         db, config, people=services.subscribers, messenger=lambda: services.messenger
     )
     services.bot_status = BotStatus(db)  # type: ignore[attr-defined]
+    services.role_sync = RoleSync(db, services.identification)  # type: ignore[attr-defined]
     return services
 
 
