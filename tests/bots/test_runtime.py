@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from tests.bots.conftest import ENVS, TOKENS, Community
-from tests.bots.members import answer, button_ids, click, submit
+from tests.bots.members import answer, button_ids, click, slash, submit
 from tests.bots.test_identification import posts, welcome
 
 WAIT = 10.0
@@ -166,3 +166,24 @@ async def test_a_dropped_gateway_resumes_and_the_connection_is_recorded_again(
     assert discord.gateway.resumes == 1
     assert after.connected_at is not None and before.connected_at is not None
     assert after.connected_at >= before.connected_at
+
+
+async def test_bots_ask_for_guilds_and_members_only_and_never_chunk_at_start(
+    community: Community,
+) -> None:
+    async with community.bots():
+        pass
+    received = community.discord.gateway.received
+    identifies = [m["d"]["intents"] for m in received if m["op"] == 2]
+    assert identifies == [0b11, 0b11]  # GUILDS | GUILD_MEMBERS, never MESSAGE_CONTENT
+    assert [m for m in received if m["op"] == 8] == []  # no REQUEST_GUILD_MEMBERS
+
+
+async def test_the_identification_command_opens_the_email_modal(community: Community) -> None:
+    discord, guild = community.discord, community.guilds["elus"]
+    member = discord.add_member(guild, "claude")
+    async with community.bots():
+        opened = await slash(discord, guild, member, "identification")
+    assert opened.callback["type"] == 9
+    (row,) = opened.callback["data"]["components"]
+    assert row["components"][0]["custom_id"] == "email"
