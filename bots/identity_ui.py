@@ -200,10 +200,13 @@ class CodeModal(discord.ui.Modal, title="Code reçu par e-mail"):
 async def _linked(bot: HubBot, interaction: discord.Interaction[Any], linked: Linked) -> None:
     if linked.roles:
         given = await give_roles(bot, interaction.user.id, linked.roles)
-        await interaction.followup.send(
-            f"Merci, vous êtes identifié(e). Rôle(s) donné(s) : {role_list(given)}.",
-            ephemeral=True,
+        text = (
+            f"Merci, vous êtes identifié(e). Rôle(s) donné(s) : {role_list(given)}."
+            if given
+            else "Merci, vous êtes identifié(e). Vos rôles n'ont pas pu être donnés (un "
+            "réglage du serveur) : signalez-le à l'équipe de la fédération."
         )
+        await interaction.followup.send(text, ephemeral=True)
         return
     await interaction.followup.send(
         "Merci, vous êtes identifié(e). Votre adresse n'est pas (encore) celle d'un contact "
@@ -229,7 +232,16 @@ async def give_roles(bot: HubBot, user_id: int, roles: tuple[str, ...]) -> tuple
     to_give = [role for role in found.values() if role is not None]
     if to_give:
         member = guild.get_member(user_id) or await guild.fetch_member(user_id)
-        await member.add_roles(*to_give, reason="Identifié(e) par le hub de la FCPTS")
+        try:
+            await member.add_roles(*to_give, reason="Identifié(e) par le hub de la FCPTS")
+        except discord.Forbidden:
+            log.error(
+                f"bot Discord « {bot.server.name} » : Discord refuse de donner les rôles "
+                f"{role_list(tuple(found))} ; le rôle du bot doit être placé au-dessus "
+                "(voir la vérification des bots Discord)",
+                extra={"server": bot.server.key},
+            )
+            return ()
     given = tuple(key for key, role in found.items() if role is not None)
     link = await bot.services.identification.link_of(user_id, server=bot.server.key)
     previous = link.roles if link else ()

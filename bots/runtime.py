@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -34,6 +35,8 @@ log = logging.getLogger("bots")
 
 READY_TIMEOUT_SECONDS = 2.0  # discord.py waits this long after the last GUILD_CREATE
 ROLE_SYNC_SECONDS = 10.0  # how soon a withdrawn membership or an erasure takes roles back
+RETRY_SECONDS = 1.0  # the first pause before a failed start-up step is tried again (doubling)
+RETRIES = 5
 STOP_TIMEOUT_SECONDS = 10.0
 
 
@@ -64,6 +67,7 @@ class HubBot(discord.Client):
         self.server = server
         self.services = services
         self.role_sync_seconds = role_sync_seconds
+        self.retry_seconds = RETRY_SECONDS
         self.background: list[asyncio.Task[None]] = []  # cogs' loops, cancelled by `close`
         self.tree: app_commands.CommandTree[HubBot] = app_commands.CommandTree(self)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
@@ -110,12 +114,37 @@ class HubBot(discord.Client):
             )
         else:
             log.info("discord bot connected", extra={"server": self.server.key})
-        for hook in self.on_ready_hooks:
+        for index, hook in enumerate(self.on_ready_hooks):
             try:
                 await hook()
-            except discord.HTTPException:
-                log.exception("discord ready hook failed", extra={"server": self.server.key})
+            except discord.HTTPException as exc:
+                # Discord's 5xx that discord.py does not retry (503) or gave up on: try again
+                # in the background, with a growing pause, rather than wait for the next READY.
+                log.warning(
+                    "discord ready hook failed: retrying",
+                    extra={"server": self.server.key, "status": exc.status},
+                )
+                self.start_background(f"ready-retry-{index}", functools.partial(self._retry, hook))
         self.connected.set()
+
+    async def _retry(self, hook: Callable[[], Awaitable[None]]) -> None:
+        pause = self.retry_seconds
+        for _ in range(RETRIES):
+            await asyncio.sleep(pause)
+            try:
+                await hook()
+                return
+            except discord.HTTPException as exc:
+                log.warning(
+                    "discord ready hook failed again",
+                    extra={"server": self.server.key, "status": exc.status},
+                )
+            pause *= 2
+        log.error(
+            f"bot Discord « {self.server.name} » : Discord a refusé {RETRIES + 1} fois de suite ; "
+            "nouvel essai à la prochaine connexion",
+            extra={"server": self.server.key},
+        )
 
     async def on_member_join(self, member: discord.Member) -> None:
         if member.guild.id != self.server.guild_id:

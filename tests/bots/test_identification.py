@@ -3,10 +3,14 @@ e-mail modal → code read from the outbox e-mail → code modal → roles and l
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import pytest
+
+from hub.config import load_config
 from hub.subscribers.service import Person
-from tests.bots.conftest import Community
+from tests.bots.conftest import ENVS, TOKENS, Community, hub_services
 from tests.bots.members import answer, button_ids, click, slash, submit
 from tests.community.helpers import last_code, outbox_count
 
@@ -156,3 +160,38 @@ async def test_my_data_shows_what_the_hub_holds_ephemerally(community: Community
     assert "Adresse : m@cpts.fr" in after["content"]
     assert "Organisation : CPTS du Val" in after["content"]
     assert "Comptes Discord reliés : Collectif des salariés" in after["content"]
+
+
+async def test_a_role_discord_refuses_to_give_is_one_french_line_and_a_polite_answer(
+    community: Community, caplog: pytest.LogCaptureFixture
+) -> None:
+    await community.services.subscribers.save_person(Person(email="m@cpts.fr", member=True))
+    guild = community.guilds["salaries"]
+    guild.roles[community.role_id("salaries", "adhérent")]["position"] = 200  # above the bot's
+    member = community.discord.add_member(guild, "camille")
+    with caplog.at_level(logging.INFO, logger="bots"):
+        async with community.bots():
+            done = await identify(community, member, "m@cpts.fr")
+    assert "Vos rôles n'ont pas pu être donnés" in done["content"]
+    assert guild.members[member["user"]["id"]]["roles"] == []
+    (line,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert line.startswith("bot Discord « Collectif des salariés » : Discord refuse de donner")
+
+
+async def test_channels_and_roles_may_be_given_by_id(community: Community) -> None:
+    accueil = community.channel("salaries", "accueil")["id"]
+    adherent = community.role_id("salaries", "adhérent")
+    path = community.config.path
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('accueil = "accueil"\nagenda', f'accueil = "{accueil}"\nagenda', 1)
+    text = text.replace('adherent = "adhérent"              #', f'adherent = "{adherent}" #', 1)
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path, env={})
+    assert config.discord["salaries"].channel("accueil") == accueil
+    services = hub_services(config, community.services.db, {ENVS["salaries"]: TOKENS["salaries"]})
+    community.services = services
+    await services.subscribers.save_person(Person(email="m@cpts.fr", member=True))
+    member = community.discord.add_member(community.guilds["salaries"], "camille")
+    async with community.bots(services):
+        await identify(community, member, "m@cpts.fr")
+    assert community.guilds["salaries"].members[member["user"]["id"]]["roles"] == [adherent]

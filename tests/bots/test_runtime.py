@@ -187,3 +187,13 @@ async def test_the_identification_command_opens_the_email_modal(community: Commu
     assert opened.callback["type"] == 9
     (row,) = opened.callback["data"]["components"]
     assert row["components"][0]["custom_id"] == "email"
+
+
+async def test_a_discord_503_on_the_welcome_post_is_tried_again(community: Community) -> None:
+    route = "POST /channels/{channel_id}/messages"
+    community.discord.fail_next(route, 503)
+    async with community.bots():
+        await community.discord.wait_until(lambda: posts(community, "salaries", "accueil"), WAIT)
+        await community.discord.wait_until(lambda: posts(community, "elus", "accueil"), WAIT)
+    statuses = [r.status for r in community.discord.requests_to(route)]
+    assert sorted(statuses) == [200, 200, 503]
