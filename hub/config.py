@@ -18,6 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub.errors import UserError
 
+if typing.TYPE_CHECKING:
+    from hub.community.servers import ServerConfig
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "hub.toml"
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -199,6 +202,7 @@ class Config:
     subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
     event_kinds: dict[str, EventKind] = field(default_factory=dict)
+    discord: dict[str, ServerConfig] = field(default_factory=dict)  # [discord.<key>]: the bots
 
     @property
     def tz(self) -> ZoneInfo:
@@ -318,6 +322,7 @@ _TOP_LEVEL = {
     "editions",
     "events",
     "event_kinds",
+    "discord",
 }
 _SMTP_SECURITY = ("starttls", "tls", "none")
 
@@ -506,7 +511,14 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
         subscriptions=subscriptions,
         events=events,
         event_kinds=event_kinds,
+        discord=_discord_servers(raw.get("discord", {}), path),
     )
+
+
+def _discord_servers(raw: object, path: Path) -> dict[str, ServerConfig]:
+    from hub.community.servers import load_servers  # it builds on this module's _build
+
+    return load_servers(raw, path)
 
 
 def _one_of(value: str, allowed: tuple[str, ...], where: str, path: Path) -> None:

@@ -14,18 +14,17 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from functools import partial
 
 from aiohttp import web
 
-from hub.campaigns.runner import campaigns_worker
+from bots.runtime import running_bots
 from hub.config import Config
-from hub.mail import Messenger
-from hub.mail.factory import make_messenger
-from hub.process_events import events_background
+from hub.events.background import events_worker
 from hub.scheduler import PeriodicJob, periodic
-from hub.web import CONFIG_KEY, DB_KEY
+from hub.services import HubServices
+from hub.web import CONFIG_KEY, DB_KEY, SERVICES_KEY
 from hub.web.app import create_app
 from hub.web.serve import serve_until
 from hub.web.subscriptions import purge_stale_signups
@@ -51,16 +50,6 @@ def cleanup_ctx(
     return context
 
 
-@asynccontextmanager
-async def _messenger(config: Config) -> AsyncIterator[Messenger]:
-    """A mail backend for one background loop, closed after the loop stopped."""
-    messenger = make_messenger(config)
-    try:
-        yield messenger
-    finally:
-        await messenger.close()
-
-
 async def pull_configured_feeds(app: web.Application) -> None:
     config = app[CONFIG_KEY]
     report = await pull_configured(app[DB_KEY], config)
@@ -83,20 +72,29 @@ def build_app(config: Config) -> web.Application:
             ]
         )
 
-    @asynccontextmanager
-    async def campaigns(app: web.Application) -> AsyncIterator[object]:
-        async with (
-            _messenger(config) as messenger,
-            campaigns_worker(app[DB_KEY], config, messenger) as runner,
-        ):
-            yield runner
+    def campaigns(app: web.Application) -> AbstractAsyncContextManager[object]:
+        return app[SERVICES_KEY].campaigns.worker()
+
+    def events(app: web.Application) -> AbstractAsyncContextManager[object]:
+        services: HubServices = app[SERVICES_KEY]
+        return events_worker(
+            services.db,
+            services.config,
+            services.messenger,
+            services.mail_wakeup,
+            events=services.events,
+        )
+
+    def discord(app: web.Application) -> AbstractAsyncContextManager[object]:
+        return running_bots(app[SERVICES_KEY])
 
     return create_app(
         config,
         background=[
             cleanup_ctx(jobs),
             cleanup_ctx(campaigns),
-            events_background(DB_KEY, make_messenger, config),
+            cleanup_ctx(events),
+            cleanup_ctx(discord),
         ],
     )
 

@@ -13,15 +13,22 @@ their `repr` never shows a value (a traceback or a debug log cannot leak them).
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
+from hub.campaigns.service import Campaigns
+from hub.community.identity import Identification
+from hub.community.role_sync import RoleSync
+from hub.community.status import BotStatus
 from hub.config import Config
 from hub.db import Database
 from hub.events.service import Events
+from hub.privacy import Privacy
+from hub.ratelimit import RateLimiter
 from hub.subscribers.service import Subscribers
+from hub.subscribers.signup import Signup
 from hub.wakeup import Wakeup
 
 if TYPE_CHECKING:
@@ -72,47 +79,88 @@ class Secrets:
 
 @dataclass(eq=False)
 class HubServices:
-    """What every channel calls. Build it with `HubServices.open` (it owns the database)."""
+    """What every channel calls. Open it with `HubServices.open` (it owns the database and the
+    mail backend) or, around a database someone else owns, `HubServices.build`."""
 
     config: Config
     db: Database
     secrets: Secrets
-    # Set by a service after it queued e-mails in a committed transaction; `hub run`'s mail
-    # worker sleeps on it, so a registration's confirmation leaves within the second.
+    # Notified by a service after it queued e-mails in a committed transaction; `hub run`'s
+    # mail worker sleeps on it, so a registration's confirmation leaves within the second.
     mail_wakeup: Wakeup
     subscribers: Subscribers
     events: Events
+    campaigns: Campaigns
+    privacy: Privacy
+    signup: Signup
+    rate_limiter: RateLimiter
+    identification: Identification
+    bot_status: BotStatus
+    role_sync: RoleSync
     _messenger: Messenger | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, config: Config, db: Database, secrets: Secrets) -> HubServices:
+        """Every service, each built once, given the collaborators it needs. The lambdas
+        resolve late: the subscribers and the events services each need the other, and the
+        mail backend is made only when something sends."""
         wakeup = Wakeup()
-        return cls(
+        subscribers = Subscribers(
+            db, config, registrations=lambda: events, mail_queued=wakeup.notify
+        )
+        events = Events(db, config, people=subscribers, mail_queued=wakeup.notify)
+        rate_limiter = RateLimiter(db)
+        messenger: Callable[[], Messenger] = lambda: services.messenger  # noqa: E731
+        identification = Identification(db, config, people=subscribers, messenger=messenger)
+        services = cls(
             config=config,
             db=db,
             secrets=secrets,
             mail_wakeup=wakeup,
-            subscribers=Subscribers(db, config),
-            events=Events(db, config),
+            subscribers=subscribers,
+            events=events,
+            campaigns=Campaigns(db, config, messenger),
+            privacy=Privacy(db, config, subscribers, events, mail_queued=wakeup.notify),
+            signup=Signup(db, config, subscribers, rate_limiter),
+            rate_limiter=rate_limiter,
+            identification=identification,
+            bot_status=BotStatus(db),
+            role_sync=RoleSync(db, identification),
         )
+        return services
 
     @classmethod
     @asynccontextmanager
     async def open(
         cls, config: Config, *, env: Mapping[str, str] | None = None, migrate: bool = True
     ) -> AsyncIterator[HubServices]:
+        """The services over the configured database, closed (mail backend included) when the
+        block ends. Secrets are read here, once, Discord tokens included."""
+        token_envs = tuple(server.token_env for server in config.discord.values())
+        secrets = Secrets.from_env(env, discord_token_envs=token_envs)
         db = await Database.open(config.database_path, migrate=migrate)
         try:
-            yield cls.build(config, db, Secrets.from_env(env))
+            services = cls.build(config, db, secrets)
+            try:
+                yield services
+            finally:
+                await services.close_messenger()
         finally:
             await db.close()
 
     @property
     def messenger(self) -> Messenger:
-        """The configured mail backend, made on first use: a command that sends nothing never
-        imports SendGrid or SMTP, nor needs their secrets."""
+        """The configured mail backend, made on first use and shared by the whole process
+        (every backend sends concurrently: SMTP opens a connection per batch, SendGrid's
+        session multiplexes): a command that sends nothing never imports SendGrid or SMTP,
+        nor needs their secrets."""
         if self._messenger is None:
             from hub.mail.factory import make_messenger
 
             self._messenger = make_messenger(self.config)
         return self._messenger
+
+    async def close_messenger(self) -> None:
+        if self._messenger is not None:
+            messenger, self._messenger = self._messenger, None
+            await messenger.close()

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,11 +22,15 @@ from hub.db import Database
 from hub.errors import UserError
 from hub.logs import setup_logging
 
+if TYPE_CHECKING:
+    from hub.services import HubServices
+
 T = TypeVar("T")
 
 
 class HubContext:
-    """What every command shares: the configuration, loaded once and only when needed."""
+    """What every command shares: the configuration, loaded once and only when needed, and the
+    process's services (`services()`: the same `HubServices` as `hub run` builds)."""
 
     def __init__(self, config_path: Path | None) -> None:
         self._config_path = config_path
@@ -37,6 +41,15 @@ class HubContext:
         if self._config is None:
             self._config = load_config(self._config_path)
         return self._config
+
+    @asynccontextmanager
+    async def services(self) -> AsyncIterator[HubServices]:
+        """Every service over the configured database, closed when the command is done. The
+        import is here: `hub --help` and commands that open nothing do not pay for it."""
+        from hub.services import HubServices
+
+        async with HubServices.open(self.config) as services:
+            yield services
 
     @asynccontextmanager
     async def database(self) -> AsyncIterator[Database]:
@@ -179,3 +192,6 @@ from hub.cli import (  # noqa: E402
 
 for _module in (db, feed, newsletter, campaign, outbox, subscribers, events, run, demo):
     _module.setup(cli)
+from hub.cli import discord as _discord_cli  # noqa: E402  (hub discord: the bots)
+
+_discord_cli.setup(cli)

@@ -9,7 +9,7 @@ service notifies it after every commit that queued e-mails, so a confirmation le
 second).
 
 A plain async context manager (`events_worker`): the process that hosts it (`hub run`'s web
-application, through `hub.process_events`) only enters and leaves it.
+application, through `hub.process.cleanup_ctx`) only enters and leaves it.
 """
 
 from __future__ import annotations

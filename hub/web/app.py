@@ -13,9 +13,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from aiohttp import web
 
 from hub.config import Config
-from hub.db import Database
-from hub.subscribers.service import Subscribers
-from hub.web import CONFIG_KEY, DB_KEY
+from hub.services import HubServices
+from hub.web import CONFIG_KEY, DB_KEY, SERVICES_KEY
 from hub.web.archive import routes as archive_routes
 from hub.web.errors import client_errors
 from hub.web.events import routes as event_routes
@@ -42,7 +41,7 @@ def create_app(config: Config, *, background: Sequence[BackgroundContext] = ()) 
     app = web.Application(middlewares=[error_pages, client_errors, web.normalize_path_middleware()])
     app[CONFIG_KEY] = config
     setup_pages(app, config, NAV)
-    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(background_tasks)
     app.cleanup_ctx.extend(background)
     app.router.add_get("/healthz", healthz)
@@ -53,16 +52,15 @@ def create_app(config: Config, *, background: Sequence[BackgroundContext] = ()) 
     return app
 
 
-async def _database(app: web.Application) -> AsyncIterator[None]:
-    config = app[CONFIG_KEY]
-    db = await Database.open(config.database_path)
-    app[DB_KEY] = db
-    try:
+async def _services(app: web.Application) -> AsyncIterator[None]:
+    """The process's `HubServices`, open for as long as the app runs: every handler and every
+    background context after this one gets its services from `app[SERVICES_KEY]`."""
+    async with HubServices.open(app[CONFIG_KEY]) as services:
+        app[SERVICES_KEY] = services
+        app[DB_KEY] = services.db
         # A changed secret key would silently unblock every suppressed address: refuse to start.
-        await Subscribers(db, config).verify_key()
+        await services.subscribers.verify_key()
         yield
-    finally:
-        await db.close()
 
 
 async def healthz(request: web.Request) -> web.Response:

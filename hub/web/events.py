@@ -25,7 +25,6 @@ only confirmed registrants get it, by e-mail.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -51,11 +50,10 @@ from hub.events.wording import (
     when,
 )
 from hub.ids import parse_id
-from hub.process_events import MAIL_WAKEUP_KEY
 from hub.subscribers.service import InvalidEmail, Person, Subscriber, Subscribers, normalise_email
 from hub.timeutil import french_datetime
 from hub.tokens import InvalidToken
-from hub.web import CONFIG_KEY, DB_KEY
+from hub.web import CONFIG_KEY, DB_KEY, SERVICES_KEY
 from hub.web.pages import render_page
 from hub.web.subscriptions import HONEYPOT, MAX_LENGTH, within_rate_limit
 
@@ -125,24 +123,10 @@ async def _view(events: Events, event: Event, visitor: Visitor) -> EventView:
     )
 
 
-# One `Events` per application, so that its cache of event ids by slug serves every request
-# (weak: an application that ends takes its own along).
-_EVENTS: weakref.WeakKeyDictionary[web.Application, Events] = weakref.WeakKeyDictionary()
-
-
 def _events(request: web.Request) -> Events:
-    app = request.app
-    events = _EVENTS.get(app)
-    if events is None:
-
-        def mail_queued() -> None:
-            # The events' work of `hub run` installs its wake-up (an app without it has none).
-            wakeup = app.get(MAIL_WAKEUP_KEY)
-            if wakeup is not None:
-                wakeup.notify()
-
-        events = _EVENTS[app] = Events(app[DB_KEY], app[CONFIG_KEY], mail_queued=mail_queued)
-    return events
+    """The process's one events service (its cache of event ids by slug serves every request,
+    and it wakes the mail worker itself after a change that queued e-mail)."""
+    return request.app[SERVICES_KEY].events
 
 
 def _notice(

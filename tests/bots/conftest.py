@@ -1,13 +1,33 @@
-"""Fixtures for the Discord channel: the loopback stand-in Discord, checked at teardown."""
+"""Fixtures for the Discord channel: the loopback stand-in Discord, checked at teardown, and
+the hub's own bots configured for it."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bots.endpoints import apply_endpoints
+from bots.runtime import HubBot, running_bots
+from hub.community.identity import Identification
+from hub.community.role_sync import RoleSync
+from hub.community.status import BotStatus
+from hub.config import Config, load_config
+from hub.db import Database
+from hub.services import HubServices, Secrets
 from tests.support.discord import DiscordServer
+from tests.support.discord.state import App, Guild
+
+WAIT = 10.0
+CHANNELS = ("accueil", "agenda", "annonces", "actualites", "questions", "staff")
+ROLES = ("adhérent", "salarié", "coordinateur", "élu", "staff")
+TOKENS = {"salaries": "token-salaries", "elus": "token-elus"}
+ENVS = {"salaries": "DISCORD_TOKEN_SALARIES", "elus": "DISCORD_TOKEN_ELUS"}
 
 
 @pytest.fixture
@@ -19,3 +39,96 @@ async def discord_server() -> AsyncIterator[DiscordServer]:
         yield server
         apply_endpoints({})
     assert server.problems == []
+
+
+@dataclass
+class Community:
+    """The two servers of the federation on the stand-in, and the hub configured for them."""
+
+    discord: DiscordServer
+    apps: dict[str, App]
+    guilds: dict[str, Guild]
+    config: Config
+    services: HubServices
+
+    def channel(self, server: str, name: str) -> dict[str, Any]:
+        guild = self.guilds[server]
+        return next(c for c in guild.channels.values() if c["name"] == name)
+
+    def role_id(self, server: str, name: str) -> str:
+        guild = self.guilds[server]
+        return next(r["id"] for r in guild.roles.values() if r["name"] == name)
+
+    def services_with(self, tokens: dict[str, str]) -> HubServices:
+        """The same hub with other tokens in its environment (a token unset, refused…)."""
+        return hub_services(self.config, self.services.db, tokens)
+
+    @contextlib.asynccontextmanager
+    async def bots(self, services: HubServices | None = None) -> AsyncIterator[list[HubBot]]:
+        """`running_bots` as `hub run` enters it, until every started bot is connected (or
+        stopped: a refused token)."""
+        async with running_bots(
+            services or self.services,
+            env=self.discord.env,
+            ready_timeout=0.2,
+            role_sync_seconds=0.05,
+        ) as bots:
+            for bot in bots:
+                waits = {
+                    asyncio.create_task(bot.connected.wait()),
+                    asyncio.create_task(bot.stopped.wait()),
+                }
+                _, pending = await asyncio.wait(
+                    waits, timeout=WAIT, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in pending:
+                    task.cancel()
+            yield bots
+
+
+def hub_services(config: Config, db: Database, tokens: dict[str, str]) -> HubServices:
+    services = HubServices.build(config, db, Secrets(discord_tokens=tokens))
+    # What the lead's HubServices.build will make (see the report); set here until then.
+    services.identification = Identification(  # type: ignore[attr-defined]
+        db, config, people=services.subscribers, messenger=lambda: services.messenger
+    )
+    services.bot_status = BotStatus(db)  # type: ignore[attr-defined]
+    services.role_sync = RoleSync(db, services.identification)  # type: ignore[attr-defined]
+    return services
+
+
+def configured(config_path: Path, guilds: dict[str, Guild]) -> Config:
+    text = config_path.read_text(encoding="utf-8")
+    text = text.replace(
+        "guild_id = 0                       # the server",
+        f"guild_id = {guilds['salaries'].id}  # the server",
+    )
+    text = text.replace(
+        'guild_id = 0\ntoken_env = "DISCORD_TOKEN_ELUS"',
+        f'guild_id = {guilds["elus"].id}\ntoken_env = "DISCORD_TOKEN_ELUS"',
+    )
+    config_path.write_text(text, encoding="utf-8")
+    config = load_config(config_path, env={})
+    assert config.discord["elus"].guild_id == int(guilds["elus"].id)
+    return config
+
+
+@pytest.fixture
+async def community(
+    discord_server: DiscordServer, config_path: Path, db: Database
+) -> AsyncIterator[Community]:
+    state = discord_server.state
+    apps = {
+        "salaries": discord_server.add_app(TOKENS["salaries"], "Hub salariés"),
+        "elus": discord_server.add_app(TOKENS["elus"], "Hub élus"),
+    }
+    guilds = {
+        "salaries": discord_server.add_guild("Collectif des salariés", CHANNELS, apps["salaries"]),
+        "elus": discord_server.add_guild("Collectif des élus", CHANNELS, apps["elus"]),
+    }
+    for guild in guilds.values():
+        for name in ROLES:
+            state.add_role(guild, name)
+    config = configured(config_path, guilds)
+    tokens = {ENVS[key]: token for key, token in TOKENS.items()}
+    yield Community(discord_server, apps, guilds, config, hub_services(config, db, tokens))

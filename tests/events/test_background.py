@@ -23,9 +23,8 @@ from hub.events.background import CHECK_EVERY_SECONDS, EventsWork, events_worker
 from hub.events.service import Events, NewEvent
 from hub.mail.factory import make_messenger
 from hub.process import build_app
-from hub.process_events import MAIL_WAKEUP_KEY
 from hub.wakeup import Wakeup
-from hub.web import DB_KEY
+from hub.web import SERVICES_KEY
 from tests.events.support_mail import deliver, mails_to, person, rows
 
 T0 = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
@@ -130,8 +129,8 @@ async def test_a_registration_is_mailed_at_once_when_the_web_wakes_the_work(
             )
             assert subject in mails_to(config, person(1).email)
 
-            # The service wakes the work itself, after its commit, as the web's does.
-            events = Events(app[DB_KEY], config, mail_queued=app[MAIL_WAKEUP_KEY].notify)
+            # The process's one events service wakes the work itself, after its commit.
+            events = app[SERVICES_KEY].events
             await events.register(event.id, person(2), source="web")
             await until(lambda: subject in mails_to(config, person(2).email))
 

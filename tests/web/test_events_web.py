@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from icalendar import Calendar
 
@@ -19,10 +18,9 @@ from hub.config import Config
 from hub.db import Database
 from hub.events.model import Event, EventChanges
 from hub.events.service import Events
-from hub.process_events import MAIL_WAKEUP_KEY
 from hub.subscribers.service import Person, Subscriber, Subscribers
 from hub.tokens import TokenSigner
-from hub.wakeup import Wakeup
+from hub.web import SERVICES_KEY
 from hub.web.app import create_app
 from hub.web.subscriptions import HONEYPOT
 from tests.events import conftest as event_fixtures
@@ -679,17 +677,12 @@ async def test_the_calendar_feed_holds_the_published_public_events_only(
 async def test_registering_cancelling_and_accepting_wake_the_mail_delivery(
     config: Config, db: Database, events: Events, make_event: MakeEvent
 ) -> None:
-    """The events' work of `hub run` installs its wake-up; here a bare one stands in. Each
-    `wait(0)` says whether the service notified it since, and consumes the notification."""
-    wakeup = Wakeup()
-
-    async def install(app: web.Application) -> AsyncIterator[None]:
-        app[MAIL_WAKEUP_KEY] = wakeup
-        yield
-
+    """The process's `HubServices` carries the mail worker's wake-up; each `wait(0)` says
+    whether the service notified it since, and consumes the notification."""
     event = await public_event(make_event, capacity=1)
     me = await person(db, config, "salarie", True)
-    async with TestClient(TestServer(create_app(config, background=[install]))) as client:
+    async with TestClient(TestServer(create_app(config))) as client:
+        wakeup = client.app[SERVICES_KEY].mail_wakeup
         refused = await client.post(f"/evenements/{event.slug}", data=form(prenom=""))
         assert refused.status == 400 and not await wakeup.wait(0)  # nothing to tell anyone
 

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from tests.support.discord.state import State
+from tests.support.discord.state import App, State
 
 DISPATCH, HEARTBEAT, IDENTIFY, REQUEST_MEMBERS, RESUME = 0, 1, 2, 8, 6
 RECONNECT, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 7, 9, 10, 11
@@ -33,6 +33,7 @@ class Connection:
     socket: web.WebSocketResponse
     compressor: Any = None  # a zlib compressobj when the client asked for zlib-stream
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    session: Session | None = None  # once identified or resumed
 
     async def send(self, message: dict[str, Any]) -> None:
         data = orjson.dumps(message)
@@ -50,6 +51,7 @@ class Connection:
 class Session:
     id: str
     intents: int
+    app: App
     sequence: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
     connection: Connection | None = None
@@ -61,7 +63,8 @@ class Gateway:
         self.url = url  # set by the server once it listens; READY's resume_gateway_url
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.sessions: dict[str, Session] = {}
-        self.session: Session | None = None  # the last identified one (one bot per stand-in)
+        self.session: Session | None = None  # the last identified or resumed one, any bot
+        self.by_app: dict[str, Session] = {}  # each application's (token's) current session
         self.identifies = 0
         self.resumes = 0
         self.received: list[dict[str, Any]] = []  # every message the client sent
@@ -89,8 +92,8 @@ class Gateway:
             message = orjson.loads(frame.data)
             self.received.append(message)
             await self._on_message(connection, message)
-        if self.session is not None and self.session.connection is connection:
-            self.session.connection = None
+        if connection.session is not None and connection.session.connection is connection:
+            connection.session.connection = None
         return socket
 
     async def _on_message(self, connection: Connection, message: dict[str, Any]) -> None:
@@ -102,31 +105,33 @@ class Gateway:
         elif op == RESUME:
             await self._resume(connection, data)
         elif op == REQUEST_MEMBERS:
-            await self._members_chunk(data)
+            await self._members_chunk(connection, data)
         await self.state.changed()
 
     async def _identify(self, connection: Connection, data: dict[str, Any]) -> None:
-        if data.get("token") != self.state.token:
+        app = self.state.apps.get(data.get("token") or "")
+        if app is None:
             await connection.socket.close(code=AUTHENTICATION_FAILED)
             return
         self.identifies += 1
-        session = Session(id=secrets.token_hex(16), intents=int(data.get("intents", 0)))
+        session = Session(id=secrets.token_hex(16), intents=int(data.get("intents", 0)), app=app)
         self.sessions[session.id] = session
-        self.session = session
-        session.connection = connection
+        self.session = self.by_app[app.token] = session
+        session.connection, connection.session = connection, session
         state = self.state
+        guilds = [g for g in state.guilds.values() if g.bot_id == app.bot["id"]]
         await self._dispatch(
             session,
             "READY",
             {
                 "v": 10,
-                "user": state.bot,
-                "guilds": [{"id": guild_id, "unavailable": True} for guild_id in state.guilds],
+                "user": app.bot,
+                "guilds": [{"id": guild.id, "unavailable": True} for guild in guilds],
                 "session_id": session.id,
                 "resume_gateway_url": self.url,
                 "session_type": "normal",
                 "shard": [0, 1],
-                "application": {"id": state.application_id, "flags": 1 << 15},
+                "application": {"id": app.application_id, "flags": 1 << 15},
                 "private_channels": [],
                 "relationships": [],
                 "presences": [],
@@ -135,25 +140,26 @@ class Gateway:
                 "geo_ordered_rtc_regions": [],
             },
         )
-        for guild in state.guilds.values():
-            await self._dispatch(session, "GUILD_CREATE", guild.gateway_payload(state.bot["id"]))
+        for guild in guilds:
+            await self._dispatch(session, "GUILD_CREATE", guild.gateway_payload(app.bot["id"]))
 
     async def _resume(self, connection: Connection, data: dict[str, Any]) -> None:
         session = self.sessions.get(data.get("session_id", ""))
-        if session is None or data.get("token") != self.state.token:
+        if session is None or data.get("token") != session.app.token:
             await connection.send({"op": INVALID_SESSION, "d": False})
             return
         self.resumes += 1
-        session.connection = connection
-        self.session = session
+        session.connection, connection.session = connection, session
+        self.session = self.by_app[session.app.token] = session
         for event in session.events:
             if event["s"] > (data.get("seq") or 0):
                 self.replayed.append(event["t"])
                 await connection.send(event)
         await self._dispatch(session, "RESUMED", {})
 
-    async def _members_chunk(self, data: dict[str, Any]) -> None:
-        if self.session is None:
+    async def _members_chunk(self, connection: Connection, data: dict[str, Any]) -> None:
+        session = connection.session
+        if session is None:
             return
         guild_ids = data["guild_id"]
         for guild_id in guild_ids if isinstance(guild_ids, list) else [guild_ids]:
@@ -165,7 +171,7 @@ class Gateway:
                 chunk |= {"chunk_index": index, "chunk_count": len(chunks or [[]])}
                 if data.get("nonce"):
                     chunk["nonce"] = data["nonce"]
-                await self._dispatch(self.session, "GUILD_MEMBERS_CHUNK", chunk)
+                await self._dispatch(session, "GUILD_MEMBERS_CHUNK", chunk)
 
     async def _dispatch(self, session: Session, event: str, data: dict[str, Any]) -> None:
         session.sequence += 1
@@ -174,18 +180,27 @@ class Gateway:
         if session.connection is not None:
             await session.connection.send(message)
 
+    def session_for(self, guild_id: str | None) -> Session | None:
+        """The session of the bot that serves `guild_id` (the last one without a guild)."""
+        if guild_id is None or guild_id not in self.state.guilds:
+            return self.session
+        return self.by_app.get(self.state.app_of_guild(guild_id).token)
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a dispatch to the bot's session, or keep it for its RESUME when it is away."""
-        if self.session is None:
-            raise RuntimeError("no bot has identified with the stand-in gateway yet")
-        await self._dispatch(self.session, event, data)
+        """Send a dispatch to the session of the guild's bot, or keep it for its RESUME when it
+        is away."""
+        session = self.session_for(data.get("guild_id"))
+        if session is None:
+            raise RuntimeError("no bot has identified with the stand-in gateway for this guild")
+        await self._dispatch(session, event, data)
         await self.state.changed()
 
-    async def drop(self, code: int = 4000) -> None:
-        """Close the bot's socket as a network failure would (4000: resumable); what is
-        dispatched until it resumes is kept for its RESUME."""
-        if self.session is not None and self.session.connection is not None:
-            connection, self.session.connection = self.session.connection, None
+    async def drop(self, code: int = 4000, app: App | None = None) -> None:
+        """Close a bot's socket (the last identified one's by default) as a network failure
+        would (4000: resumable); what is dispatched until it resumes is kept for its RESUME."""
+        session = self.by_app.get(app.token) if app is not None else self.session
+        if session is not None and session.connection is not None:
+            connection, session.connection = session.connection, None
             await connection.socket.close(code=code)
 
     async def reconnect(self) -> None:

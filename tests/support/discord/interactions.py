@@ -28,9 +28,10 @@ def _response_message(rest: Rest, interaction: Interaction, data: dict, flags: i
         "user": payload["member"]["user"],
         "authorizing_integration_owners": payload["authorizing_integration_owners"],
     }
+    app = rest.state.app_by_id(payload["application_id"])
     return rest.state.post_message(
         payload["channel_id"],
-        rest.state.bot,
+        app.bot if app is not None else rest.state.bot,
         data | {"flags": flags},
         type=20 if payload["type"] == 2 else 19,
         webhook_id=payload["application_id"],

@@ -141,10 +141,10 @@ class Rest:
         if problems:
             state.problems.extend(f"{record.method} {record.path}: {p}" for p in problems)
             return json_response(400, {"message": "Invalid Form Body", "code": 50035})
-        authorization = request.headers.get("Authorization")
-        if not operation.template.startswith(UNAUTHENTICATED) and authorization != (
-            f"Bot {state.token}"
-        ):
+        authorization = request.headers.get("Authorization") or ""
+        token = authorization.removeprefix("Bot ") if authorization.startswith("Bot ") else None
+        record.app = state.apps.get(token) if token is not None else None
+        if not operation.template.startswith(UNAUTHENTICATED) and record.app is None:
             return json_response(401, {"message": "401: Unauthorized", "code": 0})
         fault = state.take_fault(operation.method, operation.template)
         if fault is not None:

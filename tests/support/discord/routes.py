@@ -23,17 +23,22 @@ def _guild(rest: Rest, p: P) -> Guild | None:
 # --- login and gateway ------------------------------------------------------------------------
 
 
+def _bot(rest: Rest, r: Request) -> dict[str, Any]:
+    """The bot user of the application whose token made the request."""
+    return r.app.bot if r.app is not None else rest.state.bot
+
+
 @route("GET", "/users/@me")
 async def get_me(rest: Rest, p: P, body: Any, r: Request) -> Answer:
-    return 200, rest.state.bot | {"verified": True, "mfa_enabled": False, "flags": 0}
+    return 200, _bot(rest, r) | {"verified": True, "mfa_enabled": False, "flags": 0}
 
 
 @route("GET", "/oauth2/applications/@me")
 async def get_application(rest: Rest, p: P, body: Any, r: Request) -> Answer:
-    state = rest.state
+    state, bot = rest.state, _bot(rest, r)
     return 200, {
-        "id": state.application_id,
-        "name": state.bot["username"],
+        "id": bot["id"],
+        "name": bot["username"],
         "icon": None,
         "description": "",
         "bot_public": False,
@@ -42,7 +47,7 @@ async def get_application(rest: Rest, p: P, body: Any, r: Request) -> Answer:
         "flags": 1 << 15,  # GATEWAY_GUILD_MEMBERS_LIMITED: the members intent is allowed
         "owner": state.owner,
         "team": None,
-        "bot": state.bot,
+        "bot": bot,
         "summary": "",
     }
 
@@ -107,7 +112,7 @@ async def create_message(rest: Rest, p: P, body: Any, r: Request) -> Answer:
         return not_found("Channel", 10003)
     if channel["type"] == 1 and channel["recipients"][0]["id"] in state.dms_closed:
         return 403, SEND_FORBIDDEN
-    return 200, state.post_message(channel["id"], state.bot, body)
+    return 200, state.post_message(channel["id"], _bot(rest, r), body)
 
 
 @route("GET", "/channels/{channel_id}/messages")
@@ -144,17 +149,20 @@ async def create_dm(rest: Rest, p: P, body: Any, r: Request) -> Answer:
     users = {m["user"]["id"]: m["user"] for g in state.guilds.values() for m in g.members.values()}
     if user_id not in users:
         return not_found("User", 10013)
-    if user_id not in state.dm_channels:
+    key = f"{_bot(rest, r)['id']}:{user_id}"  # each bot has its own DM channel with a user
+    if key not in state.dm_channels:
         dm = payloads.channel(None, "", kind=1, recipients=[users[user_id]])
         dm.pop("name")
-        state.dm_channels[user_id] = state.channels[dm["id"]] = dm
-    return 200, state.dm_channels[user_id]
+        state.dm_channels[key] = state.channels[dm["id"]] = dm
+    return 200, state.dm_channels[key]
 
 
 # --- threads ----------------------------------------------------------------------------------
 
 
-async def _thread(rest: Rest, parent_id: str, body: Any, message_id: str | None) -> Answer:
+async def _thread(
+    rest: Rest, r: Request, parent_id: str, body: Any, message_id: str | None
+) -> Answer:
     parent = rest.state.channels.get(parent_id)
     if parent is None or "guild_id" not in parent:
         return not_found("Channel", 10003)
@@ -171,7 +179,7 @@ async def _thread(rest: Rest, parent_id: str, body: Any, message_id: str | None)
         body["name"],
         kind,
         parent_id=parent_id,
-        owner_id=rest.state.bot["id"],
+        owner_id=_bot(rest, r)["id"],
         thread_metadata=metadata,
         message_count=0,
         member_count=1,
@@ -184,12 +192,12 @@ async def _thread(rest: Rest, parent_id: str, body: Any, message_id: str | None)
 
 @route("POST", "/channels/{channel_id}/threads")
 async def create_thread(rest: Rest, p: P, body: Any, r: Request) -> Answer:
-    return await _thread(rest, p["channel_id"], body, None)
+    return await _thread(rest, r, p["channel_id"], body, None)
 
 
 @route("POST", "/channels/{channel_id}/messages/{message_id}/threads")
 async def create_thread_from_message(rest: Rest, p: P, body: Any, r: Request) -> Answer:
-    return await _thread(rest, p["channel_id"], body, p["message_id"])
+    return await _thread(rest, r, p["channel_id"], body, p["message_id"])
 
 
 @route("PUT", "/channels/{channel_id}/thread-members/{user_id}")
@@ -198,6 +206,23 @@ async def add_thread_member(rest: Rest, p: P, body: Any, r: Request) -> Answer:
 
 
 # --- guilds, members, roles -------------------------------------------------------------------
+
+
+@route("GET", "/guilds/{guild_id}")
+async def get_guild(rest: Rest, p: P, body: Any, r: Request) -> Answer:
+    """The guild as REST gives it: no channels, members or presences (those are the gateway's)."""
+    guild = _guild(rest, p)
+    if guild is None:
+        return not_found("Guild", 10004)
+    data = guild.gateway_payload(guild.bot_id)
+    for key in ("channels", "threads", "members", "presences", "voice_states", "joined_at"):
+        data.pop(key)
+    for key in ("large", "member_count", "unavailable", "guild_scheduled_event_id"):
+        data.pop(key, None)
+    data.pop("stage_instances")
+    data.pop("guild_scheduled_events")
+    data |= {"approximate_member_count": len(guild.members), "approximate_presence_count": 0}
+    return 200, data
 
 
 @route("GET", "/guilds/{guild_id}/members/{user_id}")
@@ -224,6 +249,10 @@ async def _member_role(rest: Rest, p: P, add: bool) -> Answer:
         return not_found("Member", 10007)
     if p["role_id"] not in guild.roles:
         return not_found("Role", 10011)
+    bot_member = guild.members[guild.bot_id]
+    highest = max((guild.roles[role]["position"] for role in bot_member["roles"]), default=0)
+    if guild.roles[p["role_id"]]["position"] >= highest:
+        return 403, {"message": "Missing Permissions", "code": 50013}
     roles = [role for role in member["roles"] if role != p["role_id"]]
     member["roles"] = [*roles, p["role_id"]] if add else roles
     return 204, None
@@ -274,8 +303,8 @@ async def create_event(rest: Rest, p: P, body: Any, r: Request) -> Answer:
         "id": payloads.snowflake(),
         "guild_id": guild.id,
         "channel_id": body.get("channel_id"),
-        "creator_id": rest.state.bot["id"],
-        "creator": rest.state.bot,
+        "creator_id": _bot(rest, r)["id"],
+        "creator": _bot(rest, r),
         "description": None,
         "scheduled_end_time": None,
         "entity_metadata": None,

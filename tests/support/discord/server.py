@@ -1,6 +1,7 @@
 """The stand-in Discord as one object: an aiohttp app on 127.0.0.1 (a random port) serving
 the REST API under /api/v10 and the gateway at /gateway, for one bot (one token, one
-application); two bots get two stand-ins.
+application) or more (`add_app`: the hub's two bots share it, as they share discord.py's
+process-wide endpoints; each guild belongs to one bot, which alone sees it).
 
     async with DiscordServer() as discord_server:
         apply_endpoints(discord_server.env)  # HUB_DISCORD_API_URL / HUB_DISCORD_GATEWAY_URL
@@ -25,7 +26,7 @@ from tests.support.discord import interactions, routes
 from tests.support.discord.contract import discord_contract
 from tests.support.discord.gateway import Gateway
 from tests.support.discord.rest import Rest
-from tests.support.discord.state import Fault, Guild, Interaction, Request, State
+from tests.support.discord.state import App, Fault, Guild, Interaction, Request, State
 
 DEFAULT_TOKEN = "stand-in.bot.token"  # not a secret: only this stand-in accepts it
 _ = (routes, interactions)  # their routes register on import
@@ -74,8 +75,15 @@ class DiscordServer:
 
     # --- the world, and what members do --------------------------------------------------------
 
-    def add_guild(self, name: str, channels: tuple[str, ...] = ("général",)) -> Guild:
-        return self.state.add_guild(name, channels)
+    def add_app(self, token: str, bot_name: str) -> App:
+        """Another application with its bot and token (the first is made with the server)."""
+        return self.state.add_app(token, bot_name)
+
+    def add_guild(
+        self, name: str, channels: tuple[str, ...] = ("général",), app: App | None = None
+    ) -> Guild:
+        """A guild for `app`'s bot (the first application's by default)."""
+        return self.state.add_guild(name, channels, app)
 
     def add_member(self, guild: Guild, name: str, *, dms_open: bool = True) -> dict[str, Any]:
         return self.state.add_member(guild, name, dms_open=dms_open)
@@ -85,7 +93,7 @@ class DiscordServer:
     ) -> dict[str, Any]:
         """The keyword arguments of the `payloads` interaction builders."""
         return {
-            "application_id": self.state.application_id,
+            "application_id": self.state.app_of_guild(guild.id).application_id,
             "guild_id": guild.id,
             "channel": channel or next(iter(guild.channels.values())),
             "member": member,
@@ -105,8 +113,8 @@ class DiscordServer:
         await self.gateway.dispatch("GUILD_MEMBER_ADD", member | {"guild_id": guild.id})
         return member
 
-    async def drop(self, code: int = 4000) -> None:
-        await self.gateway.drop(code)
+    async def drop(self, code: int = 4000, app: App | None = None) -> None:
+        await self.gateway.drop(code, app)
 
     @contextlib.asynccontextmanager
     async def offline(self, code: int = 4000) -> AsyncIterator[None]:

@@ -16,12 +16,29 @@ from tests.support.discord import payloads
 
 POLL_SECONDS = 0.02
 LARGE_THRESHOLD = 250  # what discord.py's IDENTIFY asks for
+# The bot's own role sits high: roles added later come below it, so it may give them (Discord
+# refuses, 50013, to give a role at or above the bot's highest); a test moves one to see that.
+BOT_ROLE_POSITION = 100
+
+
+@dataclass
+class App:
+    """One Discord application with its bot user: the hub runs one per server, each with its
+    own token."""
+
+    token: str
+    bot: dict[str, Any]
+
+    @property
+    def application_id(self) -> str:
+        return str(self.bot["id"])  # as for bots created since 2016
 
 
 @dataclass
 class Guild:
     id: str
     name: str
+    bot_id: str = ""  # the bot (application) this guild was set up for
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -79,6 +96,7 @@ class Request:
     raw: bytes
     body: Any  # the decoded JSON body (or multipart payload_json), None without one
     status: int = 0
+    app: App | None = None  # the application whose token authorised it
     at: float = field(default_factory=time.monotonic)
 
 
@@ -115,14 +133,14 @@ class Interaction:
 
 class State:
     def __init__(self, token: str, bot_name: str = "Hub") -> None:
-        self.token = token
-        self.bot = payloads.user(bot_name, bot=True)
-        self.application_id = self.bot["id"]  # as for bots created since 2016
+        self.apps: dict[str, App] = {}
+        first = self.add_app(token, bot_name)
+        self.token, self.bot, self.application_id = first.token, first.bot, first.application_id
         self.owner = payloads.user("Fédération")
         self.guilds: dict[str, Guild] = {}
         self.channels: dict[str, dict[str, Any]] = {}  # every channel, DMs and threads included
         self.messages: dict[str, dict[str, Any]] = {}
-        self.dm_channels: dict[str, dict[str, Any]] = {}  # recipient user id → DM channel
+        self.dm_channels: dict[str, dict[str, Any]] = {}  # "bot id:user id" → DM channel
         self.dms_closed: set[str] = set()  # users who refuse DMs from this bot (error 50007)
         self.interactions: dict[str, Interaction] = {}  # by token
         self.requests: list[Request] = []
@@ -133,10 +151,32 @@ class State:
 
     # --- the world -------------------------------------------------------------------------
 
-    def add_guild(self, name: str, channels: tuple[str, ...] = ("général",)) -> Guild:
-        guild = Guild(id=payloads.snowflake(), name=name)
+    def add_app(self, token: str, bot_name: str) -> App:
+        """Another application (bot) on this Discord: the hub's two bots share one stand-in,
+        as they share discord.py's process-wide endpoints."""
+        app = App(token=token, bot=payloads.user(bot_name, bot=True))
+        self.apps[token] = app
+        return app
+
+    def app_of_guild(self, guild_id: str) -> App:
+        bot_id = self.guilds[guild_id].bot_id
+        return next(app for app in self.apps.values() if app.bot["id"] == bot_id)
+
+    def app_by_id(self, application_id: str) -> App | None:
+        return next((a for a in self.apps.values() if a.application_id == application_id), None)
+
+    def add_guild(
+        self, name: str, channels: tuple[str, ...] = ("général",), app: App | None = None
+    ) -> Guild:
+        bot = (app or self.apps[self.token]).bot
+        guild = Guild(id=payloads.snowflake(), name=name, bot_id=bot["id"])
         guild.roles[guild.id] = payloads.role(guild.id, "@everyone", role_id=guild.id, position=0)
-        guild.members[self.bot["id"]] = payloads.member(self.bot)
+        # The bot's own role, as Discord makes it when the bot joins with permissions.
+        bot_role = payloads.role(guild.id, bot["username"], position=BOT_ROLE_POSITION)
+        bot_role["managed"] = True
+        bot_role["tags"] = {"bot_id": bot["id"]}
+        guild.roles[bot_role["id"]] = bot_role
+        guild.members[bot["id"]] = payloads.member(bot, [bot_role["id"]])
         self.guilds[guild.id] = guild
         for channel_name in channels:
             self.add_channel(guild, channel_name)
@@ -159,6 +199,13 @@ class State:
         if not dms_open:
             self.dms_closed.add(member["user"]["id"])
         return member
+
+    def bot_of_channel(self, channel_id: str) -> dict[str, Any]:
+        """The bot that posts in a channel: the guild's, or (a DM) the only or first one."""
+        channel = self.channels.get(channel_id) or {}
+        if channel.get("guild_id") in self.guilds:
+            return self.app_of_guild(channel["guild_id"]).bot
+        return self.bot
 
     def post_message(self, channel_id: str, author: dict, body: dict, **extra: Any) -> dict:
         message = payloads.message(channel_id, author, body, **extra)

@@ -1,0 +1,371 @@
+"""The buttons and modals of identification: « Je m'identifie » → e-mail modal → « Saisir le
+code » → code modal → roles; and staff's « Valider comme adhérent » → modal → roles.
+
+Buttons are `DynamicItem`s with fixed custom_id prefixes (`hub:identifier`, `hub:code`,
+`hub:valider:<user id>`): discord.py routes a click by its custom_id alone, so a button posted
+before a restart still works without reposting. Every interaction is acknowledged within
+Discord's 3 seconds: a modal opens at once, and a modal's submission is deferred before the
+database or the mail is touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from bots import names
+from bots.runtime import apologise
+from hub.community.identity import (
+    CODE_MINUTES,
+    CodeExpired,
+    Linked,
+    TooManyCodes,
+    UnknownStaffRole,
+    WrongCode,
+)
+from hub.errors import UserError
+
+if TYPE_CHECKING:
+    from bots.runtime import HubBot
+
+log = logging.getLogger("bots.identity")
+
+ROLE_LABELS = {
+    "adherent": "adhérent",
+    "salarie": "salarié",
+    "coordinateur": "coordinateur",
+    "elu": "élu",
+}
+SENT = (
+    "Si cette adresse peut recevoir nos e-mails, un code à 6 chiffres vient d'y être envoyé "
+    f"(valable {CODE_MINUTES} minutes). Cliquez sur « Saisir le code » pour le taper."
+)
+
+
+def _bot(interaction: discord.Interaction[Any]) -> HubBot:
+    return cast("HubBot", interaction.client)
+
+
+def identify_view() -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(IdentifyButton())
+    return view
+
+
+def code_view() -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(EnterCodeButton())
+    return view
+
+
+def role_list(roles: tuple[str, ...]) -> str:
+    return ", ".join(f"« {ROLE_LABELS.get(role, role)} »" for role in roles)
+
+
+# --- « Je m'identifie » -----------------------------------------------------------------------
+
+
+class IdentifyButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hub:identifier"):
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Je m'identifie",
+                style=discord.ButtonStyle.primary,
+                custom_id="hub:identifier",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> IdentifyButton:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_modal(EmailModal())
+
+
+class EmailModal(discord.ui.Modal, title="Identification"):
+    email: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Votre adresse e-mail",
+        placeholder="prenom.nom@cpts-exemple.fr",
+        custom_id="email",
+        max_length=254,
+    )
+
+    def __init__(self) -> None:
+        super().__init__(custom_id="hub:identifier:email", timeout=None)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = _bot(interaction)
+        try:
+            outcome = await bot.services.identification.request_code(
+                interaction.user.id, self.email.value, server=bot.server.key
+            )
+        except UserError as exc:
+            await interaction.followup.send(
+                f"{_sentence(str(exc))} Vérifiez l'adresse et recommencez.",
+                ephemeral=True,
+                view=identify_view(),
+            )
+            return
+        if isinstance(outcome, TooManyCodes):
+            await interaction.followup.send(
+                "Trop de codes demandés pour ce compte ou cette adresse : réessayez dans une "
+                "heure.",
+                ephemeral=True,
+            )
+            return
+        await interaction.followup.send(SENT, ephemeral=True, view=code_view())
+
+    async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        log.error("discord identification failed", exc_info=error)
+        await apologise(interaction)
+
+
+# --- « Saisir le code » ------------------------------------------------------------------------
+
+
+class EnterCodeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hub:code"):
+    def __init__(self) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Saisir le code", style=discord.ButtonStyle.success, custom_id="hub:code"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> EnterCodeButton:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_modal(CodeModal())
+
+
+class CodeModal(discord.ui.Modal, title="Code reçu par e-mail"):
+    code: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Le code à 6 chiffres", custom_id="code", min_length=6, max_length=12
+    )
+
+    def __init__(self) -> None:
+        super().__init__(custom_id="hub:code:saisie", timeout=None)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = _bot(interaction)
+        identification = bot.services.identification
+        outcome = await identification.confirm_code(
+            interaction.user.id, self.code.value, server=bot.server.key
+        )
+        if isinstance(outcome, WrongCode):
+            if outcome.tries_left:
+                text = f"Ce code n'est pas le bon. Il vous reste {outcome.tries_left} essai(s)."
+                await interaction.followup.send(text, ephemeral=True, view=code_view())
+            else:
+                text = "Ce code n'est pas le bon et les essais sont épuisés : demandez-en un autre."
+                await interaction.followup.send(text, ephemeral=True, view=identify_view())
+            return
+        if isinstance(outcome, CodeExpired):
+            await interaction.followup.send(
+                "Ce code a expiré ou a déjà servi : demandez-en un nouveau.",
+                ephemeral=True,
+                view=identify_view(),
+            )
+            return
+        await _linked(bot, interaction, outcome)
+
+    async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        log.error("discord code check failed", exc_info=error)
+        await apologise(interaction)
+
+
+async def _linked(bot: HubBot, interaction: discord.Interaction[Any], linked: Linked) -> None:
+    if linked.roles:
+        given = await give_roles(bot, interaction.user.id, linked.roles)
+        text = (
+            f"Merci, vous êtes identifié(e). Rôle(s) donné(s) : {role_list(given)}."
+            if given
+            else "Merci, vous êtes identifié(e). Vos rôles n'ont pas pu être donnés (un "
+            "réglage du serveur) : signalez-le à l'équipe de la fédération."
+        )
+        await interaction.followup.send(text, ephemeral=True)
+        return
+    await interaction.followup.send(
+        "Merci, vous êtes identifié(e). Votre adresse n'est pas (encore) celle d'un contact "
+        "d'une CPTS adhérente : l'équipe de la fédération va vérifier et vous donner accès.",
+        ephemeral=True,
+    )
+    await notify_staff(bot, interaction.user)
+
+
+async def give_roles(bot: HubBot, user_id: int, roles: tuple[str, ...]) -> tuple[str, ...]:
+    """Give `roles` (role keys) to the member; the ones given, recorded as given by the bot."""
+    guild = bot.guild
+    if guild is None:
+        return ()
+    found = {key: names.role(guild, bot.server.role(key)) for key in roles}
+    missing = [key for key, role in found.items() if role is None]
+    if missing:
+        log.error(
+            f"bot Discord « {bot.server.name} » : rôle introuvable "
+            f"([discord.{bot.server.key}].roles.{missing[0]} = « {bot.server.role(missing[0])} »)",
+            extra={"server": bot.server.key},
+        )
+    to_give = [role for role in found.values() if role is not None]
+    if to_give:
+        member = guild.get_member(user_id) or await guild.fetch_member(user_id)
+        try:
+            await member.add_roles(*to_give, reason="Identifié(e) par le hub de la FCPTS")
+        except discord.Forbidden:
+            log.error(
+                f"bot Discord « {bot.server.name} » : Discord refuse de donner les rôles "
+                f"{role_list(tuple(found))} ; le rôle du bot doit être placé au-dessus "
+                "(voir la vérification des bots Discord)",
+                extra={"server": bot.server.key},
+            )
+            return ()
+    given = tuple(key for key, role in found.items() if role is not None)
+    link = await bot.services.identification.link_of(user_id, server=bot.server.key)
+    previous = link.roles if link else ()
+    await bot.services.identification.record_roles(
+        user_id, tuple(dict.fromkeys(previous + given)), server=bot.server.key
+    )
+    return given
+
+
+# --- staff: « Valider comme adhérent » -------------------------------------------------------
+
+
+async def notify_staff(bot: HubBot, user: discord.abc.User) -> None:
+    guild = bot.guild
+    channel = names.text_channel(guild, bot.server.channel("staff")) if guild else None
+    if channel is None:
+        log.error(
+            f"bot Discord « {bot.server.name} » : salon introuvable "
+            f"([discord.{bot.server.key}].channels.staff)",
+            extra={"server": bot.server.key},
+        )
+        return
+    view = discord.ui.View(timeout=None)
+    view.add_item(ValidateButton(user.id))
+    await channel.send(
+        f"{user.mention} s'est identifié(e) avec une adresse qui n'est pas celle d'un contact "
+        "adhérent. Si c'est bien un contact d'une CPTS adhérente, validez-le.",
+        view=view,
+        allowed_mentions=discord.AllowedMentions.none(),
+    )
+
+
+class ValidateButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hub:valider:(?P<user>[0-9]+)"
+):
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+        super().__init__(
+            discord.ui.Button(
+                label="Valider comme adhérent",
+                style=discord.ButtonStyle.success,
+                custom_id=f"hub:valider:{user_id}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ValidateButton:
+        return cls(int(match["user"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = _bot(interaction)
+        if not is_staff(bot, interaction.user):
+            await interaction.response.send_message(
+                "Seule l'équipe de la fédération peut valider une adhésion.", ephemeral=True
+            )
+            return
+        await interaction.response.send_modal(ValidateModal(self.user_id))
+
+
+def is_staff(bot: HubBot, user: discord.abc.User) -> bool:
+    guild = bot.guild
+    staff = names.role(guild, bot.server.role("staff")) if guild else None
+    return isinstance(user, discord.Member) and staff is not None and staff in user.roles
+
+
+class ValidateModal(discord.ui.Modal, title="Valider comme adhérent"):
+    role: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Rôle : salarie, coordinateur ou elu", custom_id="role", max_length=20
+    )
+    cpts: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="CPTS", custom_id="cpts", max_length=200
+    )
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(custom_id=f"hub:valider:{user_id}:saisie", timeout=None)
+        self.user_id = user_id
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = _bot(interaction)
+        role = _plain(self.role.value)
+        try:
+            roles = await bot.services.identification.validate_member(
+                self.user_id,
+                role,
+                self.cpts.value,
+                interaction.user.name,
+                server=bot.server.key,
+            )
+        except UnknownStaffRole:
+            await interaction.followup.send(
+                f"Rôle inconnu « {self.role.value} » : tapez salarie, coordinateur ou elu.",
+                ephemeral=True,
+            )
+            return
+        except UserError as exc:
+            await interaction.followup.send(_sentence(str(exc)), ephemeral=True)
+            return
+        given = await give_roles(bot, self.user_id, roles)
+        await interaction.followup.send(
+            f"Adhésion enregistrée pour <@{self.user_id}> ; rôle(s) donné(s) : {role_list(given)}.",
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        log.error("discord member validation failed", exc_info=error)
+        await apologise(interaction)
+
+
+def _plain(text: str) -> str:
+    """« Salarié », « élu » → the record's role keys."""
+    table = str.maketrans("éèê", "eee")
+    return text.strip().lower().translate(table)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."

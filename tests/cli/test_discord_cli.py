@@ -1,0 +1,119 @@
+"""`hub discord` against the stand-in Discord, as staff type it (a real subprocess): status,
+invite, check, link and unlink."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from urllib.parse import parse_qs, urlsplit
+
+from hub.subscribers.service import Person
+from tests.bots import conftest as bots_fixtures
+from tests.bots.conftest import ENVS, TOKENS, Community
+
+# The stand-in Discord and the hub's bots configured for it, as tests/bots/ has them.
+discord_server = bots_fixtures.discord_server
+community = bots_fixtures.community
+
+WAIT = 60.0
+
+
+async def hub_discord(community: Community, *args: str) -> tuple[int, str, str]:
+    """`hub discord …` in a subprocess (the stand-in keeps serving in this loop meanwhile)."""
+    env = os.environ | community.discord.env
+    env |= {ENVS[key]: token for key, token in TOKENS.items()}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hub",
+        "--config",
+        str(community.config.path),
+        "discord",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), WAIT)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_status_says_each_bot_s_state_and_its_identified_members(
+    community: Community,
+) -> None:
+    people = community.services.subscribers
+    person = await people.save_person(Person(email="m@cpts.fr", member=True))
+    identification = community.services.identification
+    await identification.link_by_hand(42, person.email, server="elus", staff="test")
+    async with community.bots():
+        pass
+    code, out, err = await hub_discord(community, "status")
+    assert code == 0, err
+    salaries, elus = out.split("Collectif des élus (elus)\n")
+    assert "configuré : oui" in salaries and "jeton : présent" in salaries
+    assert "dernière connexion : jamais" not in salaries
+    assert "membres identifiés : 0" in salaries
+    assert "membres identifiés : 1" in elus
+
+
+async def test_invite_gives_each_bot_s_link_with_exactly_its_scopes(
+    community: Community,
+) -> None:
+    code, out, err = await hub_discord(community, "invite")
+    assert code == 0, err
+    links = [line.strip() for line in out.splitlines() if line.startswith("  ")]
+    assert len(links) == 2
+    query = parse_qs(urlsplit(links[0]).query)
+    assert query["client_id"] == [community.apps["salaries"].application_id]
+    assert query["scope"] == ["bot applications.commands"]
+    assert query["guild_id"] == [community.guilds["salaries"].id]
+    # view, send, embed, history in the channels; manage roles and events in the server.
+    assert query["permissions"] == [str(17601044499456)]
+
+
+async def test_check_passes_then_names_what_discord_would_refuse(community: Community) -> None:
+    code, out, err = await hub_discord(community, "check")
+    assert (code, out.count("À CORRIGER")) == (0, 0), out + err
+    assert out.endswith("Tout est prêt.\n")
+    guild = community.guilds["salaries"]
+    adherent = community.role_id("salaries", "adhérent")
+    guild.roles[adherent]["position"] = 200  # above the bot's role
+    agenda = community.channel("salaries", "agenda")
+    del guild.channels[agenda["id"]]
+    code, out, err = await hub_discord(community, "check", "salaries")
+    assert code == 2  # the CLI's exit status for a French error
+    assert (
+        "À CORRIGER le rôle « adhérent » est au-dessus du rôle du bot « Hub salariés » : "
+        "Discord refusera de le donner ; remontez le rôle du bot"
+    ) in out
+    assert "À CORRIGER salon introuvable : channels.agenda = « agenda »" in out
+    assert "2 point(s) à corriger" in err
+
+
+async def test_link_gives_the_roles_and_unlink_takes_them_back(community: Community) -> None:
+    await community.services.subscribers.save_person(
+        Person(email="m@cpts.fr", role="salarie", member=True)
+    )
+    guild = community.guilds["salaries"]
+    member = community.discord.add_member(guild, "camille")
+    user_id = member["user"]["id"]
+    code, out, err = await hub_discord(community, "link", "salaries", user_id, "m@cpts.fr")
+    assert code == 0, err
+    assert "Rôles donnés : adherent, salarie" in out
+    wanted = {community.role_id("salaries", "adhérent"), community.role_id("salaries", "salarié")}
+    assert set(guild.members[user_id]["roles"]) == wanted
+    code, out, err = await hub_discord(community, "unlink", "salaries", user_id)
+    assert code == 0, err
+    assert guild.members[user_id]["roles"] == []
+    code, out, err = await hub_discord(community, "unlink", "salaries", user_id)
+    assert code == 2  # the CLI's exit status for a French error
+    assert "n'est relié à personne" in err
+
+
+async def test_link_to_an_unknown_address_is_refused_in_french(community: Community) -> None:
+    code, _, err = await hub_discord(community, "link", "salaries", "42", "x@exemple.fr")
+    assert code == 2  # the CLI's exit status for a French error
+    assert "aucune personne enregistrée sous l'adresse x@exemple.fr" in err
+    assert "Traceback" not in err
