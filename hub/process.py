@@ -24,10 +24,10 @@ from hub.config import Config
 from hub.events.background import events_worker
 from hub.scheduler import PeriodicJob, periodic
 from hub.services import HubServices
+from hub.subscribers.signup import purge_stale_signups
 from hub.web import CONFIG_KEY, DB_KEY, SERVICES_KEY
 from hub.web.app import create_app
 from hub.web.serve import serve_until
-from hub.web.subscriptions import purge_stale_signups
 from newsletters.fetch import pull_configured
 
 log = logging.getLogger("hub.process")
@@ -68,7 +68,11 @@ def build_app(config: Config) -> web.Application:
                     config.feeds.pull_every_minutes * 60,
                     partial(pull_configured_feeds, app),
                 ),
-                PeriodicJob("signups", 86_400, partial(purge_stale_signups, app)),
+                PeriodicJob(
+                    "signups",
+                    86_400,
+                    partial(purge_stale_signups, app[SERVICES_KEY].subscribers),
+                ),
             ]
         )
 

@@ -66,7 +66,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
 async def healthz(request: web.Request) -> web.Response:
     """For a supervisor or load balancer: 200 when a query goes through, 503 otherwise."""
     try:
-        async with request.app[DB_KEY].conn.execute("SELECT 1") as cursor:
+        async with request.app[SERVICES_KEY].db.conn.execute("SELECT 1") as cursor:
             await cursor.fetchone()
     except Exception:
         log.exception("health check failed: the database does not answer")

@@ -50,12 +50,12 @@ from hub.events.wording import (
     when,
 )
 from hub.ids import parse_id
-from hub.subscribers.service import InvalidEmail, Person, Subscriber, Subscribers, normalise_email
+from hub.subscribers.service import InvalidEmail, Person, Subscriber, normalise_email
 from hub.timeutil import french_datetime
 from hub.tokens import InvalidToken
-from hub.web import CONFIG_KEY, DB_KEY, SERVICES_KEY
+from hub.web import SERVICES_KEY
 from hub.web.pages import render_page
-from hub.web.subscriptions import HONEYPOT, MAX_LENGTH, within_rate_limit
+from hub.web.subscriptions import HONEYPOT, MAX_LENGTH
 
 log = logging.getLogger("hub.web.events")
 
@@ -154,7 +154,7 @@ def _notice(
 def _unknown_event(request: web.Request, visitor: Visitor) -> web.Response:
     """The one answer for an event that does not exist, is a draft, or is not for a visitor
     without their signed link: which of these it is stays unknown."""
-    config = request.app[CONFIG_KEY]
+    config = request.app[SERVICES_KEY].config
     return _notice(
         request,
         status=404,
@@ -185,7 +185,7 @@ async def _signed_person(
     request: web.Request, token: str, purpose: str
 ) -> tuple[Subscriber, str] | None:
     """The person a signed link names, and the token's list field; None if it names nobody."""
-    people = Subscribers(request.app[DB_KEY], request.app[CONFIG_KEY])
+    people = request.app[SERVICES_KEY].subscribers
     try:
         person, found = await people.by_token(token, purpose)
     except InvalidToken as exc:
@@ -260,7 +260,7 @@ def _form_page(
     closed: str | None = None,
     status: int = 200,
 ) -> web.Response:
-    config = request.app[CONFIG_KEY]
+    config = request.app[SERVICES_KEY].config
     # Each error of the summary links to its field: a radio group's first button.
     anchors = {field: field for field in (*_IDENTITY, "consentement", "formulaire")} | {
         ANSWER_PREFIX + q.key: ANSWER_PREFIX + q.key + ("-1" if _radios(q) else "")
@@ -384,7 +384,7 @@ def _outcome(
 ) -> web.Response:
     """What became of the registration of the person of a signed link (only they are told:
     anyone may type an address in the form, see `_request_received`)."""
-    config = request.app[CONFIG_KEY]
+    config = request.app[SERVICES_KEY].config
     event = view.event
     links = [(f"/evenements/{visitor.query}", "Voir les autres événements")]
     if visitor.person is not None:
@@ -486,10 +486,10 @@ async def register(request: web.Request) -> web.Response:
     if isinstance(found, web.Response):
         return found
     events, event, visitor = found
-    config, db = request.app[CONFIG_KEY], request.app[DB_KEY]
+    services = request.app[SERVICES_KEY]
     ip = request.remote or "inconnue"
-    limit = config.events.registrations_per_ip_per_hour
-    if not await within_rate_limit(db, f"{RATE_SCOPE} {ip}", limit):
+    limit = services.config.events.registrations_per_ip_per_hour
+    if not await services.rate_limiter.allow(f"{RATE_SCOPE} {ip}", limit):
         log.warning("registration refused: rate limit", extra={"remote": ip})
         return _notice(
             request,
@@ -566,7 +566,7 @@ async def _registrations_page(
     problem: str = "",
     status: int = 200,
 ) -> web.Response:
-    config = request.app[CONFIG_KEY]
+    config = request.app[SERVICES_KEY].config
     events = _events(request)
     visitor = Visitor(person, request.match_info["token"])
     now = datetime.now(UTC)
@@ -684,7 +684,7 @@ def _offer_page(
     problem: str = "",
     status: int = 200,
 ) -> web.Response:
-    config = request.app[CONFIG_KEY]
+    config = request.app[SERVICES_KEY].config
     now = datetime.now(UTC)
     event = view.event
     expiry = registration.offer_expires_at

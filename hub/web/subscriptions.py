@@ -16,8 +16,8 @@ e-mail left. That e-mail greets generically: the name typed in the form is nobod
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,11 +26,8 @@ from multidict import MultiDictProxy
 
 from hub import notices
 from hub.config import Config, MailingList
-from hub.db import Database
-from hub.mail import Messenger
-from hub.mail.factory import make_messenger
 from hub.notices import NoticeNotSent, confirm_ttl_seconds
-from hub.ratelimit import RateLimiter
+from hub.services import HubServices
 from hub.subscribers.labels import NOT_SUBSCRIBED, STATUS_LABELS, label
 from hub.subscribers.service import (
     ACTIVE,
@@ -41,9 +38,9 @@ from hub.subscribers.service import (
     Subscribers,
     normalise_email,
 )
-from hub.subscribers.signup import NOTICE_COOLDOWN, Signup, SignupResult
+from hub.subscribers.signup import NOTICE_COOLDOWN, SignupResult
 from hub.tokens import ALL_LISTS, InvalidToken, Token, TokenExpired
-from hub.web import CONFIG_KEY, DB_KEY
+from hub.web import SERVICES_KEY
 from hub.web.pages import render_page
 from hub.web.tasks import BACKGROUND_TASKS
 
@@ -119,21 +116,18 @@ def _preferences_link(config: Config, subscriber: Subscriber) -> tuple[str, str]
     return notices.signed_path(config, "preferences", subscriber), PREFERENCES_LABEL
 
 
-@asynccontextmanager
-async def _messenger(config: Config) -> AsyncIterator[Messenger]:
-    messenger = make_messenger(config)
-    try:
-        yield messenger
-    finally:
-        await messenger.close()
+def _services(request: web.Request) -> HubServices:
+    """The process's services: every rule the pages apply is theirs."""
+    return request.app[SERVICES_KEY]
 
 
 async def _open_link(request: web.Request, purpose: str) -> tuple[Subscriber, Token] | web.Response:
     """The subscriber and token a signed link names, or the page that refuses it. A token
     naming no list the configuration still has is refused too."""
-    config = request.app[CONFIG_KEY]
+    services = _services(request)
+    config = services.config
     try:
-        subscriber, token = await Subscribers(request.app[DB_KEY], config).by_token(
+        subscriber, token = await services.subscribers.by_token(
             request.match_info["token"], purpose
         )
     except InvalidToken as exc:
@@ -162,7 +156,7 @@ def _form_page(
     errors: Mapping[str, str],
     status: int = 200,
 ) -> web.Response:
-    config = request.app[CONFIG_KEY]
+    config = _services(request).config
     lists = config.lists
     return render_page(
         request,
@@ -221,18 +215,8 @@ def _read_form(
     return values, errors, email
 
 
-async def within_rate_limit(db: Database, ip: str, limit: int) -> bool:
-    """Count this request against its key's hour; False past the limit (`RateLimiter`)."""
-    return await RateLimiter(db).allow(ip, limit)
-
-
-def _signup_service(request: web.Request) -> Signup:
-    db, config = request.app[DB_KEY], request.app[CONFIG_KEY]
-    return Signup(db, config, Subscribers(db, config), RateLimiter(db))
-
-
 def _signup_done(request: web.Request, email: str) -> web.Response:
-    days = request.app[CONFIG_KEY].subscriptions.confirm_days
+    days = _services(request).config.subscriptions.confirm_days
     minutes = int(NOTICE_COOLDOWN.total_seconds()) // 60
     return _notice(
         request,
@@ -252,8 +236,8 @@ def _signup_done(request: web.Request, email: str) -> web.Response:
 
 @routes.post("/abonnement")
 async def signup(request: web.Request) -> web.Response:
-    config = request.app[CONFIG_KEY]
-    service = _signup_service(request)
+    services = _services(request)
+    config, service = services.config, services.signup
     ip = request.remote or "inconnue"
     if not await service.allow(ip):
         log.warning("sign-up refused: rate limit", extra={"remote": ip})
@@ -287,20 +271,10 @@ async def signup(request: web.Request) -> web.Response:
     if mail is not None:
         # After the answer, so that the answer takes the same time whether an e-mail leaves.
         async def send() -> None:
-            await service.deliver(mail, lambda: _messenger(config))
+            await service.deliver(mail, lambda: nullcontext(services.messenger))
 
         request.app[BACKGROUND_TASKS].start(send(), name=f"signup-notice-{mail.email_hash[:12]}")
     return _signup_done(request, values["email"])
-
-
-async def purge_stale_signups(app: web.Application) -> None:
-    """A daily job for `hub run` (`hub.scheduler.PeriodicJob`): sign-ups never confirmed are
-    deleted twice their link's validity after they were made (`purge_stale_pending`)."""
-    purged = await Subscribers(app[DB_KEY], app[CONFIG_KEY]).purge_stale_pending()
-    log.info(
-        "stale sign-ups purged",
-        extra={"subscriptions": purged.subscriptions, "people": purged.people},
-    )
 
 
 # --- Confirmation -----------------------------------------------------------------------------
@@ -314,8 +288,8 @@ async def confirm(request: web.Request) -> web.Response:
     if isinstance(found, web.Response):
         return found
     subscriber, token = found
-    config = request.app[CONFIG_KEY]
-    subscribers = Subscribers(request.app[DB_KEY], config)
+    services = _services(request)
+    config, subscribers = services.config, services.subscribers
     # The lists the link names (those still configured); a link of the former format, for
     # every list ("*"), confirms those pending when it was made.
     lists = [key for key in token.lists if key in config.lists] or ALL_LISTS
@@ -354,19 +328,19 @@ async def _notify_unsubscribed(
     unsubscription stands."""
     if not lists or await subscribers.is_suppressed(subscriber.email):
         return
-    config = request.app[CONFIG_KEY]
+    services = _services(request)
+    config = services.config
 
     async def send() -> None:
         try:
-            async with _messenger(config) as messenger:
-                await notices.send_unsubscribed(
-                    config,
-                    messenger,
-                    email=subscriber.email,
-                    first_name=subscriber.first_name,
-                    lists=lists,
-                    person=subscriber,
-                )
+            await notices.send_unsubscribed(
+                config,
+                services.messenger,
+                email=subscriber.email,
+                first_name=subscriber.first_name,
+                lists=lists,
+                person=subscriber,
+            )
         except NoticeNotSent as exc:
             log.error("unsubscription e-mail not sent", extra={"problem": str(exc)})
         except Exception:
@@ -385,8 +359,8 @@ async def _preferences_page(
     saved: str = "",
     problems: Sequence[str] = (),
 ) -> web.Response:
-    config = request.app[CONFIG_KEY]
-    subscribers = Subscribers(request.app[DB_KEY], config)
+    services = _services(request)
+    config, subscribers = services.config, services.subscribers
     statuses = await subscribers.subscriptions(subscriber.id)
     choices = []
     for key, item in config.lists.items():
@@ -432,8 +406,8 @@ async def save_preferences(request: web.Request) -> web.Response:
     if isinstance(found, web.Response):
         return found
     subscriber = found[0]
-    config = request.app[CONFIG_KEY]
-    subscribers = Subscribers(request.app[DB_KEY], config)
+    services = _services(request)
+    config, subscribers = services.config, services.subscribers
     form = await request.post()
     statuses = await subscribers.subscriptions(subscriber.id)
     active = {key for key, status in statuses.items() if status in ACTIVE}
@@ -481,8 +455,9 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
     if isinstance(found, web.Response):
         return found
     subscriber, list_key = found[0], found[1].list
-    config = request.app[CONFIG_KEY]
-    statuses = await Subscribers(request.app[DB_KEY], config).subscriptions(subscriber.id)
+    services = _services(request)
+    config = services.config
+    statuses = await services.subscribers.subscriptions(subscriber.id)
     keys = list(config.lists) if list_key == ALL_LISTS else [list_key]
     return render_page(
         request,
@@ -501,8 +476,8 @@ async def unsubscribe(request: web.Request) -> web.Response:
     if isinstance(found, web.Response):
         return found
     subscriber, list_key = found[0], found[1].list
-    config = request.app[CONFIG_KEY]
-    subscribers = Subscribers(request.app[DB_KEY], config)
+    services = _services(request)
+    config, subscribers = services.config, services.subscribers
     left = await subscribers.unsubscribe(subscriber.id, list_key, "web", request.remote)
     log.info("unsubscribed", extra={"lists": ",".join(left) or "-"})
     await _notify_unsubscribed(request, subscribers, subscriber, left)
