@@ -64,7 +64,7 @@ def _form_page(
 
 @routes.get("/abonnement")
 async def signup_form(request: web.Request) -> web.Response:
-    empty = {field: "" for field in _FIELDS} | {"listes": []}
+    empty: dict[str, Any] = {field: "" for field in _FIELDS} | {"listes": []}
     return _form_page(request, empty, {})
 
 
