@@ -25,7 +25,7 @@ from hub.events.background import events_worker
 from hub.scheduler import PeriodicJob, periodic
 from hub.services import HubServices
 from hub.subscribers.signup import purge_stale_signups
-from hub.web import CONFIG_KEY, DB_KEY, SERVICES_KEY
+from hub.web import SERVICES_KEY
 from hub.web.app import create_app
 from hub.web.serve import serve_until
 from newsletters.fetch import pull_configured
@@ -51,8 +51,9 @@ def cleanup_ctx(
 
 
 async def pull_configured_feeds(app: web.Application) -> None:
-    config = app[CONFIG_KEY]
-    report = await pull_configured(app[DB_KEY], config)
+    services = app[SERVICES_KEY]
+    config = services.config
+    report = await pull_configured(services.db, config)
     if config.feeds.sources and not report.any_read:
         log.warning("no feed could be read", extra={"feeds": len(config.feeds.sources)})
 
