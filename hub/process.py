@@ -24,10 +24,10 @@ from hub.config import Config
 from hub.events.background import events_worker
 from hub.scheduler import PeriodicJob, periodic
 from hub.services import HubServices
-from hub.web import CONFIG_KEY, DB_KEY, SERVICES_KEY
+from hub.subscribers.signup import purge_stale_signups
+from hub.web import SERVICES_KEY
 from hub.web.app import create_app
 from hub.web.serve import serve_until
-from hub.web.subscriptions import purge_stale_signups
 from newsletters.fetch import pull_configured
 
 log = logging.getLogger("hub.process")
@@ -51,8 +51,9 @@ def cleanup_ctx(
 
 
 async def pull_configured_feeds(app: web.Application) -> None:
-    config = app[CONFIG_KEY]
-    report = await pull_configured(app[DB_KEY], config)
+    services = app[SERVICES_KEY]
+    config = services.config
+    report = await pull_configured(services.db, config)
     if config.feeds.sources and not report.any_read:
         log.warning("no feed could be read", extra={"feeds": len(config.feeds.sources)})
 
@@ -68,7 +69,11 @@ def build_app(config: Config) -> web.Application:
                     config.feeds.pull_every_minutes * 60,
                     partial(pull_configured_feeds, app),
                 ),
-                PeriodicJob("signups", 86_400, partial(purge_stale_signups, app)),
+                PeriodicJob(
+                    "signups",
+                    86_400,
+                    partial(purge_stale_signups, app[SERVICES_KEY].subscribers),
+                ),
             ]
         )
 

@@ -189,3 +189,13 @@ class Signup:
             await self._release(mail)
             return False
         return True
+
+
+async def purge_stale_signups(subscribers: Subscribers) -> None:
+    """A daily job for `hub run` (`hub.scheduler.PeriodicJob`): sign-ups never confirmed are
+    deleted twice their link's validity after they were made (`purge_stale_pending`)."""
+    purged = await subscribers.purge_stale_pending()
+    log.info(
+        "stale sign-ups purged",
+        extra={"subscriptions": purged.subscriptions, "people": purged.people},
+    )

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
+from functools import partial
 
 from aiohttp import web
 
 from hub.config import Config
 from hub.services import HubServices
-from hub.web import CONFIG_KEY, DB_KEY, SERVICES_KEY
+from hub.web import SERVICES_KEY
 from hub.web.archive import routes as archive_routes
 from hub.web.errors import client_errors
 from hub.web.events import routes as event_routes
@@ -39,9 +40,8 @@ def create_app(config: Config, *, background: Sequence[BackgroundContext] = ()) 
     # error_pages turns what escapes into French pages (a 500 for a bug); client_errors, inside
     # it, answers broken requests with a 4xx before they can become one.
     app = web.Application(middlewares=[error_pages, client_errors, web.normalize_path_middleware()])
-    app[CONFIG_KEY] = config
     setup_pages(app, config, NAV)
-    app.cleanup_ctx.append(_services)
+    app.cleanup_ctx.append(partial(_services, config))
     app.cleanup_ctx.append(background_tasks)
     app.cleanup_ctx.extend(background)
     app.router.add_get("/healthz", healthz)
@@ -52,12 +52,11 @@ def create_app(config: Config, *, background: Sequence[BackgroundContext] = ()) 
     return app
 
 
-async def _services(app: web.Application) -> AsyncIterator[None]:
+async def _services(config: Config, app: web.Application) -> AsyncIterator[None]:
     """The process's `HubServices`, open for as long as the app runs: every handler and every
     background context after this one gets its services from `app[SERVICES_KEY]`."""
-    async with HubServices.open(app[CONFIG_KEY]) as services:
+    async with HubServices.open(config) as services:
         app[SERVICES_KEY] = services
-        app[DB_KEY] = services.db
         # A changed secret key would silently unblock every suppressed address: refuse to start.
         await services.subscribers.verify_key()
         yield
@@ -66,7 +65,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
 async def healthz(request: web.Request) -> web.Response:
     """For a supervisor or load balancer: 200 when a query goes through, 503 otherwise."""
     try:
-        async with request.app[DB_KEY].conn.execute("SELECT 1") as cursor:
+        async with request.app[SERVICES_KEY].db.conn.execute("SELECT 1") as cursor:
             await cursor.fetchone()
     except Exception:
         log.exception("health check failed: the database does not answer")

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from hub.config import Config
 from hub.ids import parse_id
-from hub.web import CONFIG_KEY, DB_KEY
+from hub.web import SERVICES_KEY
 from hub.web.pages import document_response, for_web, render_page
 from newsletters import archive
 from newsletters.archive import ArchivedIssue
@@ -24,7 +24,8 @@ _ISSUE = r"/archives/{edition}/{number:[0-9]+}"  # ASCII digits; read by `parse_
 
 @routes.get("/")
 async def index(request: web.Request) -> web.Response:
-    config, db = request.app[CONFIG_KEY], request.app[DB_KEY]
+    services = request.app[SERVICES_KEY]
+    config, db = services.config, services.db
     editions = [
         (key, edition, await archive.last_issue(db, key))
         for key, edition in config.editions.items()
@@ -34,7 +35,8 @@ async def index(request: web.Request) -> web.Response:
 
 @routes.get("/archives/")
 async def archives(request: web.Request) -> web.Response:
-    config, db = request.app[CONFIG_KEY], request.app[DB_KEY]
+    services = request.app[SERVICES_KEY]
+    config, db = services.config, services.db
     editions = [
         (key, edition, await archive.list_issues(db, key))
         for key, edition in config.editions.items()
@@ -59,12 +61,13 @@ async def _find_issue(request: web.Request) -> tuple[Config, ArchivedIssue]:
 
     A members-only issue needs the access key of its e-mail link: 403 without it.
     """
-    config = request.app[CONFIG_KEY]
+    services = request.app[SERVICES_KEY]
+    config = services.config
     edition = request.match_info["edition"]
     number = parse_id(request.match_info["number"])
     found = None
     if edition in config.editions and number is not None:
-        found = await archive.get_issue(request.app[DB_KEY], edition, number)
+        found = await archive.get_issue(services.db, edition, number)
     if found is None:
         raise web.HTTPNotFound()
     if config.editions[edition].members_only:

@@ -25,7 +25,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler
 from aiohttp.web_protocol import RequestPayloadError
 
-from hub.web import CONFIG_KEY
+from hub.web import SERVICES_KEY
 from hub.web.pages import render_page
 
 log = logging.getLogger("hub.web.errors")
@@ -113,7 +113,7 @@ def _body_deadline(request: web.Request) -> asyncio.TimerHandle | None:
     content = request.content
     if not request.body_exists or content.is_eof():
         return None
-    seconds = request.app[CONFIG_KEY].web.body_timeout_seconds
+    seconds = request.app[SERVICES_KEY].config.web.body_timeout_seconds
 
     def expire() -> None:
         if not content.is_eof():

@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from hub.busy import DatabaseBusy
 from hub.config import TEMPLATES_DIR, Config
 from hub.timeutil import french_date
 
@@ -45,7 +46,14 @@ _ERRORS = {
         "Erreur du serveur",
         "Une erreur inattendue nous empêche d'afficher cette page. Réessayez dans un instant.",
     ),
+    503: (
+        "Service momentanément surchargé",
+        "Trop de demandes arrivent en même temps : la vôtre n'a pas pu être traitée, et rien "
+        "n'a été enregistré. Réessayez dans quelques instants.",
+    ),
 }
+# A busy database (`DatabaseBusy`) is a crowd, not a bug: the client may come back after this.
+RETRY_AFTER_SECONDS = 30
 
 
 def setup_pages(app: web.Application, config: Config, nav: Sequence[tuple[str, str]]) -> None:
@@ -102,6 +110,13 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         response = error_page(request, exc.status)
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    except DatabaseBusy:
+        # Other processes held the database past our patience: nothing was written, so the
+        # request may simply be made again (503, not a 500 that would say the site is broken).
+        log.warning("request refused: database busy", extra={"path": request.path})
+        response = error_page(request, 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     except Exception:
         log.exception("request failed", extra={"method": request.method, "path": request.path})

@@ -21,7 +21,6 @@ import binascii
 import functools
 import json
 import logging
-import os
 import re
 import time
 
@@ -32,11 +31,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from hub.config import Config
 from hub.delivery import record_events
-from hub.web import CONFIG_KEY, DB_KEY
+from hub.services import WEBHOOK_PUBLIC_KEY_ENV
+from hub.web import SERVICES_KEY
 
 log = logging.getLogger("hub.web.webhooks")
 
-PUBLIC_KEY_ENV = "HUB_SENDGRID_WEBHOOK_PUBLIC_KEY"
+PUBLIC_KEY_ENV = WEBHOOK_PUBLIC_KEY_ENV  # read by `Secrets.from_env`, at start-up
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 _CHUNK = 64 * 1024
@@ -96,9 +96,9 @@ async def _read_capped(request: web.Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _configured_key() -> ec.EllipticCurvePublicKey | None:
-    """The key SendGrid signs with, or None (logged: every request is then refused)."""
-    configured = os.environ.get(PUBLIC_KEY_ENV, "")
+def _configured_key(configured: str) -> ec.EllipticCurvePublicKey | None:
+    """The key SendGrid signs with (`Secrets.webhook_public_key`, read from the environment
+    when the hub starts), or None (logged: every request is then refused)."""
     if not configured.strip():
         log.error(
             "sendgrid webhook refused: no public key",
@@ -156,8 +156,9 @@ def _signature_problem(
 
 @routes.post("/webhooks/sendgrid")
 async def sendgrid_events(request: web.Request) -> web.Response:
-    config = request.app[CONFIG_KEY]
-    key = _configured_key()
+    services = request.app[SERVICES_KEY]
+    config = services.config
+    key = _configured_key(services.secrets.webhook_public_key)
     if key is None:
         return _refuse(403, "webhook not configured")
     unsigned = _unsigned(request)
@@ -185,6 +186,6 @@ async def sendgrid_events(request: web.Request) -> web.Response:
         return _refuse(400, "body is not JSON")
     if not isinstance(events, list):
         return _refuse(400, "body is not a JSON array of events")
-    result = await record_events(request.app[DB_KEY], config, events)
+    result = await record_events(services.db, config, events)
     log.info("sendgrid events", extra=result.as_dict())
     return web.json_response(result.as_dict())

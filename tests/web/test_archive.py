@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from hub.config import Config
 from hub.db import Database
-from hub.web import DB_KEY
+from hub.web import SERVICES_KEY
 from hub.web.app import BackgroundContext, create_app
 from newsletters.draft import write_draft
 from newsletters.pipeline import publish_draft
@@ -166,7 +166,7 @@ async def test_healthz(client: TestClient) -> None:
 async def test_healthz_reports_a_failing_database(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await client.app[DB_KEY].close()
+    await client.app[SERVICES_KEY].db.close()
     response = await client.get("/healthz")
     assert response.status == 503
     assert await response.json() == {"status": "error", "database": "error"}
@@ -197,10 +197,11 @@ async def test_background_contexts_start_and_stop_with_the_app(config: Config) -
 
     def recorder(name: str) -> BackgroundContext:
         async def context(app: web.Application) -> AsyncIterator[None]:
-            await _query(app[DB_KEY])  # the database is open before background services start
+            # The database is open before background services start.
+            await _query(app[SERVICES_KEY].db)
             events.append(f"{name} started")
             yield
-            await _query(app[DB_KEY])  # and still open while they stop
+            await _query(app[SERVICES_KEY].db)  # and still open while they stop
             events.append(f"{name} stopped")
 
         return context

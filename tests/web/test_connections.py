@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from hub.config import Config
 from hub.db import Database
@@ -108,11 +109,17 @@ async def test_a_form_body_that_stops_arriving_gets_a_french_408_and_nothing_is_
     writer.close()
 
 
+@pytest.fixture
+def key(monkeypatch: pytest.MonkeyPatch) -> ec.EllipticCurvePrivateKey:
+    """SendGrid's key, in the environment before the hub starts (it is read then)."""
+    private = new_key()
+    monkeypatch.setenv(PUBLIC_KEY_ENV, public_key_b64(private))
+    return private
+
+
 async def test_a_webhook_body_that_stops_arriving_gets_a_json_408(
-    port: int, monkeypatch: pytest.MonkeyPatch
+    key: ec.EllipticCurvePrivateKey, port: int
 ) -> None:
-    key = new_key()
-    monkeypatch.setenv(PUBLIC_KEY_ENV, public_key_b64(key))
     body = b'[{"event": "open", "email": "alice@cpts-exemple.fr"}]'
     headers = signed_headers(key, body, int(time.time())) | {"Content-Length": str(len(body))}
     reader, writer = await asyncio.open_connection("127.0.0.1", port)

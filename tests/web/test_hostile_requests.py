@@ -26,7 +26,7 @@ from hub.db import Database
 from hub.events.service import Events, NewEvent
 from hub.subscribers.service import Consent, Person, Subscribers
 from hub.tokens import TokenSigner
-from hub.web import DB_KEY
+from hub.web import SERVICES_KEY
 from hub.web.app import create_app
 from hub.web.webhooks import PUBLIC_KEY_ENV
 from tests.support.raw_http import exchange, hub_server, request
@@ -283,7 +283,7 @@ async def test_an_integer_too_large_for_sqlite_that_no_parser_stopped_is_a_400(
     app = create_app(config)
 
     async def careless(request: web.Request) -> web.Response:
-        async with request.app[DB_KEY].conn.execute(
+        async with request.app[SERVICES_KEY].db.conn.execute(
             "SELECT ?", (int(request.match_info["n"]),)
         ) as cursor:
             await cursor.fetchall()

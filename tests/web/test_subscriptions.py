@@ -26,14 +26,15 @@ from hub import notices
 from hub.config import Config, SmtpConfig
 from hub.db import Database
 from hub.subscribers.service import ROLES, Consent, Person, Subscribers
+from hub.subscribers.signup import purge_stale_signups
 from hub.timeutil import to_utc_text
 from hub.tokens import TokenSigner
+from hub.web import SERVICES_KEY
 from hub.web.app import create_app
 from hub.web.subscriptions import (
     HONEYPOT,
     NOTICE_COOLDOWN,
     ROLE_CHOICES,
-    purge_stale_signups,
 )
 from hub.web.tasks import BACKGROUND_TASKS
 from tests.support.configs import unreachable_smtp_config
@@ -459,7 +460,7 @@ async def test_the_daily_job_purges_sign_ups_never_confirmed(
     await db.conn.execute("UPDATE subscriptions SET created_at = ?", (stale,))
     await db.conn.commit()
 
-    await purge_stale_signups(client.app)
+    await purge_stale_signups(client.app[SERVICES_KEY].subscribers)
 
     assert await service.find("marie.curie@cpts-exemple.fr") is None
 
@@ -653,7 +654,7 @@ async def test_the_links_of_an_erased_person_open_nothing_of_the_next_person(
             (to_utc_text(datetime.now(UTC) - timedelta(days=365)),),
         )
         await db.conn.commit()
-        await purge_stale_signups(client.app)
+        await purge_stale_signups(client.app[SERVICES_KEY].subscribers)
     assert await service.get(gone.id) is None
     newcomer_id = await member(
         service, "nouvelle@cpts-exemple.fr", ["bimestrielle"], is_member=True

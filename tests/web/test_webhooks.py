@@ -62,10 +62,17 @@ def key(monkeypatch: pytest.MonkeyPatch) -> ec.EllipticCurvePrivateKey:
     return private
 
 
+def started(config: Config) -> TestClient:
+    """A client of a new hub: its key is read from the environment when it starts."""
+    return TestClient(TestServer(create_app(config)))
+
+
 @pytest.fixture
-async def client(config: Config, db: Database) -> AsyncIterator[TestClient]:
+async def client(
+    config: Config, db: Database, key: ec.EllipticCurvePrivateKey
+) -> AsyncIterator[TestClient]:
     assert config.sendgrid.webhook_max_bytes == MAX_BYTES
-    async with TestClient(TestServer(create_app(config))) as test_client:
+    async with started(config) as test_client:
         yield test_client
 
 
@@ -359,7 +366,7 @@ async def test_timestamps_just_inside_the_window_are_accepted(
 
 
 async def test_without_a_configured_key_everything_is_refused_and_logged(
-    client: TestClient,
+    config: Config,
     key: ec.EllipticCurvePrivateKey,
     world: World,
     db: Database,
@@ -367,42 +374,45 @@ async def test_without_a_configured_key_everything_is_refused_and_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.delenv(PUBLIC_KEY_ENV)
-    body = json.dumps(batch(world)).encode()
-    headers = signed_headers(key, body, int(time.time()))
-    with caplog.at_level(logging.INFO):
-        response = await client.post(URL, data=body, headers=headers)
+    async with started(config) as client:
+        body = json.dumps(batch(world)).encode()
+        headers = signed_headers(key, body, int(time.time()))
+        with caplog.at_level(logging.INFO):
+            response = await client.post(URL, data=body, headers=headers)
 
-    assert response.status == 403
-    assert await rows(db, "SELECT COUNT(*) FROM delivery_events") == [(0,)]
-    logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
-    assert PUBLIC_KEY_ENV in logged
-    assert headers[SIGNATURE_HEADER] not in logged
+        assert response.status == 403
+        assert await rows(db, "SELECT COUNT(*) FROM delivery_events") == [(0,)]
+        logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+        assert PUBLIC_KEY_ENV in logged
+        assert headers[SIGNATURE_HEADER] not in logged
 
 
 async def test_an_unusable_key_is_refused_and_logged_without_the_key(
-    client: TestClient,
+    config: Config,
     key: ec.EllipticCurvePrivateKey,
     world: World,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv(PUBLIC_KEY_ENV, "cGFzIHVuZSBjbMOp")
-    with caplog.at_level(logging.INFO):
-        status, answer = await post_signed(client, key, batch(world))
-    assert (status, answer) == (403, {"error": "webhook not configured"})
-    logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
-    assert PUBLIC_KEY_ENV in logged and "cGFzIHVuZSBjbMOp" not in logged
+    async with started(config) as client:
+        with caplog.at_level(logging.INFO):
+            status, answer = await post_signed(client, key, batch(world))
+        assert (status, answer) == (403, {"error": "webhook not configured"})
+        logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+        assert PUBLIC_KEY_ENV in logged and "cGFzIHVuZSBjbMOp" not in logged
 
 
 async def test_a_pem_key_works_too(
-    client: TestClient,
+    config: Config,
     key: ec.EllipticCurvePrivateKey,
     world: World,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(PUBLIC_KEY_ENV, public_key_pem(key))
-    status, answer = await post_signed(client, key, [world.event("alice", "open")])
-    assert (status, answer["recorded"]) == (200, 1)
+    async with started(config) as client:
+        status, answer = await post_signed(client, key, [world.event("alice", "open")])
+        assert (status, answer["recorded"]) == (200, 1)
 
 
 @pytest.mark.parametrize("chunked", [False, True])
