@@ -6,6 +6,7 @@ import asyncio
 import io
 import logging
 import sys
+from functools import partial
 
 import aiohttp
 import pytest
@@ -120,7 +121,7 @@ TOKEN_PATHS = [
 
 
 async def test_requests_through_the_running_app_log_no_token(
-    config: Config, monkeypatch: pytest.MonkeyPatch
+    config: Config, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     """The real server (`serve_until`, as `hub run`), real requests on loopback, and every line
     the process logs meanwhile, access log included, as the formatter writes it."""
@@ -129,8 +130,11 @@ async def test_requests_through_the_running_app_log_no_token(
     handler.setFormatter(KeyValueFormatter())
     root, access = logging.getLogger(), logging.getLogger("aiohttp.access")
     monkeypatch.setattr(root, "handlers", [handler])
-    monkeypatch.setattr(root, "level", logging.DEBUG)
-    monkeypatch.setattr(access, "level", logging.INFO)
+    # setLevel rather than a patched attribute: it also clears the loggers' isEnabledFor
+    # caches, which an earlier test may have filled while the access log was off.
+    for logger, level in ((root, logging.DEBUG), (access, logging.INFO)):
+        request.addfinalizer(partial(logger.setLevel, logger.level))
+        logger.setLevel(level)
     stop, ready = asyncio.Event(), asyncio.get_running_loop().create_future()
     server = asyncio.create_task(
         serve_until(
