@@ -17,7 +17,6 @@ from typing import Any
 from markupsafe import Markup
 
 from hub.config import Config
-from hub.events.ics import invitation
 from hub.events.model import REMINDER_PREFIX, Event, Registration
 from hub.events.wording import soon as soon_text
 from hub.events.wording import when
@@ -120,6 +119,8 @@ def compose(config: Config, message: Pending, now: datetime) -> Content:
     template = TEMPLATES[kind]
     calendar = None
     if method:
+        from hub.events.ics import invitation  # icalendar: only for mail that carries one
+
         ics = invitation(
             config,
             event,
