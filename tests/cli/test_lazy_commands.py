@@ -4,9 +4,11 @@ table of short helps says exactly what each command's own docstring says."""
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -40,18 +42,35 @@ def test_every_command_module_is_listed() -> None:
     assert sorted(cli.commands) == sorted(COMMANDS)
 
 
-def test_help_imports_no_command_module_nor_heavy_library() -> None:
+HEAVY = ("aiohttp", "sendgrid", "aiosmtplib", "icalendar", "jinja2", "mjml", "openpyxl", "discord")
+
+
+def imported_by(args: list[str], env: dict[str, str] | None = None) -> list[str]:
+    """The heavy libraries and the hub.cli modules a fresh interpreter has loaded after running
+    `hub ARGS` (in a new process: this one has imported everything already)."""
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
         "from hub.cli import cli\n"
-        "result = CliRunner().invoke(cli, ['--help'])\n"
+        f"result = CliRunner().invoke(cli, {args!r})\n"
         "assert result.exit_code == 0, result.output\n"
         "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'aiohttp', 'sendgrid', 'aiosmtplib', 'icalendar', 'jinja2', 'mjml', 'openpyxl', "
-        "'discord'} or m.startswith('hub.cli.'))))\n"
+        f"{set(HEAVY)!r} or m.startswith('hub.cli.'))))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.split() == ["hub.cli.french"], out
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    return run.stdout.split()
+
+
+def test_help_imports_no_command_module_nor_heavy_library() -> None:
+    assert imported_by(["--help"]) == ["hub.cli.french"]
+
+
+def test_listing_events_imports_no_mail_backend_template_nor_calendar_library(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "HUB_DATA_DIR": str(tmp_path), "HUB_MAIL_BACKEND": "outbox"}
+    loaded = imported_by(["events", "list"], env)
+    assert "hub.cli.events" in loaded
+    assert [m for m in loaded if m.split(".")[0] in HEAVY] == []
