@@ -22,6 +22,7 @@ refused, not skipped as a lenient decoder would.
 from __future__ import annotations
 
 import base64
+import builtins
 import hashlib
 import hmac
 import re
@@ -82,7 +83,7 @@ class Token:
     nonce: int = 0  # the person's token_nonce when the token was made
 
     @property
-    def lists(self) -> list[str]:
+    def lists(self) -> builtins.list[str]:  # `list` is a field here
         """The list keys the token names ([ALL_LISTS] for all)."""
         return self.list.split(LIST_SEPARATOR)
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from click.utils import make_default_short_help
 
 from hub.cli.french import FrenchContext, french_type, french_usage_error
 from hub.config import Config, load_config
@@ -181,7 +180,9 @@ class LazyHubGroup(HubGroup):
                     continue
                 rows.append((name, self.commands[name].get_short_help_str(limit)))
             else:
-                rows.append((name, make_default_short_help(COMMANDS[name][1], limit)))
+                # click's own shortening, without importing the command's module
+                short = click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit)
+                rows.append((name, short))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
