@@ -40,3 +40,4 @@ bench: test-setup
 	$(BIN)/python bench/send.py
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/registrations.py
+	$(BIN)/python bench/startup.py
