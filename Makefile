@@ -25,10 +25,14 @@ test-setup: setup
 	@[ -x $(MJML_NODE_DIR)/node_modules/.bin/mjml ] || \
 		npm ci --silent --no-audit --no-fund --prefix $(MJML_NODE_DIR) >/dev/null
 
-# Lint first, but run the tests whatever it says, so one run reports both.
+# Lint, then the type check (mypy --strict, files and options in pyproject's [tool.mypy]), then
+# the tests, whatever the first two say, so one run reports all three; it fails if any failed.
 test: test-setup
-	@lint=0; $(BIN)/ruff check . && $(BIN)/ruff format --check . || lint=$$?; \
-	$(BIN)/pytest && exit $$lint
+	@lint=0; types=0; tests=0; \
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . || lint=$$?; \
+	$(BIN)/mypy || types=$$?; \
+	$(BIN)/pytest || tests=$$?; \
+	for code in $$lint $$types $$tests; do [ $$code = 0 ] || exit $$code; done
 
 bench: test-setup
 	$(BIN)/python bench/render.py
@@ -36,3 +40,4 @@ bench: test-setup
 	$(BIN)/python bench/send.py
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/registrations.py
+	$(BIN)/python bench/startup.py

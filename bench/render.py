@@ -1,7 +1,7 @@
 """Render benchmark: our whole `render_issue` against the official MJML, on the same issue.
 
-The issue is the tests' bimonthly one (12 articles, five sections with the agenda, an
-editorial, images). Measured in one run, N times each, medians reported:
+The issue is the sample bimonthly one of `newsletters.samples` (12 articles, five sections with
+the agenda, an editorial, images). Measured in one run, N times each, medians reported:
 - ours: `render_issue` as the CLI runs it (Jinja, our MJML check, mjml-python, output checks,
   text part), with the Markdown cache emptied before each render so nothing is reused, and
   its stages on their own;
@@ -34,8 +34,8 @@ from hub.config import load_config  # noqa: E402
 from newsletters.markup import markdown_to_html  # noqa: E402
 from newsletters.mjml_check import check_mjml  # noqa: E402
 from newsletters.render import issue_mjml, render_issue  # noqa: E402
+from newsletters.samples import full_issue  # noqa: E402
 from newsletters.templating import compile_mjml  # noqa: E402
-from tests.newsletters.factories import full_issue  # noqa: E402
 
 NODE_DIR = PROJECT_ROOT / "tests" / "fidelity"
 MJML_CLI = NODE_DIR / "node_modules" / ".bin" / "mjml"

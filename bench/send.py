@@ -66,7 +66,7 @@ async def _prepare(config_path: Path, recipients: int) -> int:
     from hub.campaigns.service import create_campaign
     from hub.subscribers.service import Consent, Person, Subscribers
     from newsletters.draft import write_draft
-    from tests.newsletters.factories import full_issue
+    from newsletters.samples import full_issue
 
     config = load_config(config_path, env={})
     draft = config_path.parent / "bimestrielle.md"

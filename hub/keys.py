@@ -23,11 +23,13 @@ from pathlib import Path
 from hub.config import Config, ConfigError
 from hub.db import Database
 from hub.files import private_dir
+from hub.secrets import SECRET_KEY_ENV
+from hub.secrets import current as current_secrets
 from hub.timeutil import french_datetime, from_utc_text, utcnow
 
 log = logging.getLogger(__name__)
 
-ENV_VAR = "HUB_SECRET_KEY"
+ENV_VAR = SECRET_KEY_ENV
 MIN_LENGTH = 32
 MIN_DISTINCT = 8  # 32 random hex digits use fewer than 8 of the 16 with odds of 1 in 10^7
 MAX_RUN = 8  # abcdefgh, 01234567: 64 random hex digits hold one with odds of 1 in 10^6
@@ -53,7 +55,7 @@ LOCAL_KEY_FILE = "secret.key"
 
 def secret_key(config: Config) -> bytes:
     """The master key; derive a key per purpose with `derived_key`, never use it directly."""
-    value = os.environ.get(ENV_VAR, "")
+    value = current_secrets().secret_key
     if value:
         problem = weakness(value)
         if problem:
@@ -180,7 +182,7 @@ async def checked_key(db: Database, config: Config, purpose: str) -> bytes:
     if not hmac.compare_digest(row["fingerprint"], fingerprint(key)):
         since = from_utc_text(row["recorded_at"])
         local_file = config.data_dir / LOCAL_KEY_FILE
-        if os.environ.get(ENV_VAR):
+        if current_secrets().secret_key:
             where, restore = ENV_VAR, f"Remettez la valeur d'origine de {ENV_VAR}"
         else:
             where, restore = str(local_file), f"Remettez le fichier d'origine {local_file}"

@@ -20,7 +20,6 @@ from hub.mail import BatchRejected, Content, Messenger, Recipient
 from hub.subscribers.model import SignupAnswer  # the sign-up's decision, written here
 from hub.timeutil import french_datetime
 from hub.tokens import ALL_LISTS, TokenHolder, TokenSigner, joined_lists
-from newsletters.templating import compile_mjml, render_mjml, render_text
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +68,9 @@ def _lists(config: Config, keys: Sequence[str]) -> list[MailingList]:
 
 
 def _content(config: Config, name: str, subject: str, context: dict[str, Any]) -> Content:
+    # Imported when an e-mail is written: commands that write none skip the templates.
+    from newsletters.templating import compile_mjml, render_mjml, render_text
+
     context = {"accent": ACCENT, "title": subject, "preheader": "", **context}
     return Content(
         subject=subject,

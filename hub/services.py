@@ -6,16 +6,15 @@ So a rule lives once, in the service, and a channel only translates: a web form,
 or a Discord interaction calls the same method and gets the same outcome. Channels never build a
 service themselves.
 
-Secrets are read here, from the environment only, once: nothing else in the hub reads them, and
-their `repr` never shows a value (a traceback or a debug log cannot leak them).
+Secrets are read once, by `hub.secrets` (the only module that reads them from the environment),
+and handed to the services that need them; their `repr` never shows a value.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hub.campaigns.service import Campaigns
@@ -27,6 +26,7 @@ from hub.db import Database
 from hub.events.service import Events
 from hub.privacy import Privacy
 from hub.ratelimit import RateLimiter
+from hub.secrets import Secrets
 from hub.subscribers.service import Subscribers
 from hub.subscribers.signup import Signup
 from hub.wakeup import Wakeup
@@ -34,47 +34,7 @@ from hub.wakeup import Wakeup
 if TYPE_CHECKING:
     from hub.mail import Messenger
 
-SECRET_KEY_ENV = "HUB_SECRET_KEY"
-SENDGRID_API_KEY_ENV = "SENDGRID_API_KEY"
-SMTP_PASSWORD_ENV = "HUB_SMTP_PASSWORD"
-WEBHOOK_PUBLIC_KEY_ENV = "HUB_SENDGRID_WEBHOOK_PUBLIC_KEY"
-
-
-@dataclass(frozen=True, repr=False)
-class Secrets:
-    """Every secret the hub uses, as the environment gave it ("" when unset)."""
-
-    secret_key: str = ""
-    sendgrid_api_key: str = ""
-    smtp_password: str = ""
-    webhook_public_key: str = ""
-    # Discord bot tokens by the name of the variable that holds them (`token_env` in the config).
-    discord_tokens: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_env(
-        cls, env: Mapping[str, str] | None = None, *, discord_token_envs: tuple[str, ...] = ()
-    ) -> Secrets:
-        env = os.environ if env is None else env
-        return cls(
-            secret_key=env.get(SECRET_KEY_ENV, ""),
-            sendgrid_api_key=env.get(SENDGRID_API_KEY_ENV, "").strip(),
-            smtp_password=env.get(SMTP_PASSWORD_ENV, ""),
-            webhook_public_key=env.get(WEBHOOK_PUBLIC_KEY_ENV, "").strip(),
-            discord_tokens={
-                name: env[name].strip() for name in discord_token_envs if env.get(name)
-            },
-        )
-
-    def __repr__(self) -> str:
-        shown = []
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if isinstance(value, Mapping):
-                shown.append(f"{item.name}={{{', '.join(f'{k}: <défini>' for k in value)}}}")
-            else:
-                shown.append(f"{item.name}={'<défini>' if value else '<absent>'}")
-        return f"Secrets({', '.join(shown)})"
+__all__ = ["HubServices", "Secrets"]  # Secrets lives in hub.secrets; imported from here too
 
 
 @dataclass(eq=False)
@@ -157,7 +117,7 @@ class HubServices:
         if self._messenger is None:
             from hub.mail.factory import make_messenger
 
-            self._messenger = make_messenger(self.config)
+            self._messenger = make_messenger(self.config, self.secrets)
         return self._messenger
 
     async def close_messenger(self) -> None:

@@ -7,6 +7,7 @@ message on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -151,7 +152,82 @@ class HubGroup(HubCommand, click.Group):
             raise french_usage_error(exc, ctx.command_path) from None
 
 
-@click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyHubGroup(HubGroup):
+    """The root `hub` group: a command's module is imported only when that command runs or
+    its own help is shown, so `hub --help` and each command start without importing the
+    others (aiohttp, the mail backends, the Discord client…).
+
+    `COMMANDS` names each command's module and its short help, which `hub --help` lists without
+    importing anything; tests/cli/test_lazy_commands.py checks it against the commands'
+    docstrings, so the two cannot drift apart."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module = importlib.import_module(COMMANDS[cmd_name][0])
+            module.setup(self)  # registers the command on this group
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in self.commands:
+                if self.commands[name].hidden:
+                    continue
+                rows.append((name, self.commands[name].get_short_help_str(limit)))
+            else:
+                # click's own shortening, without importing the command's module
+                short = click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit)
+                rows.append((name, short))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+# Every command: its module (with a `setup(cli)` that adds it) and its short help, as `hub
+# --help` lists it (the first sentence of the command's docstring).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "campaign": (
+        "hub.cli.campaign",
+        "Campagnes : un numéro envoyé à une liste, une fois par personne.",
+    ),
+    "db": ("hub.cli.db", "Base de données (SQLite)."),
+    "demo": (
+        "hub.cli.demo",
+        "Compose et rend un numéro de chaque édition à partir du flux d'exemple.",
+    ),
+    "discord": (
+        "hub.cli.discord",
+        "Les bots Discord : état, lien d'invitation, vérification, identification à la main.",
+    ),
+    "events": (
+        "hub.cli.events",
+        "Événements : création, publication, inscriptions, listes d'attente, rappels, effacement.",
+    ),
+    "feed": (
+        "hub.cli.feed",
+        "Flux de contenus (RSS/Atom) : récupération et éléments enregistrés.",
+    ),
+    "newsletter": ("hub.cli.newsletter", "Newsletters : brouillon, rendu, aperçu."),
+    "outbox": (
+        "hub.cli.outbox",
+        "Boîte d'envoi locale (mode « outbox ») : les e-mails écrits au lieu d'être envoyés.",
+    ),
+    "run": (
+        "hub.cli.run",
+        "Lance le hub : archives web, relève des flux programmée (Ctrl-C pour arrêter).",
+    ),
+    "subscribers": (
+        "hub.cli.subscribers",
+        "Abonnés : import, export, ajout, adhésion, désinscription, accès et effacement RGPD.",
+    ),
+}
+
+
+@click.group(cls=LazyHubGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
@@ -175,23 +251,3 @@ def cli(ctx: click.Context, config_path: Path | None, log_level: str | None) -> 
 
 def main() -> None:
     cli(prog_name="hub")
-
-
-# The command groups register themselves on `cli`; imported last because they import it.
-from hub.cli import (  # noqa: E402
-    campaign,
-    db,
-    demo,
-    events,
-    feed,
-    newsletter,
-    outbox,
-    run,
-    subscribers,
-)
-
-for _module in (db, feed, newsletter, campaign, outbox, subscribers, events, run, demo):
-    _module.setup(cli)
-from hub.cli import discord as _discord_cli  # noqa: E402  (hub discord: the bots)
-
-_discord_cli.setup(cli)

@@ -14,6 +14,7 @@ from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
 from hub.community.servers import ServerConfig
 from hub.config import Config
 from hub.errors import UserError
+from hub.secrets import discord_token
 from hub.timeutil import french_datetime
 
 
@@ -33,7 +34,7 @@ def _server(config: Config, key: str) -> ServerConfig:
 
 
 def _token(server: ServerConfig) -> str:
-    token = os.environ.get(server.token_env, "").strip()
+    token = discord_token(server.token_env)
     if not token:
         raise UserError(
             f"{server.token_env} n'est pas définie : le jeton du bot « {server.name} » est "
@@ -70,7 +71,7 @@ async def status_command(hub: HubContext, as_json: bool) -> None:
                     "server": server.key,
                     "name": server.name,
                     "configured": server.enabled,
-                    "token": bool(os.environ.get(server.token_env, "").strip()),
+                    "token": bool(discord_token(server.token_env)),
                     "token_env": server.token_env,
                     "last_connection": record.connected_at.isoformat()
                     if record.connected_at
@@ -156,7 +157,7 @@ async def link_command(hub: HubContext, server_key: str, user_id: int, email: st
         identification = services.identification
         linked = await identification.link_by_hand(user_id, email, server=server.key, staff=staff)
         given: tuple[str, ...] = ()
-        if linked.roles and server.enabled and os.environ.get(server.token_env):
+        if linked.roles and server.enabled and discord_token(server.token_env):
             try:
                 async with rest_client(_token(server), os.environ) as client:
                     given = await set_roles(
@@ -188,7 +189,7 @@ async def unlink_command(hub: HubContext, server_key: str, user_id: int) -> None
     if roles is None:
         raise UserError(f"le compte {user_id} n'est relié à personne sur « {server.name} »")
     taken: tuple[str, ...] = ()
-    if roles and server.enabled and os.environ.get(server.token_env):
+    if roles and server.enabled and discord_token(server.token_env):
         try:
             async with rest_client(_token(server), os.environ) as client:
                 taken = await set_roles(

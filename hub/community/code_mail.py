@@ -8,7 +8,7 @@ import asyncio
 from hub.config import Config
 from hub.mail import BatchRejected, Content, Messenger, Recipient
 from hub.notices import ACCENT, CATEGORY
-from newsletters.render import compile_mjml, render_mjml, render_text
+from newsletters.templating import compile_mjml, render_mjml, render_text
 
 
 class CodeNotSent(Exception):

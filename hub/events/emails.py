@@ -17,7 +17,6 @@ from typing import Any
 from markupsafe import Markup
 
 from hub.config import Config
-from hub.events.ics import invitation
 from hub.events.model import REMINDER_PREFIX, Event, Registration
 from hub.events.wording import soon as soon_text
 from hub.events.wording import when
@@ -26,7 +25,6 @@ from hub.mail.message import html_safe
 from hub.notices import ACCENT, signed_link
 from hub.subscribers.service import Subscriber
 from hub.timeutil import french_datetime
-from newsletters.templating import compile_mjml, render_mjml, render_text
 
 CATEGORY = "evenements"
 REMINDER = "reminder"  # staff's "send now"; scheduled ones are "reminder:<minutes>"
@@ -82,6 +80,9 @@ def base_kind(kind: str) -> str:
 
 def compose(config: Config, message: Pending, now: datetime) -> Content:
     """The e-mail of one message, with its invitation or withdrawal when it has one."""
+    # Imported when an e-mail is written: commands that write none skip the templates.
+    from newsletters.templating import render_text
+
     event, registration, person = message.event, message.registration, message.person
     tz = config.tz
     kind = base_kind(message.kind)
@@ -120,6 +121,8 @@ def compose(config: Config, message: Pending, now: datetime) -> Content:
     template = TEMPLATES[kind]
     calendar = None
     if method:
+        from hub.events.ics import invitation  # icalendar: only for mail that carries one
+
         ics = invitation(
             config,
             event,
@@ -160,6 +163,9 @@ _COMPILED_MAX = 256
 
 
 def _html(config: Config, template: str, shared: dict[str, Any], personal: dict[str, str]) -> str:
+    # Imported when an e-mail is written: commands that write none skip the templates.
+    from newsletters.templating import compile_mjml, render_mjml
+
     key = (
         template,
         config.federation,

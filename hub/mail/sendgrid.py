@@ -20,7 +20,6 @@ import base64
 import email.utils
 import json
 import logging
-import os
 import random
 import time
 from collections.abc import Mapping, Sequence
@@ -49,10 +48,11 @@ from hub.mail.message import (
     substitutions,
 )
 from hub.mail.placeholders import PLACEHOLDERS
+from hub.secrets import SENDGRID_API_KEY_ENV, Secrets, current
 
 log = logging.getLogger(__name__)
 
-API_KEY_ENV = "SENDGRID_API_KEY"
+API_KEY_ENV = SENDGRID_API_KEY_ENV
 MAX_PERSONALIZATIONS = 1000  # SendGrid's limit per request
 MAIL_SEND = "/v3/mail/send"
 MAIL_BATCH = "/v3/mail/batch"
@@ -61,8 +61,9 @@ _COMPACT = (",", ":")  # JSON without spaces: about 3% less to send
 TEXT_PLACEHOLDERS = {p: f"[[text:{key}]]" for key, p in PLACEHOLDERS.items()}
 
 
-def api_key_from_env(env: Mapping[str, str] | None = None) -> str:
-    key = (os.environ if env is None else env).get(API_KEY_ENV, "").strip()
+def required_api_key(secrets: Secrets) -> str:
+    """The SendGrid API key from the hub's secrets; its absence is a configuration error."""
+    key = secrets.sendgrid_api_key
     if not key:
         raise ConfigError(
             f"{API_KEY_ENV} n'est pas définie : elle est obligatoire avec le mode d'envoi "
@@ -70,6 +71,11 @@ def api_key_from_env(env: Mapping[str, str] | None = None) -> str:
             "(Settings > API Keys) et placez-la dans l'environnement, jamais dans hub.toml"
         )
     return key
+
+
+def api_key_from_env(env: Mapping[str, str] | None = None) -> str:
+    """`required_api_key` over the environment (read by `hub.secrets`)."""
+    return required_api_key(current(env))
 
 
 class _Retry(Exception):

@@ -4,7 +4,6 @@ recipient, one connection per batch."""
 from __future__ import annotations
 
 import asyncio
-import os
 import ssl
 from collections.abc import Sequence
 from contextlib import suppress
@@ -22,8 +21,9 @@ from hub.mail import (
     Recipient,
 )
 from hub.mail.message import RecipientError, build_message
+from hub.secrets import SMTP_PASSWORD_ENV, current
 
-PASSWORD_ENV = "HUB_SMTP_PASSWORD"
+PASSWORD_ENV = SMTP_PASSWORD_ENV
 # The messages of a batch go one after the other over one connection (~tens of ms each), and
 # the send log learns their fate only when the batch ends: 100 keeps a batch under a few
 # seconds, so a crash leaves few sends unconfirmed; relays also commonly cap messages per
@@ -34,13 +34,20 @@ MAX_MESSAGES_PER_CONNECTION = 100
 class SmtpMessenger:
     name = "smtp"
 
-    def __init__(self, config: Config, *, tls_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        tls_context: ssl.SSLContext | None = None,
+        password: str | None = None,
+    ) -> None:
         """`tls_context` replaces the system's trusted authorities (tests trust their own
-        self-signed certificate with it); certificates are always verified."""
+        self-signed certificate with it); certificates are always verified. `password` is the
+        hub's `smtp_password` secret (read by `hub.secrets` when not given)."""
         self.config = config
         self.max_batch = min(config.mail.batch_size, MAX_MESSAGES_PER_CONNECTION)
         self._tls_context = tls_context
-        self._password = os.environ.get(PASSWORD_ENV, "")
+        self._password = current().smtp_password if password is None else password
         if config.smtp.username and not self._password:
             raise ConfigError(
                 f"{PASSWORD_ENV} n'est pas définie : elle est obligatoire quand [smtp].username "

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-from email_validator import EmailNotValidError, ValidatedEmail, validate_email
+from typing import TYPE_CHECKING
 
 from hub.errors import UserError
+
+if TYPE_CHECKING:
+    from email_validator import ValidatedEmail
 
 
 class InvalidEmail(UserError):
@@ -53,6 +55,8 @@ _SIMPLE = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-
 @lru_cache(maxsize=4096)
 def _simple_domain_ok(domain: str) -> bool:
     """Whether an ASCII domain is valid and already in normal form (once per domain)."""
+    from email_validator import EmailNotValidError
+
     try:
         return _validated(f"a@{domain}").ascii_domain == domain
     except EmailNotValidError:
@@ -62,7 +66,11 @@ def _simple_domain_ok(domain: str) -> bool:
 def _validated(text: str) -> ValidatedEmail:
     """email-validator's verdict, without DNS checks and without SMTPUTF8: an address with
     an accented local part (« José@… ») could not be sent to through our relays, and the
-    SendGrid and SMTP backends write addresses in plain ASCII headers."""
+    SendGrid and SMTP backends write addresses in plain ASCII headers. Imported here: it
+    compiles its patterns at import (~30 ms), which a command that reads no address (`hub
+    --help`, `hub events list`) need not pay."""
+    from email_validator import validate_email
+
     return validate_email(text, check_deliverability=False, allow_smtputf8=False)
 
 
@@ -82,6 +90,8 @@ def normalise_email(raw: str) -> str:
             return text
     if not text:
         raise InvalidEmail("adresse e-mail vide")
+    from email_validator import EmailNotValidError
+
     try:
         return _validated(text).ascii_email.lower()  # type: ignore[union-attr]
     except EmailNotValidError as exc:

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from hub.config import Config
 from hub.delivery import record_events
-from hub.services import WEBHOOK_PUBLIC_KEY_ENV
+from hub.secrets import WEBHOOK_PUBLIC_KEY_ENV
 from hub.web import SERVICES_KEY
 
 log = logging.getLogger("hub.web.webhooks")

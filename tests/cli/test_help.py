@@ -10,7 +10,9 @@ from hub.cli import cli
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = [prefix]
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # the root group loads its commands lazily
+        command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             found += _commands(command, (*prefix, name))
         else:
@@ -28,5 +30,5 @@ def test_every_command_has_french_help() -> None:
         assert "Show this message" not in result.output, path
         command = cli
         for name in path:
-            command = command.commands[name]  # type: ignore[attr-defined]
+            command = command.get_command(click.Context(command), name)  # type: ignore[attr-defined]
         assert command.help and command.help.strip(), f"{path} has no help text"

@@ -19,6 +19,7 @@ from hub.mail import BatchInDoubt, BatchRejected, Content, Recipient
 from hub.mail.factory import make_messenger
 from hub.mail.message import personalise
 from hub.mail.sendgrid import SendgridMessenger
+from hub.secrets import Secrets
 from tests.mail.conftest import (
     ICS,
     SIGNED_UNSUBSCRIBE_URL,
@@ -319,6 +320,24 @@ async def test_factory_reads_the_key_from_the_environment(
     monkeypatch.setenv("SENDGRID_API_KEY", API_KEY)
     sender = make_messenger(sendgrid)
     assert sender.name == "sendgrid"
+    (outcome,) = await sender.send(SHORT, [make_recipient(1)])
+    await sender.close()
+    assert outcome.accepted
+
+
+async def test_factory_uses_the_key_the_services_give_it(
+    config: Config, server: SendgridServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sendgrid = sendgrid_config(config, server)
+    sendgrid = dataclasses.replace(
+        sendgrid, mail=dataclasses.replace(config.mail, backend="sendgrid")
+    )
+    monkeypatch.setenv("SENDGRID_API_KEY", "SG.pas-celle-de-l-environnement")
+    with pytest.raises(ConfigError, match="SENDGRID_API_KEY n'est pas définie"):
+        make_messenger(sendgrid, Secrets())
+
+    monkeypatch.delenv("SENDGRID_API_KEY")
+    sender = make_messenger(sendgrid, Secrets(sendgrid_api_key=API_KEY))
     (outcome,) = await sender.send(SHORT, [make_recipient(1)])
     await sender.close()
     assert outcome.accepted

@@ -24,6 +24,7 @@ from hub.config import Config, ConfigError, SmtpConfig
 from hub.mail import BatchInDoubt, BatchRejected, Content
 from hub.mail.factory import make_messenger
 from hub.mail.smtp import MAX_MESSAGES_PER_CONNECTION, SmtpMessenger
+from hub.secrets import Secrets
 from tests.mail.conftest import (
     SIGNED_UNSUBSCRIBE_URL,
     SUBJECT,
@@ -360,6 +361,18 @@ def test_username_without_password_is_a_config_error(
     monkeypatch.delenv("HUB_SMTP_PASSWORD", raising=False)
     with pytest.raises(ConfigError, match="HUB_SMTP_PASSWORD n'est pas définie"):
         SmtpMessenger(smtp_config(config, 587, "starttls", username="lettre"))
+
+
+def test_factory_uses_the_password_the_services_give_it(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp = smtp_config(config, 587, "starttls", username="lettre")
+    smtp = dataclasses.replace(smtp, mail=dataclasses.replace(smtp.mail, backend="smtp"))
+    monkeypatch.setenv("HUB_SMTP_PASSWORD", PASSWORD)
+    with pytest.raises(ConfigError, match="HUB_SMTP_PASSWORD n'est pas définie"):
+        make_messenger(smtp, Secrets())
+    monkeypatch.delenv("HUB_SMTP_PASSWORD")
+    assert make_messenger(smtp, Secrets(smtp_password=PASSWORD)).name == "smtp"
 
 
 def test_batch_size_and_factory(config: Config) -> None:

@@ -1,8 +1,9 @@
-"""Configuration: one TOML file, validated into typed dataclasses.
+"""The loader: reads the TOML file and the environment into a checked `Config`.
 
 The file is `config/hub.toml` unless `HUB_CONFIG` names another; `HUB_DATA_DIR` overrides the
-data folder. Secrets never live here: they are read from the environment where used. A user
-mistake in the file stops with one `ConfigError` naming the file, the key and what was expected.
+data folder, `HUB_MAIL_BACKEND` the mail backend, `HUB_SENDGRID_API_URL` SendGrid's address.
+Beyond the types (`hub.config.build`), it checks what types cannot say: known names, ranges,
+cross-references between tables. A mistake stops with one `ConfigError` for the person editing.
 """
 
 from __future__ import annotations
@@ -12,301 +13,38 @@ import os
 import re
 import tomllib
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from hub.errors import UserError
+from hub.config.build import build as _build
+from hub.config.schema import (
+    AUDIENCES,
+    DEFAULT_CONFIG,
+    EVENT_MODES,
+    QUESTION_KINDS,
+    WAITLIST_POLICIES,
+    Config,
+    ConfigError,
+    Edition,
+    EventKind,
+    EventsConfig,
+    Federation,
+    FeedsConfig,
+    MailConfig,
+    MailingList,
+    Section,
+    SendgridConfig,
+    SmtpConfig,
+    SubscriptionsConfig,
+    WebConfig,
+)
 
 if typing.TYPE_CHECKING:
     from hub.community.servers import ServerConfig
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "config" / "hub.toml"
-TEMPLATES_DIR = PROJECT_ROOT / "templates"
-SAMPLE_FEED = PROJECT_ROOT / "newsletters" / "sample" / "actualites-fcpts.xml"
-
-
-class ConfigError(UserError):
-    """A configuration file that cannot be used, with a message meant for the person editing it."""
-
-
-@dataclass(frozen=True)
-class FeedSource:
-    name: str
-    url: str
-
-
-@dataclass(frozen=True)
-class FeedsConfig:
-    sources: list[FeedSource] = field(default_factory=list)
-    pull_every_minutes: int = 30
-    timeout_seconds: float = 20.0
-    max_bytes: int = 10_000_000
-
-
-@dataclass(frozen=True)
-class Section:
-    title: str
-    categories: list[str]
-    max_items: int = 6
-    agenda: bool = False
-
-
-@dataclass(frozen=True)
-class Edition:
-    name: str
-    colour: str
-    sections: list[str]
-    list: str
-    description: str = ""
-    period_months: int = 1
-    first_number: int = 1
-    members_only: bool = False
-
-
-@dataclass(frozen=True)
-class Federation:
-    name: str = "Fédération nationale des CPTS"
-    short_name: str = "FCPTS"
-    website: str = "https://www.fcpts.org/"
-    postal_address: str = "Fédération nationale des CPTS (FCPTS), France"
-    contact_email: str = "contact@fcpts.org"
-    logo_url: str = ""
-
-
-@dataclass(frozen=True)
-class WebConfig:
-    host: str = "127.0.0.1"
-    port: int = 8080
-    base_url: str = "http://127.0.0.1:8080"
-    # Slow clients (see hub.web.connections): a request head must arrive within this time of the
-    # connection opening or of the previous answer, a body within its own time once its head
-    # arrived, and one address holds at most this many connections (0: no cap).
-    header_timeout_seconds: float = 15.0
-    body_timeout_seconds: float = 30.0
-    max_connections_per_address: int = 64
-
-
-@dataclass(frozen=True)
-class MailConfig:
-    backend: str = "outbox"
-    from_address: str = "lettre@fcpts.org"
-    from_name: str = "FCPTS"
-    reply_to: str = ""
-    # The mailto: half of List-Unsubscribe; mail to it is read by staff (RFC 2369).
-    unsubscribe_address: str = "desinscription@fcpts.org"
-    # Recipients per provider call: one batch is written before and after its call.
-    batch_size: int = 1000
-
-
-@dataclass(frozen=True)
-class SendgridConfig:
-    """SendGrid Mail Send v3. The key is read from SENDGRID_API_KEY, never from this file."""
-
-    api_url: str = "https://api.sendgrid.com"  # env HUB_SENDGRID_API_URL
-    timeout_seconds: float = 30.0
-    max_retries: int = 5
-    webhook_max_bytes: int = 5_000_000
-    webhook_max_age_seconds: int = 300
-
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    """SMTP relay. The password is read from HUB_SMTP_PASSWORD, never from this file."""
-
-    host: str = "localhost"
-    port: int = 587
-    security: str = "starttls"  # starttls | tls | none
-    username: str = ""
-    timeout_seconds: float = 30.0
-
-
-@dataclass(frozen=True)
-class MailingList:
-    """A list people subscribe to; an edition sends to its list."""
-
-    name: str
-    description: str = ""
-    members_only: bool = False  # only member contacts may be on it
-
-
-@dataclass(frozen=True)
-class SubscriptionsConfig:
-    consent_text: str = (
-        "J'accepte de recevoir les lettres d'information de la FCPTS choisies ci-dessus. "
-        "Je peux me désinscrire à tout moment par le lien présent dans chaque e-mail."
-    )
-    consent_version: str = "2026-12"
-    confirm_days: int = 7
-    signups_per_ip_per_hour: int = 10
-
-
-EVENT_MODES = ("online", "in-person")
-AUDIENCES = ("public", "members", "salaries", "elus", "salaries+elus", "coordinateurs")
-WAITLIST_POLICIES = ("auto", "offer", "none")
-QUESTION_KINDS = ("text", "choice")
-
-
-@dataclass(frozen=True)
-class Question:
-    """A question asked at registration (profession, CPTS, dietary needs, day of the JN…)."""
-
-    key: str
-    label: str
-    kind: str = "text"  # text | choice
-    choices: list[str] = field(default_factory=list)
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class EventKind:
-    """A kind of meeting and the defaults of its events (each event may override them)."""
-
-    name: str
-    description: str = ""
-    mode: str = "online"  # online | in-person
-    audience: str = "members"  # see AUDIENCES
-    capacity: int = 0  # 0: no limit
-    waitlist: str = "auto"  # auto: a freed seat is given; offer: held N hours; none
-    offer_hours: int = 48
-    reminders_minutes: list[int] = field(default_factory=lambda: [1440, 60])
-    questions: list[Question] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class EventsConfig:
-    consent_text: str = (
-        "J'accepte que la FCPTS utilise ces informations pour organiser cet événement ; "
-        "elles sont effacées au plus tard un an après."
-    )
-    consent_version: str = "2026-12"
-    purge_after_months: int = 12  # registrations' personal data erased this long after the end
-    registrations_per_ip_per_hour: int = 20
-
-
-@dataclass(frozen=True)
-class Config:
-    path: Path
-    data_dir: Path
-    timezone: str
-    federation: Federation
-    web: WebConfig
-    mail: MailConfig
-    feeds: FeedsConfig
-    sections: dict[str, Section]
-    editions: dict[str, Edition]
-    lists: dict[str, MailingList] = field(default_factory=dict)
-    sendgrid: SendgridConfig = field(default_factory=SendgridConfig)
-    smtp: SmtpConfig = field(default_factory=SmtpConfig)
-    subscriptions: SubscriptionsConfig = field(default_factory=SubscriptionsConfig)
-    events: EventsConfig = field(default_factory=EventsConfig)
-    event_kinds: dict[str, EventKind] = field(default_factory=dict)
-    discord: dict[str, ServerConfig] = field(default_factory=dict)  # [discord.<key>]: the bots
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
-    def database_path(self) -> Path:
-        return self.data_dir / "hub.sqlite3"
-
-    @property
-    def issues_dir(self) -> Path:
-        return self.data_dir / "issues"
-
-    def edition(self, key: str) -> Edition:
-        try:
-            return self.editions[key]
-        except KeyError:
-            known = ", ".join(sorted(self.editions))
-            raise ConfigError(f"édition inconnue {key!r} ; éditions possibles : {known}") from None
-
-    def mailing_list(self, key: str) -> MailingList:
-        try:
-            return self.lists[key]
-        except KeyError:
-            known = ", ".join(sorted(self.lists))
-            raise ConfigError(f"liste inconnue {key!r} ; listes possibles : {known}") from None
-
-    def event_kind(self, key: str) -> EventKind:
-        try:
-            return self.event_kinds[key]
-        except KeyError:
-            known = ", ".join(sorted(self.event_kinds))
-            raise ConfigError(
-                f"type d'événement inconnu {key!r} ; types possibles : {known}"
-            ) from None
-
-
 _MAIL_BACKENDS = ("outbox", "smtp", "sendgrid")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-
-
-def _type_name(tp: object) -> str:
-    origin = typing.get_origin(tp)
-    if origin is list:
-        return f"une liste ({_type_name(typing.get_args(tp)[0])})"
-    if origin is dict:
-        return f"une table de tables ({_type_name(typing.get_args(tp)[1])})"
-    if dataclasses.is_dataclass(tp):
-        return "une table"
-    return {
-        str: "un texte",
-        int: "un nombre entier",
-        float: "un nombre",
-        bool: "true ou false",
-    }.get(tp, str(tp))
-
-
-def _build(tp: object, value: object, where: str, file: Path) -> object:
-    """Check `value` against the type `tp` and build it, naming `where` on any mismatch."""
-
-    def wrong() -> ConfigError:
-        return ConfigError(f"{file} : {where} : attendu {_type_name(tp)}, trouvé {value!r}")
-
-    origin = typing.get_origin(tp)
-    if origin is list:
-        if not isinstance(value, list):
-            raise wrong()
-        (item_tp,) = typing.get_args(tp)
-        return [_build(item_tp, v, f"{where}[{i}]", file) for i, v in enumerate(value)]
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise wrong()
-        item_tp = typing.get_args(tp)[1]
-        return {k: _build(item_tp, v, f"{where}.{k}", file) for k, v in value.items()}
-    if dataclasses.is_dataclass(tp):
-        if not isinstance(value, dict):
-            raise wrong()
-        hints = typing.get_type_hints(tp)
-        fields = {f.name: f for f in dataclasses.fields(tp)}
-        unknown = sorted(set(value) - set(fields))
-        if unknown:
-            raise ConfigError(
-                f"{file} : {where} : clé inconnue {unknown[0]!r} ; "
-                f"clés possibles ici : {', '.join(sorted(fields))}"
-            )
-        kwargs = {}
-        for name, f in fields.items():
-            if name in value:
-                kwargs[name] = _build(hints[name], value[name], f"{where}.{name}", file)
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise ConfigError(
-                    f"{file} : {where} : clé {name!r} manquante ({_type_name(hints[name])})"
-                )
-        return tp(**kwargs)
-    if tp is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if (
-        isinstance(tp, type)
-        and isinstance(value, tp)
-        and not (tp is int and isinstance(value, bool))
-    ):
-        return value
-    raise wrong()
-
 
 _TOP_LEVEL = {
     "hub",
@@ -359,7 +97,9 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
             f"tables possibles : {', '.join(sorted(_TOP_LEVEL))}"
         )
     hub = typing.cast(_HubSection, _build(_HubSection, raw.get("hub", {}), "[hub]", path))
-    federation = _build(Federation, raw.get("federation", {}), "[federation]", path)
+    federation = typing.cast(
+        Federation, _build(Federation, raw.get("federation", {}), "[federation]", path)
+    )
     web = typing.cast(WebConfig, _build(WebConfig, raw.get("web", {}), "[web]", path))
     mail = typing.cast(MailConfig, _build(MailConfig, raw.get("mail", {}), "[mail]", path))
     feeds = typing.cast(FeedsConfig, _build(FeedsConfig, raw.get("feeds", {}), "[feeds]", path))
@@ -441,7 +181,7 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
         ("[feeds].pull_every_minutes", feeds.pull_every_minutes, 1),
         ("[feeds].timeout_seconds", feeds.timeout_seconds, 1),
         ("[feeds].max_bytes", feeds.max_bytes, 1024),
-        ("[web].port", typing.cast(WebConfig, web).port, 0),
+        ("[web].port", web.port, 0),
         ("[web].header_timeout_seconds", web.header_timeout_seconds, 1),
         ("[web].body_timeout_seconds", web.body_timeout_seconds, 1),
         ("[web].max_connections_per_address", web.max_connections_per_address, 0),
@@ -499,8 +239,8 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
         path=path,
         data_dir=data_dir.resolve(),
         timezone=hub.timezone,
-        federation=typing.cast(Federation, federation),
-        web=typing.cast(WebConfig, web),
+        federation=federation,
+        web=web,
         mail=mail,
         feeds=feeds,
         sections=sections,
