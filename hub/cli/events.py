@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -49,7 +49,6 @@ from hub.events.wording import (
 )
 from hub.exports import append_xlsx_row, safe_cell
 from hub.mail import Messenger
-from hub.mail.factory import make_messenger
 from hub.subscribers.importer import parse_role
 from hub.subscribers.service import Person
 from hub.timeutil import (
@@ -57,6 +56,9 @@ from hub.timeutil import (
     french_datetime,
     parse_local_datetime,
 )
+
+if TYPE_CHECKING:
+    from hub.services import HubServices
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,9 +86,16 @@ _FIELD_OPTIONS = {"venue": "--venue"}
 @asynccontextmanager
 async def _service(hub: HubContext) -> AsyncIterator[Events]:
     """The service; its errors about an event get the hint of this command line."""
-    async with hub.database() as db:
+    async with _services(hub) as services:
+        yield services.events
+
+
+@asynccontextmanager
+async def _services(hub: HubContext) -> AsyncIterator[HubServices]:
+    """The process's services; errors about an event get the hint of this command line."""
+    async with hub.services() as services:
         try:
-            yield Events(db, hub.config)
+            yield services
         except EventNotFound as exc:
             raise UserError(f"{exc} ; `hub events list` donne les identifiants") from None
         except InvalidEvent as exc:
@@ -100,12 +109,8 @@ async def _service(hub: HubContext) -> AsyncIterator[Events]:
 async def _mailing(hub: HubContext) -> AsyncIterator[tuple[Events, Messenger]]:
     """The service and the e-mail backend, made first: a missing secret stops the command
     before it changes anything."""
-    messenger = make_messenger(hub.config)
-    try:
-        async with _service(hub) as events:
-            yield events, messenger
-    finally:
-        await messenger.close()
+    async with _services(hub) as services:
+        yield services.events, services.messenger
 
 
 async def _deliver(events: Events, messenger: Messenger, *, err: bool = False) -> None:

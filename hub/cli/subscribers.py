@@ -17,9 +17,8 @@ from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
 from hub.config import Config
 from hub.errors import UserError
 from hub.events.labels import REGISTRATION_LABELS
-from hub.events.service import Events
 from hub.exports import safe_cell
-from hub.subscribers.importer import ImportReport, import_csv, parse_role
+from hub.subscribers.importer import ImportReport, ReportNotWritten, import_csv, parse_role
 from hub.subscribers.labels import (
     ACTION_LABELS,
     EVENT_LABELS,
@@ -31,7 +30,7 @@ from hub.subscribers.labels import (
     event_detail,
     label,
 )
-from hub.subscribers.service import STATUSES, Person, Subscribers, staff_consent
+from hub.subscribers.service import STATUSES, Person, staff_consent
 from hub.timeutil import french_datetime, from_utc_text
 from hub.tokens import ALL_LISTS
 
@@ -162,16 +161,24 @@ async def import_command(
     """
     config = hub.config
     config.mailing_list(list_key)
-    async with hub.database() as db:
+    async with hub.services() as services:
         with _progress(file) as progress:
-            report = await import_csv(
-                Subscribers(db, config),
-                file,
-                list_key,
-                consent,
-                report_path=report_path,
-                progress=progress,
-            )
+            try:
+                report = await import_csv(
+                    services.subscribers,
+                    file,
+                    list_key,
+                    consent,
+                    report_path=report_path,
+                    progress=progress,
+                )
+            except ReportNotWritten as exc:
+                raise UserError(
+                    f"{exc.path} : impossible d'écrire le rapport des lignes refusées "
+                    f"({exc.problem}) ; les lignes valides sont importées, choisissez un autre "
+                    "chemin avec --report et relancez l'import (il ne changera rien aux lignes "
+                    "déjà importées)"
+                ) from None
     if as_json:
         print_json(report.to_json())
     else:
@@ -197,8 +204,8 @@ async def export_command(
 ) -> None:
     """Exporte les inscrits d'une liste en CSV (heures de Paris), réimportable tel quel."""
     config = hub.config
-    async with hub.database() as db:
-        rows = await Subscribers(db, config).export(list_key, status)
+    async with hub.services() as services:
+        rows = await services.subscribers.export(list_key, status)
     records = [
         {
             key: safe_cell(value)
@@ -311,10 +318,10 @@ def _print_person(config: Config, data: dict[str, Any]) -> None:
 async def show_command(hub: HubContext, email: str, as_json: bool) -> None:
     """Montre tout ce que le hub garde sur une personne (droit d'accès RGPD)."""
     config = hub.config
-    async with hub.database() as db:
-        service = Subscribers(db, config)
-        data = await service.show(email)
-        suppressed = data is None and await service.is_suppressed(email)
+    async with hub.services() as services:
+        shown = await services.privacy.show(email)
+    data = shown.as_json()
+    suppressed = data is None and shown.suppression is not None
     if as_json:
         print_json(data)
     elif data is None:
@@ -343,9 +350,8 @@ async def forget_command(hub: HubContext, email: str, yes: bool, block: bool) ->
     ne pourra plus l'atteindre. Une adresse inconnue n'est bloquée qu'avec --block (une faute
     de frappe ne doit pas bloquer un inconnu).
     """
-    config = hub.config
-    async with hub.database() as db:
-        known = await Subscribers(db, config).find(email)
+    async with hub.services() as services:
+        known = await services.subscribers.find(email)
     if not yes and (known is not None or block):
         try:
             answer = click.prompt(
@@ -360,11 +366,9 @@ async def forget_command(hub: HubContext, email: str, yes: bool, block: bool) ->
         if answer.strip().lower() not in ("oui", "o"):
             click.echo("Effacement annulé : rien n'a été modifié.", err=True)
             raise click.exceptions.Exit(1)
-    async with hub.database() as db:
-        people = Subscribers(db, config)
-        known = await people.find(email)
-        withdrawn = await Events(db, config).withdraw_person(known.id) if known else 0
-        erasure = await people.forget(email, block_unknown=block)
+    async with hub.services() as services:
+        erasure = await services.privacy.forget(email, block=block)
+    withdrawn = erasure.registrations_withdrawn
     if erasure.known:
         click.echo(
             f"Données de {email.strip()} effacées (personne, inscriptions, consentements ; "
@@ -407,8 +411,8 @@ async def unsubscribe_command(hub: HubContext, email: str, list_key: str | None)
     config = hub.config
     if list_key:
         config.mailing_list(list_key)
-    async with hub.database() as db:
-        service = Subscribers(db, config)
+    async with hub.services() as services:
+        service = services.subscribers
         person = await service.find(email)
         if person is None:
             raise UserError(f"aucun abonné avec l'adresse {email.strip()}")
@@ -475,8 +479,8 @@ async def add_command(
         or f"Inscription saisie par l'équipe de la {config.federation.short_name}, sans "
         "précision sur le recueil de l'accord",
     )
-    async with hub.database() as db:
-        service = Subscribers(db, config)
+    async with hub.services() as services:
+        service = services.subscribers
         outcomes = await service.subscribe(person, lists, proof, confirmed=True)
         stored = await service.find(email)
         subscriptions = await service.subscriptions(stored.id) if stored else {}
@@ -521,8 +525,8 @@ async def set_command(
     if member is None:
         raise UserError("indiquez --member (adhérente) ou --not-member (adhésion retirée)")
     config = hub.config
-    async with hub.database() as db:
-        change = await Subscribers(db, config).set_member(email, member, "cli", note.strip())
+    async with hub.services() as services:
+        change = await services.subscribers.set_member(email, member, "cli", note.strip())
     if change is None:
         raise UserError(f"aucun abonné avec l'adresse {email.strip()}")
     if as_json:

@@ -53,6 +53,24 @@ def test_import_prints_summary_and_report_path(hub: HubRunner, tmp_path: Path) -
     assert data["report_path"] == str(tmp_path / "contacts.rejets.csv")
 
 
+def test_a_report_that_cannot_be_written_names_the_report_option(
+    hub: HubRunner, tmp_path: Path
+) -> None:
+    source = write_csv(
+        tmp_path / "contacts.csv", "email;prénom\nmarie@exemple.fr;Marie\npas-une-adresse;Bob\n"
+    )
+    where = tmp_path / "pas-de-dossier" / "refus.csv"  # its folder does not exist
+
+    result = hub(
+        "subscribers", "import", str(source), "--list", "bimestrielle", "--report", str(where)
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"Erreur : {where} : impossible d'écrire le rapport")
+    assert "choisissez un autre chemin avec --report et relancez l'import" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
