@@ -1,4 +1,5 @@
-"""`hub subscribers …` run as staff run them: the real command, in a subprocess."""
+"""`hub subscribers …` run as staff run them: the real command (in this process, and in a
+subprocess where stdin matters)."""
 
 from __future__ import annotations
 
@@ -168,7 +169,7 @@ def test_an_export_carries_no_live_formula_and_imports_back_as_it_was(
     assert shown["person"]["organisation"] == organisation
 
 
-def test_show_unsubscribe_and_forget(hub: HubRunner) -> None:
+def test_show_unsubscribe_and_forget(hub: HubRunner, hub_process: HubRunner) -> None:
     add(hub, "zoe@exemple.fr", "--list", "bimestrielle", "--list", "adherents-flash", "--member")
 
     shown = hub("subscribers", "show", "ZOE@exemple.fr", "--json")
@@ -209,7 +210,8 @@ def test_show_unsubscribe_and_forget(hub: HubRunner) -> None:
     unknown = hub("subscribers", "unsubscribe", "inconnu@exemple.fr")
     assert unknown.returncode == 2 and "aucun abonné" in unknown.stderr
 
-    declined = hub("subscribers", "forget", "zoe@exemple.fr")  # stdin closed: no « oui »
+    # A real process whose stdin is closed: no « oui ».
+    declined = hub_process("subscribers", "forget", "zoe@exemple.fr")
     assert declined.returncode == 1 and "annulé" in declined.stderr
 
     # « effacées » is only said of a known person: the declined erasure kept her.
