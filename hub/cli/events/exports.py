@@ -96,6 +96,7 @@ def _write_xlsx(path: Path, title: str, headers: list[str], table: list[list[Any
     # would pay otherwise.
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     sheet = book.active
@@ -110,9 +111,10 @@ def _write_xlsx(path: Path, title: str, headers: list[str], table: list[list[Any
     for (cell,) in sheet.iter_rows(min_row=2, min_col=time_column, max_col=time_column):
         cell.number_format = "dd/mm/yyyy hh:mm"
     sheet.freeze_panes = "A2"
-    for column in sheet.columns:
+    # The table starts at A1: the n-th column is column n (a merged cell knows no letter).
+    for number, column in enumerate(sheet.columns, start=1):
         width = max(len(str(c.value or "")) for c in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 60)
+        sheet.column_dimensions[get_column_letter(number)].width = min(max(width + 2, 10), 60)
     book.properties.title = title
     book.save(path)
 
