@@ -14,6 +14,7 @@ from hub.community.role_sync import RoleSync
 from hub.community.status import BotStatus
 from hub.config import Config
 from hub.db import Database
+from hub.privacy import Privacy
 from hub.services import Secrets
 from hub.subscribers.service import Subscribers
 
@@ -27,6 +28,8 @@ class BotServices(Protocol):
     def secrets(self) -> Secrets: ...
     @property
     def subscribers(self) -> Subscribers: ...
+    @property
+    def privacy(self) -> Privacy: ...
     @property
     def identification(self) -> Identification: ...
     @property

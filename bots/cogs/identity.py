@@ -116,7 +116,7 @@ async def my_data(services: BotServices, discord_user_id: int, server: str) -> s
     person = await services.identification.person_of(discord_user_id, server=server)
     if person is None:
         return NOT_IDENTIFIED
-    shown = await services.subscribers.show(person.email) or {}
+    shown = (await services.privacy.show(person.email)).as_json() or {}
     links: list[DiscordLink] = await services.identification.links_of(person.id)
     subscriptions = shown.get("subscriptions", [])
     lists = ", ".join(f"{row['list']} ({row['status']})" for row in subscriptions) or "aucune"

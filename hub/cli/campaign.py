@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,7 +13,6 @@ from hub.campaigns.errors import CampaignError
 from hub.campaigns.model import Campaign, Progress
 from hub.campaigns.sender import Sender, read_progress
 from hub.campaigns.service import (
-    Campaigns,
     audience_size,
     create_campaign,
     get_campaign,
@@ -39,12 +38,12 @@ from hub.cli.campaign_display import (
     echo_progress,
     interrupted,
 )
-from hub.config import Config
-from hub.db import Database
 from hub.errors import UserError
-from hub.mail.factory import make_messenger
 from hub.subscribers.service import normalise_email
 from hub.timeutil import parse_local_datetime
+
+if TYPE_CHECKING:
+    from hub.services import HubServices
 
 STATUS_POLL_SECONDS = 0.5
 
@@ -87,7 +86,8 @@ async def create_command(hub: HubContext, draft: Path, list_key: str | None, as_
     La dernière ligne affichée est le numéro de la campagne, seul.
     """
     config = hub.config
-    async with hub.database() as db:
+    async with hub.services() as services:
+        db = services.db
         campaign = await create_campaign(db, config, draft, list_key)
         audience = await audience_size(db, campaign.list)
     if as_json:
@@ -116,15 +116,10 @@ async def create_command(hub: HubContext, draft: Path, list_key: str | None, as_
 @run_async
 async def test_command(hub: HubContext, campaign_id: int, emails: tuple[str, ...]) -> None:
     """Envoie la campagne à quelques adresses, objet préfixé [TEST], sans la compter."""
-    config = hub.config
     addresses = [normalise_email(e) for e in emails]
-    messenger = make_messenger(config)
-    try:
-        async with hub.database() as db:
-            campaigns = Campaigns(db, config, lambda: messenger)
-            outcomes = await campaigns.send_test(campaign_id, addresses)
-    finally:
-        await messenger.close()
+    async with hub.services() as services:
+        _ = services.messenger  # made first: a missing secret is said before anything else
+        outcomes = await services.campaigns.send_test(campaign_id, addresses)
     for outcome in outcomes:
         if outcome.accepted:
             click.echo(f"Test envoyé à {outcome.recipient.email}")
@@ -144,7 +139,8 @@ async def schedule_command(hub: HubContext, campaign_id: int, at: str, as_json: 
     """Programme l'envoi ; « hub run » le lancera à l'heure dite (heure de Paris)."""
     config = hub.config
     when = parse_local_datetime(at, config.tz, "--at")
-    async with hub.database() as db:
+    async with hub.services() as services:
+        db = services.db
         campaign = await schedule_campaign(db, config, campaign_id, when)
     if as_json:
         print_json(campaign.to_json())
@@ -154,10 +150,10 @@ async def schedule_command(hub: HubContext, campaign_id: int, at: str, as_json: 
 
 
 async def _send_in_foreground(
-    db: Database, config: Config, campaign_id: int, action: str, *, in_doubt: bool = False
+    services: HubServices, campaign_id: int, action: str, *, in_doubt: bool = False
 ) -> Progress:
     """Run a send here, with a progress bar on stderr, and return when it is done."""
-    messenger = make_messenger(config)
+    db, config, messenger = services.db, services.config, services.messenger
     start = await read_progress(db, campaign_id)
     with click.progressbar(
         length=max(start.audience, 1), label="Envoi", file=sys.stderr, show_pos=True
@@ -171,15 +167,12 @@ async def _send_in_foreground(
             shown = progress.done
 
         sender = Sender(db, config, messenger, on_progress=advance)
-        try:
-            if action == "start":
-                progress = await sender.start(campaign_id)
-            elif action == "resume":
-                progress = await sender.resume(campaign_id)
-            else:
-                progress = await sender.retry(campaign_id, in_doubt=in_doubt)
-        finally:
-            await messenger.close()
+        if action == "start":
+            progress = await sender.start(campaign_id)
+        elif action == "resume":
+            progress = await sender.resume(campaign_id)
+        else:
+            progress = await sender.retry(campaign_id, in_doubt=in_doubt)
         advance(progress)
     return progress
 
@@ -206,7 +199,8 @@ async def send_command(
 ) -> None:
     """Envoie la campagne maintenant, au premier plan, avec une barre de progression."""
     config = hub.config
-    async with hub.database() as db:
+    async with hub.services() as services:
+        db = services.db
         campaign = await get_campaign(db, campaign_id)
         if dry_run and campaign.status not in ("draft", "scheduled"):
             await dry_run_of_a_campaign_gone(db, config, campaign, as_json)
@@ -228,7 +222,7 @@ async def send_command(
                 f"{'personnes' if audience > 1 else 'personne'} "
                 f"(liste {campaign.list}, envoi : {backend}) ?"
             )
-        progress = await _send_in_foreground(db, config, campaign_id, "start")
+        progress = await _send_in_foreground(services, campaign_id, "start")
         _finish(progress, await get_campaign(db, campaign_id), as_json)
 
 
@@ -239,8 +233,9 @@ async def send_command(
 @run_async
 async def resume_command(hub: HubContext, campaign_id: int, as_json: bool) -> None:
     """Reprend un envoi en pause, ou interrompu (processus arrêté), au premier plan."""
-    async with hub.database() as db:
-        progress = await _send_in_foreground(db, hub.config, campaign_id, "resume")
+    async with hub.services() as services:
+        db = services.db
+        progress = await _send_in_foreground(services, campaign_id, "resume")
         _finish(progress, await get_campaign(db, campaign_id), as_json)
 
 
@@ -256,10 +251,9 @@ async def resume_command(hub: HubContext, campaign_id: int, as_json: bool) -> No
 @run_async
 async def retry_command(hub: HubContext, campaign_id: int, in_doubt: bool, as_json: bool) -> None:
     """Renvoie la campagne aux seuls destinataires en échec."""
-    async with hub.database() as db:
-        progress = await _send_in_foreground(
-            db, hub.config, campaign_id, "retry", in_doubt=in_doubt
-        )
+    async with hub.services() as services:
+        db = services.db
+        progress = await _send_in_foreground(services, campaign_id, "retry", in_doubt=in_doubt)
         _finish(progress, await get_campaign(db, campaign_id), as_json)
 
 
@@ -269,8 +263,8 @@ async def retry_command(hub: HubContext, campaign_id: int, in_doubt: bool, as_js
 @run_async
 async def pause_command(hub: HubContext, campaign_id: int) -> None:
     """Met l'envoi en pause après les lots en cours (« resume » le reprend)."""
-    async with hub.database() as db:
-        campaign = await Campaigns(db, hub.config).pause(campaign_id)
+    async with hub.services() as services:
+        campaign = await services.campaigns.pause(campaign_id)
     echo_campaign(campaign, hub.config)
 
 
@@ -283,8 +277,8 @@ async def cancel_command(hub: HubContext, campaign_id: int, yes: bool) -> None:
     """Annule la campagne : plus rien ne part ; ce qui est parti reste enregistré."""
     if not yes:
         confirm(f"Annuler la campagne {campaign_id} ?", refused="Rien n'a été annulé.")
-    async with hub.database() as db:
-        campaign = await Campaigns(db, hub.config).cancel(campaign_id)
+    async with hub.services() as services:
+        campaign = await services.campaigns.cancel(campaign_id)
     echo_campaign(campaign, hub.config)
 
 
@@ -296,7 +290,8 @@ async def cancel_command(hub: HubContext, campaign_id: int, yes: bool) -> None:
 async def status_command(hub: HubContext, campaign_id: int, as_json: bool) -> None:
     """État de la campagne ; pendant un envoi, une barre de progression suit en direct."""
     config = hub.config
-    async with hub.database() as db:
+    async with hub.services() as services:
+        db = services.db
         campaign = await get_campaign(db, campaign_id)
         progress = await read_progress(db, campaign_id)
         if as_json:
@@ -326,7 +321,8 @@ async def status_command(hub: HubContext, campaign_id: int, as_json: bool) -> No
 @run_async
 async def list_command(hub: HubContext, as_json: bool) -> None:
     """Les campagnes, des plus récentes aux plus anciennes."""
-    async with hub.database() as db:
+    async with hub.services() as services:
+        db = services.db
         campaigns = await list_campaigns(db)
     if as_json:
         print_json([c.to_json() for c in campaigns])
@@ -344,8 +340,8 @@ async def list_command(hub: HubContext, as_json: bool) -> None:
 @run_async
 async def stats_command(hub: HubContext, campaign_id: int, as_json: bool) -> None:
     """Les chiffres de la campagne : audience, délivrés, ouvertures, clics, rejets…"""
-    async with hub.database() as db:
-        stats = await Campaigns(db, hub.config).stats(campaign_id)
+    async with hub.services() as services:
+        stats = await services.campaigns.stats(campaign_id)
     if as_json:
         print_json(stats.to_json())
         return
@@ -361,8 +357,8 @@ async def stats_command(hub: HubContext, campaign_id: int, as_json: bool) -> Non
 @run_async
 async def failures_command(hub: HubContext, campaign_id: int, as_json: bool) -> None:
     """Chaque destinataire en échec et pourquoi (« retry » les renvoie)."""
-    async with hub.database() as db:
-        failures = await Campaigns(db, hub.config).failures(campaign_id)
+    async with hub.services() as services:
+        failures = await services.campaigns.failures(campaign_id)
     if as_json:
         print_json([failure.to_json() for failure in failures])
         return

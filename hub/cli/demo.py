@@ -19,11 +19,10 @@ from hub.campaigns.service import create_campaign, get_campaign
 from hub.cli import HubCommand, HubContext, pass_hub, print_json, run_async
 from hub.cli.demo_events import create_demo_events
 from hub.config import SAMPLE_FEED, Config, FeedSource
-from hub.db import Database
 from hub.events.mailer import deliver_pending
-from hub.mail.factory import make_messenger, outbox_folder
+from hub.mail.folders import outbox_folder
 from hub.mail.outbox import TRANSACTIONAL_FOLDER
-from hub.subscribers.service import Consent, Person, Subscribers
+from hub.subscribers.service import Consent, Person
 from newsletters.fetch import pull_configured
 from newsletters.pipeline import draft_next_issue, publish_draft
 
@@ -81,13 +80,17 @@ async def demo_command(hub: HubContext, as_json: bool) -> None:
     shutil.rmtree(config.data_dir, ignore_errors=True)
     results = []
     people = demo_people()
-    async with await Database.open(config.database_path) as db:
-        agenda = await create_demo_events(db, config, people, datetime.now(config.tz).date())
+    from hub.services import HubServices  # here: `hub --help` does not pay for it
+
+    # The demo's own configuration (its sandbox): the same composition root as `hub.services()`.
+    async with HubServices.open(config) as services:
+        db = services.db
+        agenda = await create_demo_events(services.events, people, datetime.now(config.tz).date())
         report = await pull_configured(db, config)
         for edition in config.editions:
             _, draft = await draft_next_issue(db, config, edition, since=DEMO_SINCE)
             results.append((await publish_draft(db, config, draft), draft))
-        subscribers = Subscribers(db, config)
+        subscribers = services.subscribers
         consent = Consent("cli", "Abonné de démonstration", config.subscriptions.consent_version)
         await subscribers.subscribe_many(people, ["bimestrielle"], consent, confirmed=True)
         members = [p for p in people if p.member]
@@ -95,12 +98,9 @@ async def demo_command(hub: HubContext, as_json: bool) -> None:
         await subscribers.subscribe_many(members, member_lists, consent, confirmed=True)
         bimestrielle_draft = next(d for p, d in results if p.issue.edition == "bimestrielle")
         campaign = await create_campaign(db, config, bimestrielle_draft)
-        messenger = make_messenger(config)
-        try:
-            progress = await Sender(db, config, messenger).start(campaign.id)
-            event_mail = await deliver_pending(db, config, messenger)
-        finally:
-            await messenger.close()
+        messenger = services.messenger
+        progress = await Sender(db, config, messenger).start(campaign.id)
+        event_mail = await deliver_pending(db, config, messenger)
         campaign = await get_campaign(db, campaign.id)
     folder = outbox_folder(config) / str(campaign.id)
     written = len(list(folder.glob("*.eml")))

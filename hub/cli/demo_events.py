@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from hub.config import Config
-from hub.db import Database
 from hub.events.audience import Profile
 from hub.events.audience import refusal as refusal_of
 from hub.events.model import Refused
@@ -92,12 +91,10 @@ def _events(config: Config, today: date) -> list[NewEvent]:
     ]
 
 
-async def create_demo_events(
-    db: Database, config: Config, people: Sequence[Person], today: date
-) -> DemoEvents:
+async def create_demo_events(service: Events, people: Sequence[Person], today: date) -> DemoEvents:
     """Create the demo events and register the demo people for the upcoming ones they may
     attend, and one person who may not, to show the refusal."""
-    service = Events(db, config)
+    config = service.config
     created = [await service.create(new) for new in _events(config, today)]
     upcoming = [event for event in created if event.starts_at.date() > today]
     outcomes: Counter[str] = Counter()

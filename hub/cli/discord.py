@@ -14,7 +14,7 @@ from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
 from hub.community.servers import ServerConfig
 from hub.config import Config
 from hub.errors import UserError
-from hub.secrets import discord_token
+from hub.secrets import Secrets
 from hub.timeutil import french_datetime
 
 
@@ -33,8 +33,15 @@ def _server(config: Config, key: str) -> ServerConfig:
         ) from None
 
 
-def _token(server: ServerConfig) -> str:
-    token = discord_token(server.token_env)
+def _secrets(config: Config) -> Secrets:
+    """The bots' tokens, for the commands that open no services (nor the database): read
+    from the environment by the hub's one reader of secrets."""
+    token_envs = tuple(server.token_env for server in config.discord.values())
+    return Secrets.from_env(discord_token_envs=token_envs)
+
+
+def _token(secrets: Secrets, server: ServerConfig) -> str:
+    token = secrets.discord_tokens.get(server.token_env, "")
     if not token:
         raise UserError(
             f"{server.token_env} n'est pas définie : le jeton du bot « {server.name} » est "
@@ -71,7 +78,7 @@ async def status_command(hub: HubContext, as_json: bool) -> None:
                     "server": server.key,
                     "name": server.name,
                     "configured": server.enabled,
-                    "token": bool(discord_token(server.token_env)),
+                    "token": bool(services.secrets.discord_tokens.get(server.token_env)),
                     "token_env": server.token_env,
                     "last_connection": record.connected_at.isoformat()
                     if record.connected_at
@@ -106,9 +113,10 @@ async def invite_command(hub: HubContext) -> None:
     config = hub.config
     if not config.discord:
         raise UserError("aucun bot Discord configuré ([discord.<clé>] dans la configuration)")
+    secrets = _secrets(config)
     for server in config.discord.values():
         try:
-            async with rest_client(_token(server), os.environ) as client:
+            async with rest_client(_token(secrets, server), os.environ) as client:
                 app_id = await application_id(client)
         except (AdminError, EndpointError) as exc:
             raise UserError(f"bot « {server.name} » : {exc}") from None
@@ -126,10 +134,11 @@ async def check_command(hub: HubContext, server_key: str | None) -> None:
     if not keys:
         raise UserError("aucun bot Discord activé (guild_id = 0 partout)")
     problems = 0
+    secrets = _secrets(config)
     for key in keys:
         server = _enabled(_server(config, key))
         try:
-            async with rest_client(_token(server), os.environ) as client:
+            async with rest_client(_token(secrets, server), os.environ) as client:
                 findings = await check_server(client, server)
         except (AdminError, EndpointError) as exc:
             raise UserError(f"bot « {server.name} » : {exc}") from None
@@ -157,9 +166,10 @@ async def link_command(hub: HubContext, server_key: str, user_id: int, email: st
         identification = services.identification
         linked = await identification.link_by_hand(user_id, email, server=server.key, staff=staff)
         given: tuple[str, ...] = ()
-        if linked.roles and server.enabled and discord_token(server.token_env):
+        secrets = services.secrets
+        if linked.roles and server.enabled and secrets.discord_tokens.get(server.token_env):
             try:
-                async with rest_client(_token(server), os.environ) as client:
+                async with rest_client(_token(secrets, server), os.environ) as client:
                     given = await set_roles(
                         client, server, user_id, linked.roles, give=True, reason="hub discord link"
                     )
@@ -186,12 +196,13 @@ async def unlink_command(hub: HubContext, server_key: str, user_id: int) -> None
     server = _server(config, server_key)
     async with hub.services() as services:
         roles = await services.identification.unlink(user_id, server=server.key)
+        secrets = services.secrets
     if roles is None:
         raise UserError(f"le compte {user_id} n'est relié à personne sur « {server.name} »")
     taken: tuple[str, ...] = ()
-    if roles and server.enabled and discord_token(server.token_env):
+    if roles and server.enabled and secrets.discord_tokens.get(server.token_env):
         try:
-            async with rest_client(_token(server), os.environ) as client:
+            async with rest_client(_token(secrets, server), os.environ) as client:
                 taken = await set_roles(
                     client, server, user_id, roles, give=False, reason="hub discord unlink"
                 )

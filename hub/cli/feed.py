@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from hub.cli import HubContext, HubGroup, UserError, pass_hub, print_json, run_async
+from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
 from hub.config import FeedSource
+from hub.errors import UserError
 from hub.timeutil import parse_date, start_of_day
 from newsletters.fetch import FeedResult, PullReport, is_web_url, pull_configured
 from newsletters.store import StoredItem, list_items

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.exceptions import NoArgsIsHelpError, NoSuchCommand
@@ -50,7 +50,13 @@ def integer_problem(text: str, low: int | None = None, high: int | None = None) 
     return None
 
 
-class Integer(click.ParamType):
+if TYPE_CHECKING:
+    _IntegerType = click.ParamType[int]
+else:  # click before 8.2 has no generic ParamType
+    _IntegerType = click.ParamType
+
+
+class Integer(_IntegerType):
     """A whole number typed in ASCII digits, within bounds and within SQLite's 64 bits."""
 
     name = "entier"
@@ -80,7 +86,7 @@ class Text(click.types.StringParamType):
     name = "texte"
 
 
-def french_type(kind: click.ParamType) -> click.ParamType:
+def french_type(kind: click.ParamType[Any]) -> click.ParamType[Any]:
     """The French equivalent of one of click's types (others are kept)."""
     if isinstance(kind, click.IntRange):
         low = None if kind.min is None else int(kind.min) + (1 if kind.min_open else 0)
@@ -155,7 +161,7 @@ def _param_name(param: click.Parameter | None, ctx: click.Context | None) -> str
     if param is None:
         return "valeur"
     if isinstance(param, click.Argument):
-        return param.make_metavar(ctx) if ctx else str(param.name).upper()  # type: ignore[arg-type]
+        return param.make_metavar(ctx) if ctx else str(param.name).upper()  # type: ignore[arg-type, unused-ignore]
     return _option_name(param)
 
 

@@ -1,12 +1,11 @@
-"""People, their subscriptions and the proof of their consent; suppression; GDPR access/erasure.
+"""People, their subscriptions and the proof of their consent; suppression; GDPR erasure.
 
-One person is one row per e-mail address (normalised), shared by every list and, later, by
-event registrations. Every change of a subscription records who asked, how, with which consent
-text: that record is what the GDPR (art. 7) asks us to be able to show.
+One person is one row per e-mail address (normalised), shared by every list and by event
+registrations. Every change of a subscription records who asked, how, with which consent text:
+that record is what the GDPR (art. 7) asks us to be able to show (`hub.privacy` shows it all).
 
-The vocabulary lives in `hub.subscribers.model`, addresses in `hub.subscribers.addresses`, the
-suppression list in `hub.subscribers.suppression`; their public names are re-exported here,
-where the other packages have always imported them from.
+The vocabulary lives in `.model`, addresses in `.addresses`, the suppression list in
+`.suppression` (of `hub.subscribers`); their public names are re-exported here, for importers.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from hub.config import Config
 from hub.db import Database
 from hub.errors import UserError
 from hub.mail.folders import outbox_folder
-from hub.subscribers.access import person_data
 from hub.subscribers.addresses import InvalidEmail, normalise_email
 from hub.subscribers.erasure import erase_within, remove_outbox_messages
 from hub.subscribers.membership import Registrations, set_member
@@ -363,10 +361,6 @@ class Subscribers:
 
     async def is_suppressed(self, email: str) -> bool:
         return await self.suppressions.row(normalise_email(email)) is not None
-
-    async def show(self, email: str) -> dict[str, Any] | None:
-        """Everything held about a person (GDPR art. 15), JSON-able; None if unknown."""
-        return await person_data(self.db, self.suppressions, normalise_email(email))
 
     async def forget(self, email: str, *, block_unknown: bool = True) -> Erasure:
         """Erase a person (GDPR art. 17), known or not (see `erase_within`), then the messages

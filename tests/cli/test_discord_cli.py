@@ -1,16 +1,15 @@
-"""`hub discord` against the stand-in Discord, as staff type it (a real subprocess): status,
-invite, check, link and unlink."""
+"""`hub discord` against the stand-in Discord, as staff type it (the real command, in this
+process): status, invite, check, link and unlink."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from urllib.parse import parse_qs, urlsplit
 
 from hub.subscribers.service import Person
 from tests.bots import conftest as bots_fixtures
 from tests.bots.conftest import ENVS, TOKENS, Community
+from tests.cli.conftest import invoke_hub
 
 # The stand-in Discord and the hub's bots configured for it, as tests/bots/ has them.
 discord_server = bots_fixtures.discord_server
@@ -20,24 +19,13 @@ WAIT = 60.0
 
 
 async def hub_discord(community: Community, *args: str) -> tuple[int, str, str]:
-    """`hub discord …` in a subprocess (the stand-in keeps serving in this loop meanwhile)."""
-    env = os.environ | community.discord.env
-    env |= {ENVS[key]: token for key, token in TOKENS.items()}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hub",
-        "--config",
-        str(community.config.path),
-        "discord",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    """`hub discord …` in this process, in a thread (the stand-in keeps serving in this loop
+    meanwhile), the tokens and the stand-in's address in its environment."""
+    env = dict(community.discord.env) | {ENVS[key]: token for key, token in TOKENS.items()}
+    result = await asyncio.wait_for(
+        asyncio.to_thread(invoke_hub, community.config.path, "discord", *args, env=env), WAIT
     )
-    out, err = await asyncio.wait_for(process.communicate(), WAIT)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    return result.returncode, result.stdout, result.stderr
 
 
 async def test_status_says_each_bot_s_state_and_its_identified_members(

@@ -33,16 +33,9 @@ END = f"{DAY} 11:00"
 
 
 @pytest.fixture
-def run(config_path: Path) -> HubRunner:
+def run(hub: HubRunner) -> HubRunner:
     """`hub --config … ARGS` in this process, answered as the real process would be."""
-
-    def invoke(*args: str) -> subprocess.CompletedProcess[str]:
-        result = CliRunner().invoke(cli, ["--config", str(config_path), *args])
-        if result.exception and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
-
-    return invoke
+    return hub
 
 
 def last_line(result: subprocess.CompletedProcess[str]) -> str:

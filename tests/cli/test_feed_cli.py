@@ -1,11 +1,10 @@
-"""`hub feed pull` and `hub feed list`, run as staff run them: the real command, a subprocess."""
+"""`hub feed pull` and `hub feed list`, run as staff run them: the real command, in process."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import socket
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.cli.conftest import HubRunner
+from tests.cli.conftest import HubRunner, invoke_hub
 
 DATA = Path(__file__).resolve().parent.parent / "newsletters" / "data"
 
@@ -36,21 +35,10 @@ def write_config(tmp_path: Path, *feeds: tuple[str, str]) -> Path:
 
 
 async def run_hub(config: Path, *args: str) -> tuple[int, str, str]:
-    """The `hub` command in a subprocess, without blocking this test's event loop (and server)."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hub",
-        "--config",
-        str(config),
-        *args,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    """The `hub` command, in this process but in a thread, without blocking this test's event
+    loop (and server)."""
+    result = await asyncio.wait_for(asyncio.to_thread(invoke_hub, config, *args), timeout=60)
+    return result.returncode, result.stdout, result.stderr
 
 
 @pytest.fixture

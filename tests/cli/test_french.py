@@ -97,9 +97,9 @@ def test_the_help_is_french_down_to_its_headings() -> None:
     assert not {"Usage:", "Options:", "Commands:", "[required]"} & set(root.split())
 
 
-def test_the_real_process_says_one_line_and_exits_2(hub: HubRunner) -> None:
+def test_the_real_process_says_one_line_and_exits_2(hub_process: HubRunner) -> None:
     for args in (("campaign", "status", "99999999999999999999999"), ("evnts",)):
-        result = hub(*args)
+        result = hub_process(*args)
         assert result.returncode == 2
         assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("Erreur : ")
         assert "Traceback" not in result.stderr and "Usage" not in result.stderr

@@ -1,4 +1,5 @@
-"""`hub subscribers …` run as staff run them: the real command, in a subprocess."""
+"""`hub subscribers …` run as staff run them: the real command (in this process, and in a
+subprocess where stdin matters)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,24 @@ def test_import_prints_summary_and_report_path(hub: HubRunner, tmp_path: Path) -
     data = json.loads(again.stdout)
     assert (data["imported"], data["already"], data["rejected"]) == (0, 2, 1)
     assert data["report_path"] == str(tmp_path / "contacts.rejets.csv")
+
+
+def test_a_report_that_cannot_be_written_names_the_report_option(
+    hub: HubRunner, tmp_path: Path
+) -> None:
+    source = write_csv(
+        tmp_path / "contacts.csv", "email;prénom\nmarie@exemple.fr;Marie\npas-une-adresse;Bob\n"
+    )
+    where = tmp_path / "pas-de-dossier" / "refus.csv"  # its folder does not exist
+
+    result = hub(
+        "subscribers", "import", str(source), "--list", "bimestrielle", "--report", str(where)
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"Erreur : {where} : impossible d'écrire le rapport")
+    assert "choisissez un autre chemin avec --report et relancez l'import" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -150,7 +169,7 @@ def test_an_export_carries_no_live_formula_and_imports_back_as_it_was(
     assert shown["person"]["organisation"] == organisation
 
 
-def test_show_unsubscribe_and_forget(hub: HubRunner) -> None:
+def test_show_unsubscribe_and_forget(hub: HubRunner, hub_process: HubRunner) -> None:
     add(hub, "zoe@exemple.fr", "--list", "bimestrielle", "--list", "adherents-flash", "--member")
 
     shown = hub("subscribers", "show", "ZOE@exemple.fr", "--json")
@@ -191,7 +210,8 @@ def test_show_unsubscribe_and_forget(hub: HubRunner) -> None:
     unknown = hub("subscribers", "unsubscribe", "inconnu@exemple.fr")
     assert unknown.returncode == 2 and "aucun abonné" in unknown.stderr
 
-    declined = hub("subscribers", "forget", "zoe@exemple.fr")  # stdin closed: no « oui »
+    # A real process whose stdin is closed: no « oui ».
+    declined = hub_process("subscribers", "forget", "zoe@exemple.fr")
     assert declined.returncode == 1 and "annulé" in declined.stderr
 
     # « effacées » is only said of a known person: the declined erasure kept her.

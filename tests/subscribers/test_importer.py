@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hub.config import Config, ConfigError
 from hub.db import Database
 from hub.errors import UserError
+from hub.events.service import Events
+from hub.privacy import Privacy
 from hub.subscribers.importer import ReportNotWritten, import_csv
 from hub.subscribers.service import Consent, Person, Subscribers
 
@@ -36,6 +39,12 @@ MIXED = (
     + "luc@exemple.fr,Luc,Mas,CPTS L,,true\n"  # 18 imported
 )
 LIST = "adherents-flash"
+
+
+async def show(service: Subscribers, email: str) -> dict[str, Any] | None:
+    """What `hub subscribers show --json` prints for `email` (the GDPR access, `Privacy`)."""
+    privacy = Privacy(service.db, service.config, service, Events(service.db, service.config))
+    return (await privacy.show(email)).as_json()
 
 
 @pytest.fixture
@@ -130,7 +139,7 @@ async def test_every_kind_of_bad_row_is_reported_and_good_rows_are_in(
     assert parti is not None and await service.subscriptions(parti.id) == {LIST: "unsubscribed"}
     assert await service.find("bloque@exemple.fr") is None
 
-    shown = await service.show("kim@exemple.fr")
+    shown = await show(service, "kim@exemple.fr")
     assert shown is not None
     assert [(c["action"], c["source"]) for c in shown["consents"]] == [
         ("subscribe", "import"),
@@ -174,7 +183,7 @@ async def test_importing_the_same_file_twice_changes_nothing(
     assert (second.imported, second.already, second.created, second.updated) == (0, 5, 0, 0)
     assert (second.skipped, second.rejected) == (first.skipped, first.rejected)
     assert second.report_path == report_path and report_path.exists()
-    shown = await service.show("alice@exemple.fr")
+    shown = await show(service, "alice@exemple.fr")
     assert shown is not None
     assert {(c["consent_text"], c["consent_version"][:7]) for c in shown["consents"]} == {
         ("Consentement recueilli au congrès 2026", "import-")

@@ -6,6 +6,7 @@ import random
 import string
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from email_validator import EmailNotValidError, validate_email
@@ -13,9 +14,11 @@ from email_validator import EmailNotValidError, validate_email
 from hub.config import Config, ConfigError
 from hub.db import Database
 from hub.errors import UserError
+from hub.events.service import Events
 from hub.keys import KeyChanged, derived_key
 from hub.mail import Content, Recipient
 from hub.mail.factory import make_messenger, outbox_folder
+from hub.privacy import Privacy
 from hub.subscribers.service import (
     MEMBERSHIP_WITHDRAWN,
     Consent,
@@ -33,6 +36,12 @@ from hub.timeutil import to_utc_text
 
 WEB = Consent("web", "J'accepte de recevoir la lettre.", "2026-12", ip="192.0.2.7")
 STAFF = Consent("cli", "Ajout par l'équipe.", "2026-12")
+
+
+async def show(service: Subscribers, email: str) -> dict[str, Any] | None:
+    """What `hub subscribers show --json` prints for `email` (the GDPR access, `Privacy`)."""
+    privacy = Privacy(service.db, service.config, service, Events(service.db, service.config))
+    return (await privacy.show(email)).as_json()
 
 
 @pytest.fixture
@@ -276,7 +285,7 @@ async def test_suppression_ends_current_subscriptions(service: Subscribers) -> N
         "c@exemple.fr": {"adherents-flash": "complained", "bimestrielle": "complained"},
         "m@exemple.fr": {"adherents-flash": "unsubscribed", "bimestrielle": "unsubscribed"},
     }
-    shown = await service.show("b@exemple.fr")
+    shown = await show(service, "b@exemple.fr")
     assert shown is not None and shown["suppression"]["reason"] == "bounce"
     # A bounced subscription is never put back, even with a fresh consent.
     again = await service.subscribe(
@@ -380,7 +389,7 @@ async def test_show_returns_everything_held(service: Subscribers, db: Database) 
     await service.confirm(jeanne.id, "bimestrielle", WEB)
     await add_campaign_history(db, jeanne.id, jeanne.email)
 
-    shown = await service.show("Jeanne@Exemple.fr")
+    shown = await show(service, "Jeanne@Exemple.fr")
     assert shown is not None
     assert shown["person"]["email"] == "jeanne@exemple.fr"
     assert shown["person"]["organisation"] == "CPTS du Val"
@@ -400,7 +409,7 @@ async def test_show_returns_everything_held(service: Subscribers, db: Database) 
     )
     assert [e["event"] for e in shown["delivery_events"]] == ["bounce", "delivered"]
     assert shown["suppressed"] is False and shown["suppression"] is None
-    assert await service.show("inconnu@exemple.fr") is None
+    assert await show(service, "inconnu@exemple.fr") is None
 
 
 async def add_quoting_texts(db: Database, email: str) -> None:
@@ -649,7 +658,7 @@ async def test_membership_is_withdrawn_with_its_reserved_lists_and_recorded(
         "adherents-flash": "unsubscribed",
         "adherents-condense": "unsubscribed",
     }
-    shown = await service.show("ancien@exemple.fr")
+    shown = await show(service, "ancien@exemple.fr")
     assert shown is not None
     assert [
         (c["list"], c["action"], c["source"], c["consent_text"]) for c in shown["consents"][-2:]
@@ -667,7 +676,7 @@ async def test_membership_is_withdrawn_with_its_reserved_lists_and_recorded(
     assert await service.set_member("ancien@exemple.fr", True, "cli") == MembershipChange(
         changed=True, left=[]
     )
-    shown = await service.show("ancien@exemple.fr")
+    shown = await show(service, "ancien@exemple.fr")
     assert shown is not None and len(shown["membership_changes"]) == 2
     assert (await service.subscriptions(person.id))["adherents-flash"] == "unsubscribed"
     assert await service.set_member("inconnu@exemple.fr", True, "cli") is None
