@@ -64,6 +64,9 @@ class Post:
     audience: str  # who may come, in French
     url: str  # the event's public page
     cancelled: bool
+    # « S'inscrire » opens a modal with the event's questions (its custom_id says so, so the
+    # click can open it before touching anything slow).
+    asks: bool = False
 
     @property
     def content_hash(self) -> str:
@@ -245,6 +248,7 @@ class Agenda:
             audience=AUDIENCE_LABELS.get(event.audience, event.audience).capitalize(),
             url=page_url(self.config, event),
             cancelled=event.status == "cancelled",
+            asks=bool(event.questions) and modal_can_ask(event),
         )
 
     # --- The posts' bookkeeping --------------------------------------------------------------
