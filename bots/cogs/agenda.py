@@ -172,9 +172,14 @@ async def _write(
     bot: HubBot, guild: discord.Guild, channel: discord.TextChannel, work: PostDue
 ) -> None:
     agenda, server, post = bot.services.agenda, bot.server.key, work.post
-    if work.record is None:
-        message = await channel.send(embed=embed(post), view=post_view(post))
-        # Remembered before anything else can fail: a restart never posts it twice.
+    if work.record is None or work.action == "recover":
+        message = None
+        if work.record is None:
+            await agenda.posting(server, post, channel_id=channel.id)
+        else:
+            message = await _find_post(bot, channel, post.event_id)
+        if message is None:
+            message = await channel.send(embed=embed(post), view=post_view(post))
         await agenda.posted(
             server, post, channel_id=channel.id, message_id=message.id, scheduled_event_id=None
         )
@@ -196,6 +201,23 @@ async def _write(
     if work.action == "edit":
         scheduled = await _scheduled(bot, guild, work, scheduled)
     await agenda.edited(server, post, scheduled)
+
+
+async def _find_post(
+    bot: HubBot, channel: discord.TextChannel, event_id: int
+) -> discord.Message | None:
+    """The bot's post of this event among the channel's last messages (a stop interrupted
+    its bookkeeping), found by its button's custom_id."""
+    wanted = f"hub:inscrire:{event_id}"
+    async for message in channel.history(limit=100):
+        if bot.user is None or message.author.id != bot.user.id:
+            continue
+        for row in message.components:
+            for item in getattr(row, "children", []):
+                custom_id = getattr(item, "custom_id", None) or ""
+                if custom_id == wanted or custom_id.startswith(wanted + ":"):
+                    return message
+    return None
 
 
 async def _scheduled(

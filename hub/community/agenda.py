@@ -89,12 +89,13 @@ class PostRecord:
     edited_at: datetime
 
 
-PostAction = Literal["create", "edit", "seats"]
+PostAction = Literal["create", "recover", "edit", "seats"]
 
 
 @dataclass(frozen=True)
 class PostDue:
-    """A post to write: `create` (never posted here), `edit` (the event changed or was
+    """A post to write: `create` (never posted here), `recover` (a post was being made when the
+    bot stopped: look for it in the channel before posting), `edit` (the event changed or was
     cancelled), `seats` (only the seats changed, and the last write is old enough)."""
 
     action: PostAction
@@ -288,11 +289,20 @@ class Agenda:
                     due.append(PostDue("create", await self.post_of(event), None))
                 continue
             post = await self.post_of(event)
-            if post.content_hash != record.content_hash:
+            if record.message_id == 0:
+                due.append(PostDue("recover", post, record))
+            elif post.content_hash != record.content_hash:
                 due.append(PostDue("edit", post, record))
             elif post.seats != record.seats_shown and now - record.edited_at >= SEATS_REFRESH:
                 due.append(PostDue("seats", post, record))
         return due
+
+    async def posting(self, server: str, post: Post, *, channel_id: int) -> None:
+        """About to post: remembered first (message id 0), so a stop in between is recovered
+        by looking in the channel, never by posting twice."""
+        await self.posted(
+            server, post, channel_id=channel_id, message_id=0, scheduled_event_id=None
+        )
 
     async def posted(
         self,

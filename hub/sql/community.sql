@@ -119,12 +119,17 @@ SELECT * FROM discord_posts WHERE server = :server;
 SELECT * FROM discord_posts WHERE server = :server AND event_id = :event_id;
 
 -- name: discord_post_insert
--- Posted: remembered at once, so a restart never posts it again.
+-- About to post (message_id 0) or posted: remembered before Discord is asked, so a bot stopped
+-- between the two finds its post in the channel instead of posting it again.
 INSERT INTO discord_posts
     (server, event_id, channel_id, message_id, scheduled_event_id, content_hash, seats_shown,
      edited_at)
 VALUES (:server, :event_id, :channel_id, :message_id, :scheduled_event_id, :content_hash,
-        :seats_shown, :now);
+        :seats_shown, :now)
+ON CONFLICT (server, event_id) DO UPDATE SET
+    channel_id = excluded.channel_id, message_id = excluded.message_id,
+    content_hash = excluded.content_hash, seats_shown = excluded.seats_shown,
+    edited_at = excluded.edited_at;
 
 -- name: discord_post_edited
 UPDATE discord_posts
