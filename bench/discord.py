@@ -11,10 +11,11 @@ The last line is one JSON object with the figures.
 Targets: 0 past 3 s, p99 ≤ 1 s, exactly 500 confirmed, ≤ 2 REST calls per click plus the
 coalesced post edits.
 
-NOTE: the stand-in Discord lives in tests/support/discord (see the report to the lead): this
-bench imports it from there until its reusable core moves to a non-test package. It runs in
-this same process and event loop as the bots (and checks every body against Discord's OpenAPI
-contract), so the latencies include the stand-in's own work.
+The stand-in runs in a child process (`--serve`), as Discord runs elsewhere: its own work
+(checking every body against Discord's OpenAPI contract) does not share the bots' event loop.
+The two talk by one JSON line each way on the child's stdin/stdout. NOTE: the stand-in lives in
+tests/support/discord (see the report to the lead): the child imports it from there until its
+reusable core moves to a non-test package; this process imports nothing from tests/.
 
 Usage: python bench/discord.py [--salaries N] [--elus N] [--seats N] [--spread SECONDS]
 """
@@ -48,19 +49,99 @@ from hub.db import Database  # noqa: E402
 from hub.events.rules import NewEvent  # noqa: E402
 from hub.services import HubServices, Secrets  # noqa: E402
 from hub.subscribers.model import Person  # noqa: E402
-from tests.support.discord import DiscordServer, payloads  # noqa: E402  (see the NOTE above)
 
 CHANNELS = ("accueil", "agenda", "annonces", "actualites", "questions", "staff")
 ROLES = ("adhérent", "salarié", "coordinateur", "élu", "staff")
 TOKENS = {"salaries": "bench-token-salaries", "elus": "bench-token-elus"}
 ENVS = {"salaries": "DISCORD_TOKEN_SALARIES", "elus": "DISCORD_TOKEN_ELUS"}
-EDITS = ("PATCH /channels/{channel_id}/messages/{message_id}",)
+EDITS = "PATCH /channels/{channel_id}/messages/{message_id}"
 WAIT = 60.0
+SETTLE_SECONDS = 12.0  # after the clicks: the coalesced seat edits land
 
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+# --- The stand-in Discord (child process) ----------------------------------------------------
+
+
+async def serve(salaries: int, elus: int, spread: float) -> None:
+    """Discord's side: the servers and members; at « go », every member clicks « S'inscrire »
+    on their server's post within `spread` seconds; then the figures Discord alone knows."""
+    from tests.support.discord import DiscordServer, payloads
+
+    async with DiscordServer() as discord:
+        apps = {k: discord.add_app(TOKENS[k], f"Hub {k}") for k in TOKENS}
+        guilds = {
+            "salaries": discord.add_guild("Collectif des salariés", CHANNELS, apps["salaries"]),
+            "elus": discord.add_guild("Collectif des élus", CHANNELS, apps["elus"]),
+        }
+        for guild in guilds.values():
+            for name in ROLES:
+                discord.state.add_role(guild, name)
+        members = [
+            (server, discord.add_member(guilds[server], f"{server}{i}"))
+            for server, count in (("salaries", salaries), ("elus", elus))
+            for i in range(count)
+        ]
+        _say(
+            {
+                "env": discord.env,
+                "guilds": {k: g.id for k, g in guilds.items()},
+                "members": [[s, m["user"]["id"]] for s, m in members],
+            }
+        )
+        order = json.loads(await asyncio.to_thread(sys.stdin.readline))
+        posts = {k: await _post(discord, guilds[k]) for k in guilds}
+        custom_id = f"hub:inscrire:{order['event_id']}"
+        before = len(discord.state.requests)
+
+        async def one(index: int, server: str, member: dict[str, Any]) -> Any:
+            await asyncio.sleep(spread * index / len(members))
+            post = posts[server]
+            channel = discord.state.channels[post["channel_id"]]
+            context = discord.context(guilds[server], member, channel)
+            return await discord.send(payloads.button_click(post, custom_id, **context))
+
+        began = time.monotonic()
+        sent = await asyncio.gather(*(one(i, s, m) for i, (s, m) in enumerate(members)))
+        await discord.wait_until(lambda: all(i.followups for i in sent), WAIT)
+        took = time.monotonic() - began
+        window = discord.state.requests[before:]
+        calls = [r for r in window if r.template.startswith(("/interactions/", "/webhooks/"))]
+        await asyncio.sleep(SETTLE_SECONDS)
+        _say(
+            {
+                "acks": [i.ack_seconds for i in sent],
+                "answered_all_s": round(took, 2),
+                "interaction_calls": len(calls),
+                "other_calls_meanwhile": len(window) - len(calls),
+                "post_edits": len(discord.requests_to(EDITS)),
+                "contract_problems": discord.problems,
+            }
+        )
+
+
+def _say(data: dict[str, Any]) -> None:
+    print(json.dumps(data), flush=True)
+
+
+async def _post(discord: Any, guild: Any) -> dict[str, Any]:
+    channel = next(c for c in guild.channels.values() if c["name"] == "agenda")
+
+    def found() -> dict[str, Any] | None:
+        mine = [m for m in discord.messages_in(channel["id"]) if m.get("embeds")]
+        return mine[0] if mine else None
+
+    await discord.wait_until(found, WAIT)
+    post = found()
+    assert post is not None
+    return post
+
+
+# --- The hub (this process) ------------------------------------------------------------------
 
 
 def write_config(folder: Path, guild_ids: dict[str, str]) -> Path:
@@ -81,20 +162,26 @@ def write_config(folder: Path, guild_ids: dict[str, str]) -> Path:
 
 async def run(salaries: int, elus: int, seats: int, spread: float) -> dict[str, Any]:
     logging.basicConfig(level=logging.WARNING)
-    with tempfile.TemporaryDirectory() as folder:
-        async with DiscordServer() as discord:
-            apply_endpoints(discord.env)
-            apps = {k: discord.add_app(TOKENS[k], f"Hub {k}") for k in TOKENS}
-            guilds = {
-                "salaries": discord.add_guild("Collectif des salariés", CHANNELS, apps["salaries"]),
-                "elus": discord.add_guild("Collectif des élus", CHANNELS, apps["elus"]),
-            }
-            for guild in guilds.values():
-                for name in ROLES:
-                    discord.state.add_role(guild, name)
-            config = load_config(
-                write_config(Path(folder), {k: g.id for k, g in guilds.items()}), env={}
-            )
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--serve",
+        "--salaries",
+        str(salaries),
+        "--elus",
+        str(elus),
+        "--spread",
+        str(spread),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        limit=2**24,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        setup = json.loads(await child.stdout.readline())
+        with tempfile.TemporaryDirectory() as folder:
+            config = load_config(write_config(Path(folder), setup["guilds"]), env={})
+            apply_endpoints(setup["env"])
             db = await Database.open(config.database_path)
             try:
                 tokens = {ENVS[k]: t for k, t in TOKENS.items()}
@@ -102,113 +189,79 @@ async def run(salaries: int, elus: int, seats: int, spread: float) -> dict[str, 
                 services.agenda = Agenda(  # type: ignore[attr-defined]  # until the lead wires it
                     db, config, events=services.events, people=services.identification
                 )
-                members = await _members(services, discord, guilds, salaries, elus)
-                start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=14)
-                event = await services.events.create(
-                    NewEvent(
-                        title="Journée des collectifs",
-                        kind="rdv-cpts",
-                        starts_at=start,
-                        ends_at=start + timedelta(hours=2),
-                        audience="salaries+elus",
-                        capacity=seats,
-                        waitlist="auto",
-                        questions=[],
-                        publish=True,
-                    )
-                )
-                async with running_bots(services, env=discord.env, ready_timeout=0.2) as bots:
+                await _identify(services, setup["members"])
+                event_id = await _event(services, seats)
+                async with running_bots(services, env=setup["env"], ready_timeout=0.2) as bots:
                     for bot in bots:
                         await asyncio.wait_for(bot.connected.wait(), WAIT)
-                    posts = {k: await _post(discord, guilds[k]) for k in guilds}
-                    figures = await _clicks(discord, guilds, members, posts, event.id, spread)
-                    await asyncio.sleep(12)  # the coalesced seat edits land
-                    figures["post_edits"] = sum(len(discord.requests_to(r)) for r in EDITS)
+                    child.stdin.write(json.dumps({"event_id": event_id}).encode() + b"\n")
+                    await child.stdin.drain()
+                    seen = json.loads(await child.stdout.readline())
+                with sqlite3.connect(config.database_path) as conn:
+                    counts = dict(
+                        conn.execute(
+                            "SELECT status, COUNT(*) FROM registrations WHERE event_id = ?"
+                            " GROUP BY status",
+                            (event_id,),
+                        ).fetchall()
+                    )
             finally:
                 await db.close()
-            apply_endpoints({})
-            with sqlite3.connect(config.database_path) as conn:
-                counts = dict(
-                    conn.execute(
-                        "SELECT status, COUNT(*) FROM registrations WHERE event_id = ?"
-                        " GROUP BY status",
-                        (event.id,),
-                    ).fetchall()
-                )
-            figures["confirmed"] = counts.get("confirmed", 0)
-            figures["waiting"] = counts.get("waitlisted", 0)
-            figures["contract_problems"] = len(discord.problems)
-            return figures
+                apply_endpoints({})
+    finally:
+        if child.returncode is None:
+            child.kill()
+        await child.wait()
+    return _figures(seen, counts)
 
 
-async def _members(
-    services: HubServices, discord: DiscordServer, guilds: dict[str, Any], salaries: int, elus: int
-) -> list[tuple[str, dict[str, Any]]]:
+async def _identify(services: HubServices, members: list[list[str]]) -> None:
     """Every member identified beforehand (linked as `hub discord link` does)."""
-    members = []
-    for server, count, role in (("salaries", salaries, "salarie"), ("elus", elus, "elu")):
-        for i in range(count):
-            email = f"{server}-{i}@cpts-bench.fr"
-            await services.subscribers.save_person(Person(email=email, role=role, member=True))
-            member = discord.add_member(guilds[server], f"{server}{i}")
-            await services.identification.link_by_hand(
-                int(member["user"]["id"]), email, server=server, staff="bench"
-            )
-            members.append((server, member))
-    return members
+    for index, (server, user_id) in enumerate(members):
+        email = f"{server}-{index}@cpts-bench.fr"
+        role = "elu" if server == "elus" else "salarie"
+        await services.subscribers.save_person(Person(email=email, role=role, member=True))
+        await services.identification.link_by_hand(
+            int(user_id), email, server=server, staff="bench"
+        )
 
 
-async def _post(discord: DiscordServer, guild: Any) -> dict[str, Any]:
-    channel = next(c for c in guild.channels.values() if c["name"] == "agenda")
+async def _event(services: HubServices, seats: int) -> int:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=14)
+    event = await services.events.create(
+        NewEvent(
+            title="Journée des collectifs",
+            kind="rdv-cpts",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            audience="salaries+elus",
+            capacity=seats,
+            waitlist="auto",
+            questions=[],
+            publish=True,
+        )
+    )
+    return event.id
 
-    def found() -> dict[str, Any] | None:
-        mine = [m for m in discord.messages_in(channel["id"]) if m.get("embeds")]
-        return mine[0] if mine else None
 
-    await discord.wait_until(found, WAIT)
-    post = found()
-    assert post is not None
-    return post
-
-
-async def _clicks(
-    discord: DiscordServer,
-    guilds: dict[str, Any],
-    members: list[tuple[str, dict[str, Any]]],
-    posts: dict[str, dict[str, Any]],
-    event_id: int,
-    spread: float,
-) -> dict[str, Any]:
-    custom_id = f"hub:inscrire:{event_id}"
-    before = len(discord.state.requests)
-    began = time.monotonic()
-
-    async def one(index: int, server: str, member: dict[str, Any]) -> Any:
-        await asyncio.sleep(spread * index / len(members))
-        guild, post = guilds[server], posts[server]
-        channel = discord.state.channels[post["channel_id"]]
-        payload = payloads.button_click(post, custom_id, **discord.context(guild, member, channel))
-        return await discord.send(payload)
-
-    sent = await asyncio.gather(*(one(i, s, m) for i, (s, m) in enumerate(members)))
-    await discord.wait_until(lambda: all(i.followups for i in sent), WAIT)
-    took = time.monotonic() - began
-    window = discord.state.requests[before:]
-    interaction_calls = [
-        r for r in window if r.template.startswith(("/interactions/", "/webhooks/"))
-    ]
-    acks = [i.ack_seconds for i in sent if i.ack_seconds is not None]
+def _figures(seen: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    raw = seen["acks"]
+    acks = [a for a in raw if a is not None]
     return {
-        "clicks": len(sent),
+        "clicks": len(raw),
         "acknowledged": len(acks),
         "ack_p50_ms": round(statistics.median(acks) * 1000, 1),
         "ack_p95_ms": round(percentile(acks, 0.95) * 1000, 1),
         "ack_p99_ms": round(percentile(acks, 0.99) * 1000, 1),
         "ack_max_ms": round(max(acks) * 1000, 1),
-        "past_3s": sum(1 for a in acks if a > 3) + (len(sent) - len(acks)),
-        "answered_all_s": round(took, 2),
-        "rest_calls_per_click": round(len(interaction_calls) / len(sent), 2),
-        "other_rest_calls_meanwhile": len(window) - len(interaction_calls),
+        "past_3s": sum(1 for a in acks if a > 3) + (len(raw) - len(acks)),
+        "answered_all_s": seen["answered_all_s"],
+        "rest_calls_per_click": round(seen["interaction_calls"] / len(raw), 2),
+        "other_rest_calls_meanwhile": seen["other_calls_meanwhile"],
+        "post_edits": seen["post_edits"],
+        "confirmed": counts.get("confirmed", 0),
+        "waiting": counts.get("waitlisted", 0),
+        "contract_problems": len(seen["contract_problems"]),
     }
 
 
@@ -218,7 +271,11 @@ def main() -> None:
     parser.add_argument("--elus", type=int, default=148)
     parser.add_argument("--seats", type=int, default=500)
     parser.add_argument("--spread", type=float, default=1.0, help="seconds the clicks span")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        asyncio.run(serve(args.salaries, args.elus, args.spread))
+        return
     figures = asyncio.run(run(args.salaries, args.elus, args.seats, args.spread))
     print(f"clics : {figures['clicks']} en {args.spread:g} s, {args.seats} places")
     print(
