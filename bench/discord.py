@@ -265,19 +265,41 @@ def _figures(seen: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
     }
 
 
+def combined(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Latencies: the median over the runs (the machine is shared); counts: the worst run."""
+    figures = dict(runs[0])
+    for key in ("ack_p50_ms", "ack_p95_ms", "ack_p99_ms", "ack_max_ms", "answered_all_s"):
+        figures[key] = statistics.median(r[key] for r in runs)
+    for key in ("past_3s", "rest_calls_per_click", "post_edits", "contract_problems"):
+        figures[key] = max(r[key] for r in runs)
+    figures["confirmed"] = sorted({r["confirmed"] for r in runs})
+    figures["waiting"] = sorted({r["waiting"] for r in runs})
+    figures["runs"] = len(runs)
+    figures["ack_p99_ms_each_run"] = [r["ack_p99_ms"] for r in runs]
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--salaries", type=int, default=611)
     parser.add_argument("--elus", type=int, default=148)
     parser.add_argument("--seats", type=int, default=500)
     parser.add_argument("--spread", type=float, default=1.0, help="seconds the clicks span")
+    parser.add_argument("--runs", type=int, default=3, help="runs (the figures: medians)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         asyncio.run(serve(args.salaries, args.elus, args.spread))
         return
-    figures = asyncio.run(run(args.salaries, args.elus, args.seats, args.spread))
-    print(f"clics : {figures['clicks']} en {args.spread:g} s, {args.seats} places")
+    runs = [
+        asyncio.run(run(args.salaries, args.elus, args.seats, args.spread))
+        for _ in range(args.runs)
+    ]
+    figures = combined(runs)
+    print(
+        f"clics : {figures['clicks']} en {args.spread:g} s, {args.seats} places, "
+        f"{figures['runs']} essais (latences : médianes des essais)"
+    )
     print(
         f"accusé de réception : p50 {figures['ack_p50_ms']} ms, p95 {figures['ack_p95_ms']} ms, "
         f"p99 {figures['ack_p99_ms']} ms, max {figures['ack_max_ms']} ms"
@@ -291,7 +313,7 @@ def main() -> None:
     ok = (
         figures["past_3s"] == 0
         and figures["ack_p99_ms"] <= 1000
-        and figures["confirmed"] == args.seats
+        and figures["confirmed"] == [args.seats]
         and figures["rest_calls_per_click"] <= 2
     )
     figures["targets_met"] = ok
