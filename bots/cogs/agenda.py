@@ -270,17 +270,23 @@ async def _send_dm(bot: HubBot, message: DirectMessage) -> bool:
     else:
         text = f"Rappel : « {event.title} » commence {start}. L'e-mail de rappel a les détails."
         view.add_item(StopRemindersButton())
+    # Claimed before it is sent: a bot stopped meanwhile never sends it twice (the e-mail
+    # went anyway); a refusal other than closed DMs puts it back for the next poll.
+    await agenda.dm_done(message.id, "sent")
     try:
         channel = await bot.create_dm(discord.Object(message.discord_user_id))
         await channel.send(text, view=view)
     except discord.Forbidden as exc:
         if exc.code != DMS_CLOSED:
+            await agenda.dm_done(message.id, "pending")
             raise
         log.info(
             "discord DM refused: the member's DMs are closed (e-mail only)",
             extra={"server": bot.server.key, "user": message.discord_user_id},
         )
-        await agenda.dms_closed(message.discord_user_id)
+        await agenda.dms_closed(message.id, message.discord_user_id)
         return False
-    await agenda.dm_done(message.id, "sent")
+    except discord.HTTPException:
+        await agenda.dm_done(message.id, "pending")
+        raise
     return True

@@ -458,13 +458,15 @@ class Agenda:
             )
         return owed
 
-    async def dm_done(self, dm_id: int, status: Literal["sent", "dropped"]) -> None:
+    async def dm_done(self, dm_id: int, status: Literal["pending", "sent", "dropped"]) -> None:
         await self.db.execute("discord_dm_done", {"id": dm_id, "status": status})
 
-    async def dms_closed(self, discord_user_id: int) -> None:
-        """The member's DMs are closed (50007): every DM owed to them is dropped, never
-        retried; their e-mails go out as always."""
-        await self.db.execute("discord_dms_closed_for", {"discord_user_id": discord_user_id})
+    async def dms_closed(self, dm_id: int, discord_user_id: int) -> None:
+        """The member's DMs are closed (50007): this DM and every other owed to them are
+        marked so, never retried; their e-mails go out as always."""
+        async with self.db.transaction():
+            await self.db.execute("discord_dm_done", {"id": dm_id, "status": "closed"})
+            await self.db.execute("discord_dms_closed_for", {"discord_user_id": discord_user_id})
 
     async def stop_reminders(self, server: str, discord_user_id: int) -> bool:
         """No more reminders by DM for this member (e-mail reminders go on); False if unknown."""

@@ -106,7 +106,8 @@ def dms_to(community: Community, member: dict[str, Any]) -> list[dict[str, Any]]
         for key, c in community.discord.state.dm_channels.items()
         if key.endswith(f":{user_id}")
     ]
-    return [m for c in channels for m in community.discord.messages_in(c)]
+    messages = [m for c in channels for m in community.discord.messages_in(c)]
+    return [m for m in messages if "webhook_id" not in m]  # not the answers to clicks there
 
 
 async def click_in_dm(

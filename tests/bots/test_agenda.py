@@ -14,6 +14,7 @@ import pytest
 from bots.cogs import agenda as agenda_cog
 from hub.community import agenda as agenda_domain
 from hub.config import Question
+from hub.events.model import EventChanges
 from hub.events.reminders import queue_reminder_now
 from tests.bots.agenda_helpers import (
     POST_ROUTE,
@@ -269,3 +270,64 @@ async def test_seat_counts_are_edited_once_per_refresh_whatever_the_clicks(
         for f in post_of(community, "salaries", shown.title)["embeds"][0]["fields"]
     }
     assert fields["Places"] == "4 places restantes"
+
+
+async def test_a_changed_event_is_edited_and_a_cancelled_one_marked_with_buttons_disabled(
+    community: Community,
+) -> None:
+    shown = await event(community, "Réunion flash : le SAS", audience="salaries")
+    async with community.bots():
+        post = await wait_for_post(community, "salaries", "le SAS")
+        await community.services.events.edit(shown.id, EventChanges(title="Réunion flash : SAS"))
+        await community.discord.wait_until(
+            lambda: (
+                post_of(community, "salaries", "Réunion")["embeds"][0]["title"]
+                == "Réunion flash : SAS"
+            ),
+            WAIT,
+        )
+        await community.services.events.cancel(shown.id)
+        await community.discord.wait_until(
+            lambda: "Annulé" in post_of(community, "salaries", "Réunion")["embeds"][0]["title"],
+            WAIT,
+        )
+        await community.discord.wait_until(
+            lambda: all(
+                s.get("status") == 4 for s in community.guilds["salaries"].scheduled_events.values()
+            ),
+            WAIT,
+        )
+    (marked,) = agenda_posts(community, "salaries")
+    assert marked["id"] == post["id"]
+    assert marked["embeds"][0]["title"] == "« Annulé » — Réunion flash : SAS"
+    buttons = [c for c in marked["components"][0]["components"] if "custom_id" in c]
+    assert buttons and all(c["disabled"] for c in buttons)
+    (scheduled,) = community.guilds["salaries"].scheduled_events.values()
+    assert scheduled["name"] == "Réunion flash : SAS"
+
+
+async def test_reminders_arrive_by_dm_once_and_stop_when_asked_never_when_cancelled(
+    community: Community,
+) -> None:
+    shown = await event(community, audience="salaries")
+    member = await identified(community, "camille")
+    gone = await identified(community, "dominique")
+    async with community.bots():
+        post = await wait_for_post(community, "salaries", shown.title)
+        register, unregister = button_ids(post)
+        answer(await press(community, member, post, register))
+        answer(await press(community, gone, post, register))
+        answer(await press(community, gone, post, unregister))
+        assert await queue_reminder_now(community.services.db, shown.id) == 1
+        await community.discord.wait_until(lambda: dms_to(community, member), WAIT)
+    async with community.bots():  # a restart sends nothing again
+        await asyncio.sleep(0.6)
+        (reminder,) = dms_to(community, member)
+        assert reminder["content"].startswith("Rappel : « ")
+        assert button_ids(reminder) == ["hub:rappels-off"]
+        stop = await click_in_dm(community, "salaries", member, reminder, "hub:rappels-off")
+        assert "plus de rappels par message privé" in stop.followups[0]["content"]
+        assert await queue_reminder_now(community.services.db, shown.id) == 1
+        await asyncio.sleep(0.6)
+    assert len(dms_to(community, member)) == 1  # the second reminder went by e-mail only
+    assert dms_to(community, gone) == []
