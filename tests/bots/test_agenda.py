@@ -29,7 +29,7 @@ from tests.bots.agenda_helpers import (
     wait_for_post,
 )
 from tests.bots.conftest import Community
-from tests.bots.members import answer, button_ids, click, submit
+from tests.bots.members import answer, button_ids, click, slash, submit
 from tests.support.discord import payloads
 
 
@@ -331,3 +331,22 @@ async def test_reminders_arrive_by_dm_once_and_stop_when_asked_never_when_cancel
         await asyncio.sleep(0.6)
     assert len(dms_to(community, member)) == 1  # the second reminder went by e-mail only
     assert dms_to(community, gone) == []
+
+
+async def test_my_registrations_lists_this_server_s_events_with_a_button_to_leave(
+    community: Community,
+) -> None:
+    shown = await event(community, "Café des salariés", audience="salaries")
+    member = await identified(community, "camille")
+    async with community.bots():
+        post = await wait_for_post(community, "salaries", shown.title)
+        answer(await press(community, member, post, button_ids(post)[0]))
+        listed = answer(
+            await slash(community.discord, community.guilds["salaries"], member, "mes-inscriptions")
+        )
+        assert "**Café des salariés**" in listed["content"] and "confirmé" in listed["content"]
+        assert button_ids(listed) == [f"hub:desinscrire:{shown.id}"]
+        left = answer(await press(community, member, listed, f"hub:desinscrire:{shown.id}"))
+    assert "est annulée" in left["content"]
+    (row,) = await community.services.events.registrations(shown.id)
+    assert row.status == "cancelled"
