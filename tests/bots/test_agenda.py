@@ -250,13 +250,15 @@ async def test_a_member_whose_dms_are_closed_gets_e_mail_only_and_no_retry(
 async def test_seat_counts_are_edited_once_per_refresh_whatever_the_clicks(
     community: Community, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(agenda_domain, "SEATS_REFRESH", timedelta(seconds=1.5))
+    monkeypatch.setattr(agenda_domain, "SEATS_REFRESH", timedelta(seconds=3))
     shown = await event(community, capacity=10)
     members = [await identified(community, f"membre{i}") for i in range(6)]
     async with community.bots():
         post = await wait_for_post(community, "salaries", shown.title)
-        await asyncio.gather(*(press(community, m, post, button_ids(post)[0]) for m in members))
-        await asyncio.sleep(2.5)
+        for member in members:  # clicks spread over 2 s: ten polls see the seats change
+            await press(community, member, post, button_ids(post)[0])
+            await asyncio.sleep(0.35)
+        await asyncio.sleep(2)
         edits = [
             r
             for r in community.discord.requests_to(
@@ -350,3 +352,17 @@ async def test_my_registrations_lists_this_server_s_events_with_a_button_to_leav
     assert "est annulée" in left["content"]
     (row,) = await community.services.events.registrations(shown.id)
     assert row.status == "cancelled"
+
+
+async def test_questions_a_modal_cannot_ask_get_the_person_s_own_web_link(
+    community: Community,
+) -> None:
+    asked = [Question(key="jour", label="Quel jour ?", kind="choice", choices=["lundi", "mardi"])]
+    shown = await event(community, "Journées nationales", audience="salaries", questions=asked)
+    member = await identified(community, "camille")
+    async with community.bots():
+        post = await wait_for_post(community, "salaries", shown.title)
+        assert button_ids(post)[0] == f"hub:inscrire:{shown.id}"  # no modal: deferred
+        said = answer(await press(community, member, post, button_ids(post)[0]))
+    assert f"/evenements/{shown.slug}?cle=" in said["content"]
+    assert await community.services.events.registrations(shown.id) == []
