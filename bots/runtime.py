@@ -42,9 +42,9 @@ STOP_TIMEOUT_SECONDS = 10.0
 
 def _cogs() -> list[ModuleType]:
     """The features, one module each; each has `async def setup(bot, services)`."""
-    from bots.cogs import identity, roles
+    from bots.cogs import agenda, identity, roles
 
-    return [identity, roles]
+    return [identity, roles, agenda]
 
 
 class HubBot(discord.Client):

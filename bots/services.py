@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from hub.community.agenda import Agenda
 from hub.community.identity import Identification
 from hub.community.role_sync import RoleSync
 from hub.community.status import BotStatus
@@ -36,3 +37,5 @@ class BotServices(Protocol):
     def bot_status(self) -> BotStatus: ...
     @property
     def role_sync(self) -> RoleSync: ...
+    @property
+    def agenda(self) -> Agenda: ...

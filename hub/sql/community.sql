@@ -109,3 +109,53 @@ DELETE FROM discord_role_checks WHERE server = :server AND subscriber_id = :subs
 -- What `hub subscribers show` lists about a person's Discord accounts (GDPR art. 15).
 SELECT server, discord_user_id, roles, linked_at, linked_by
 FROM discord_links WHERE subscriber_id = :id ORDER BY server, discord_user_id;
+
+-- The agenda in Discord (issue 11 §3) ----------------------------------------------------------
+
+-- name: discord_posts_of_server
+SELECT * FROM discord_posts WHERE server = :server;
+
+-- name: discord_post_of
+SELECT * FROM discord_posts WHERE server = :server AND event_id = :event_id;
+
+-- name: discord_post_insert
+-- About to post (message_id 0) or posted: remembered before Discord is asked, so a bot stopped
+-- between the two finds its post in the channel instead of posting it again.
+INSERT INTO discord_posts
+    (server, event_id, channel_id, message_id, scheduled_event_id, content_hash, seats_shown,
+     edited_at)
+VALUES (:server, :event_id, :channel_id, :message_id, :scheduled_event_id, :content_hash,
+        :seats_shown, :now)
+ON CONFLICT (server, event_id) DO UPDATE SET
+    channel_id = excluded.channel_id, message_id = excluded.message_id,
+    content_hash = excluded.content_hash, seats_shown = excluded.seats_shown,
+    edited_at = excluded.edited_at;
+
+-- name: discord_post_edited
+UPDATE discord_posts
+SET content_hash = :content_hash, seats_shown = :seats_shown, edited_at = :now,
+    scheduled_event_id = :scheduled_event_id
+WHERE server = :server AND event_id = :event_id;
+
+-- name: discord_post_forget
+-- The post is gone from Discord (deleted by hand): posted again at the next poll.
+DELETE FROM discord_posts WHERE server = :server AND event_id = :event_id;
+
+-- name: discord_posted_events
+-- The events (any status) a server has a post for: a cancelled one is still to be marked.
+SELECT e.* FROM events e JOIN discord_posts p ON p.event_id = e.id WHERE p.server = :server;
+
+-- name: discord_dms_pending
+SELECT d.id, d.discord_user_id, d.registration_id, d.kind
+FROM discord_dms d WHERE d.server = :server AND d.status = 'pending' ORDER BY d.id LIMIT 50;
+
+-- name: discord_dm_done
+UPDATE discord_dms SET status = :status WHERE id = :id;
+
+-- name: discord_dms_closed_for
+-- The account's DMs were found closed: every DM still owed to it is dropped (e-mail only).
+UPDATE discord_dms SET status = 'closed'
+WHERE discord_user_id = :discord_user_id AND status = 'pending';
+
+-- name: discord_reminders_stop
+INSERT OR IGNORE INTO discord_reminders_off (subscriber_id) VALUES (:subscriber_id);

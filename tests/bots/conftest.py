@@ -14,6 +14,7 @@ import pytest
 
 from bots.endpoints import apply_endpoints
 from bots.runtime import HubBot, running_bots
+from hub.community.agenda import Agenda
 from hub.community.identity import Identification
 from hub.community.role_sync import RoleSync
 from hub.community.status import BotStatus
@@ -94,6 +95,9 @@ def hub_services(config: Config, db: Database, tokens: dict[str, str]) -> HubSer
     )
     services.bot_status = BotStatus(db)  # type: ignore[attr-defined]
     services.role_sync = RoleSync(db, services.identification)  # type: ignore[attr-defined]
+    services.agenda = Agenda(  # type: ignore[attr-defined]
+        db, config, events=services.events, people=services.identification
+    )
     return services
 
 

@@ -12,7 +12,13 @@ WAIT = 10.0
 
 
 def button_ids(message: dict[str, Any]) -> list[str]:
-    return [c["custom_id"] for row in message["components"] for c in row["components"]]
+    """The custom ids of a message's buttons (link buttons have none)."""
+    return [
+        c["custom_id"]
+        for row in message["components"]
+        for c in row["components"]
+        if "custom_id" in c
+    ]
 
 
 async def click(

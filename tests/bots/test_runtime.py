@@ -33,8 +33,11 @@ async def test_each_bot_serves_its_own_server_only(community: Community) -> None
         for k in ("salaries", "elus")
     )
     assert sorted(c["name"] for c in community.guilds["elus"].commands) == [
+        "agenda",
         "identification",
+        "inscription",
         "mes-donnees",
+        "mes-inscriptions",
     ]
     status = {key: await community.services.bot_status.get(key) for key in ("salaries", "elus")}
     assert all(record.connected_at is not None for record in status.values())

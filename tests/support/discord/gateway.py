@@ -190,6 +190,9 @@ class Gateway:
         """Send a dispatch to the session of the guild's bot, or keep it for its RESUME when it
         is away."""
         session = self.session_for(data.get("guild_id"))
+        app = self.state.app_by_id(str(data.get("application_id", "")))
+        if data.get("guild_id") is None and app is not None:  # a DM: the bot that sent it
+            session = self.by_app.get(app.token, session)
         if session is None:
             raise RuntimeError("no bot has identified with the stand-in gateway for this guild")
         await self._dispatch(session, event, data)

@@ -25,7 +25,7 @@ def _response_message(rest: Rest, interaction: Interaction, data: dict, flags: i
     metadata = {
         "id": payload["id"],
         "type": payload["type"],
-        "user": payload["member"]["user"],
+        "user": payload["member"]["user"] if "member" in payload else payload["user"],
         "authorizing_integration_owners": payload["authorizing_integration_owners"],
     }
     app = rest.state.app_by_id(payload["application_id"])
