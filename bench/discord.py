@@ -43,7 +43,6 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from bots.endpoints import apply_endpoints  # noqa: E402
 from bots.runtime import running_bots  # noqa: E402
-from hub.community.agenda import Agenda  # noqa: E402
 from hub.config import DEFAULT_CONFIG, load_config  # noqa: E402
 from hub.db import Database  # noqa: E402
 from hub.events.rules import NewEvent  # noqa: E402
@@ -186,9 +185,6 @@ async def run(salaries: int, elus: int, seats: int, spread: float) -> dict[str, 
             try:
                 tokens = {ENVS[k]: t for k, t in TOKENS.items()}
                 services = HubServices.build(config, db, Secrets(discord_tokens=tokens))
-                services.agenda = Agenda(  # type: ignore[attr-defined]  # until the lead wires it
-                    db, config, events=services.events, people=services.identification
-                )
                 await _identify(services, setup["members"])
                 event_id = await _event(services, seats)
                 async with running_bots(services, env=setup["env"], ready_timeout=0.2) as bots:

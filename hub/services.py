@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from hub.campaigns.service import Campaigns
+from hub.community.agenda import Agenda
 from hub.community.identity import Identification
 from hub.community.role_sync import RoleSync
 from hub.community.status import BotStatus
@@ -57,6 +58,7 @@ class HubServices:
     identification: Identification
     bot_status: BotStatus
     role_sync: RoleSync
+    agenda: Agenda
     _messenger: Messenger | None = field(default=None, repr=False)
 
     @classmethod
@@ -86,6 +88,7 @@ class HubServices:
             identification=identification,
             bot_status=BotStatus(db),
             role_sync=RoleSync(db, identification),
+            agenda=Agenda(db, config, events=events, people=identification),
         )
         return services
 

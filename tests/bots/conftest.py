@@ -14,10 +14,6 @@ import pytest
 
 from bots.endpoints import apply_endpoints
 from bots.runtime import HubBot, running_bots
-from hub.community.agenda import Agenda
-from hub.community.identity import Identification
-from hub.community.role_sync import RoleSync
-from hub.community.status import BotStatus
 from hub.config import Config, load_config
 from hub.db import Database
 from hub.services import HubServices, Secrets
@@ -89,15 +85,6 @@ class Community:
 
 def hub_services(config: Config, db: Database, tokens: dict[str, str]) -> HubServices:
     services = HubServices.build(config, db, Secrets(discord_tokens=tokens))
-    # What the lead's HubServices.build will make (see the report); set here until then.
-    services.identification = Identification(  # type: ignore[attr-defined]
-        db, config, people=services.subscribers, messenger=lambda: services.messenger
-    )
-    services.bot_status = BotStatus(db)  # type: ignore[attr-defined]
-    services.role_sync = RoleSync(db, services.identification)  # type: ignore[attr-defined]
-    services.agenda = Agenda(  # type: ignore[attr-defined]
-        db, config, events=services.events, people=services.identification
-    )
     return services
 
 
