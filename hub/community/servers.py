@@ -21,6 +21,7 @@ CHANNEL_KEYS = ("accueil", "agenda", "annonces", "actualites", "questions", "sta
 ROLE_KEYS = ("adherent", "salarie", "coordinateur", "elu", "staff")
 GIVEN_ROLES = ("adherent", "salarie", "coordinateur", "elu")
 ALL_EDITIONS = "*"
+DEFAULT_FEED_CATEGORIES = ("Actualités", "Juridique", "Politique de santé")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
@@ -37,6 +38,8 @@ class ServerConfig:
     key: str = ""  # the table's key ("salaries"), filled in by the loader
     # The newsletter editions announced in #annonces (« * »: every edition, the default).
     editions: list[str] = field(default_factory=lambda: [ALL_EDITIONS])
+    # The feed categories whose new items go to #actualites (matched case-insensitively).
+    feed_categories: list[str] = field(default_factory=lambda: list(DEFAULT_FEED_CATEGORIES))
 
     @property
     def enabled(self) -> bool:
@@ -101,6 +104,7 @@ def load_servers(
             roles=dict(server.roles),
             key=key,
             editions=list(server.editions),
+            feed_categories=_feed_categories(server.feed_categories, where, path),
         )
     return checked
 
@@ -133,3 +137,13 @@ def _check_editions(given: list[str], known: Collection[str], where: str, path: 
                 f"{path} : {where} : édition inconnue {edition!r} ; éditions possibles : "
                 f"{', '.join(sorted(known))} (ou « * » : toutes)"
             )
+
+
+def _feed_categories(given: list[str], where: str, path: Path) -> list[str]:
+    for category in given:
+        if not category.strip():
+            raise ConfigError(
+                f"{path} : {where}.feed_categories : catégorie vide (attendu une catégorie du "
+                "flux, par exemple « Actualités »)"
+            )
+    return list(given)

@@ -17,3 +17,29 @@ CREATE TABLE discord_issue_posts (
     PRIMARY KEY (server, edition, issue_number)
 ) WITHOUT ROWID;
 CREATE INDEX discord_issue_posts_pending ON discord_issue_posts (server, posted_at);
+
+-- The feed in #actualites. A server's first drain records a silent baseline (every stored item
+-- as `baseline`, nothing posted); afterwards each new item matching the server's categories is
+-- queued once, by its identity (the newsletters' rule: guid, else link, else content hash), so
+-- an item edited at the source or moved to another feed is never posted again. A turn posts at
+-- most a few items (`post`), the rest go in one summary message (`summary`) sharing its turn;
+-- an item of no category of the server is recorded `skipped` (never looked at again).
+CREATE TABLE discord_feed_baselines (
+    server TEXT PRIMARY KEY,
+    baseline_at TEXT NOT NULL
+);
+
+CREATE TABLE discord_feed_posts (
+    server TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    item_id INTEGER REFERENCES items (id) ON DELETE SET NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('baseline', 'skipped', 'post', 'summary')),
+    turn INTEGER NOT NULL DEFAULT 0,
+    position INTEGER NOT NULL DEFAULT 0,
+    queued_at TEXT NOT NULL,
+    claimed_at TEXT,
+    message_id INTEGER,
+    posted_at TEXT,
+    PRIMARY KEY (server, identity)
+) WITHOUT ROWID;
+CREATE INDEX discord_feed_posts_pending ON discord_feed_posts (server, posted_at, turn, position);

@@ -30,3 +30,53 @@ WHERE server = :server AND edition = :edition AND issue_number = :number AND pos
 -- name: discord_issue_posts_of
 SELECT server, edition, issue_number, queued_at, posted_at, message_id
 FROM discord_issue_posts WHERE edition = :edition AND issue_number = :number ORDER BY server;
+
+-- name: discord_feed_baseline_get
+SELECT baseline_at FROM discord_feed_baselines WHERE server = :server;
+
+-- name: discord_feed_baseline_put
+INSERT OR IGNORE INTO discord_feed_baselines (server, baseline_at) VALUES (:server, :now);
+
+-- name: discord_feed_baseline_items
+INSERT OR IGNORE INTO discord_feed_posts (server, identity, item_id, kind, queued_at, posted_at)
+SELECT :server, identity, MIN(id), 'baseline', :now, :now FROM items GROUP BY identity;
+
+-- name: discord_feed_unseen
+-- Stored items this server has neither posted, summarised nor taken as its baseline.
+SELECT items.*, feeds.name AS feed_name
+FROM items JOIN feeds ON feeds.id = items.feed_id
+WHERE NOT EXISTS (
+    SELECT 1 FROM discord_feed_posts AS p
+    WHERE p.server = :server AND p.identity = items.identity
+)
+ORDER BY COALESCE(published_at, first_seen_at), items.id;
+
+-- name: discord_feed_next_turn
+SELECT COALESCE(MAX(turn), 0) + 1 AS turn FROM discord_feed_posts WHERE server = :server;
+
+-- name: discord_feed_queue
+INSERT OR IGNORE INTO discord_feed_posts
+    (server, identity, item_id, kind, turn, position, queued_at)
+VALUES (:server, :identity, :item_id, :kind, :turn, :position, :now);
+
+-- name: discord_feed_pending
+SELECT p.identity, p.kind, p.turn, p.position, p.claimed_at, p.item_id,
+       i.title, i.link, i.summary_html, i.image_url
+FROM discord_feed_posts AS p LEFT JOIN items AS i ON i.id = p.item_id
+WHERE p.server = :server AND p.posted_at IS NULL
+ORDER BY p.turn, p.kind, p.position;
+
+-- name: discord_feed_claim
+UPDATE discord_feed_posts SET claimed_at = :now
+WHERE server = :server AND identity = :identity AND posted_at IS NULL;
+
+-- name: discord_feed_posted
+UPDATE discord_feed_posts SET message_id = :message_id, posted_at = :now
+WHERE server = :server AND identity = :identity AND posted_at IS NULL;
+
+-- name: discord_feed_pulled
+SELECT COUNT(*) AS pulled FROM feeds WHERE last_pulled_at IS NOT NULL AND last_status != 'error';
+
+-- name: discord_feed_settle_skipped
+UPDATE discord_feed_posts SET posted_at = :now
+WHERE server = :server AND kind = 'skipped' AND posted_at IS NULL;

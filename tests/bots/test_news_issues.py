@@ -81,10 +81,7 @@ async def test_a_members_only_edition_carries_its_key_and_goes_only_where_config
     community: Community, config_path: Path, tmp_path: Path
 ) -> None:
     text = config_path.read_text(encoding="utf-8")
-    text = text.replace(
-        'token_env = "DISCORD_TOKEN_ELUS"',
-        'token_env = "DISCORD_TOKEN_ELUS"\neditions = ["bimestrielle", "flash"]',
-    )
+    text = text.replace('editions = ["*"]\nfeed', 'editions = ["bimestrielle", "flash"]\nfeed')
     config_path.write_text(text, encoding="utf-8")
     config = load_config(config_path, env={})
     community.config = config
@@ -146,8 +143,7 @@ async def test_announcing_an_unpublished_issue_is_a_french_error(community: Comm
 
 def test_an_unknown_edition_in_a_server_is_refused_naming_the_key(config_path: Path) -> None:
     text = config_path.read_text(encoding="utf-8").replace(
-        'token_env = "DISCORD_TOKEN_ELUS"',
-        'token_env = "DISCORD_TOKEN_ELUS"\neditions = ["bimestriele"]',
+        'editions = ["*"]\nfeed', 'editions = ["bimestriele"]\nfeed'
     )
     config_path.write_text(text, encoding="utf-8")
     with pytest.raises(UserError, match=r"\[discord.elus\].editions : édition inconnue"):
