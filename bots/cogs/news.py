@@ -45,21 +45,21 @@ async def setup(bot: HubBot, services: BotServices) -> None:
     lock = asyncio.Lock()
     drain = functools.partial(drain_news, bot, lock)
     bot.on_ready_hooks.append(drain)
-    bot.on_ready_hooks.append(functools.partial(_start_polling, bot, drain))
+    bot.on_ready_hooks.append(functools.partial(start_polling, bot, "news", drain))
 
 
-async def _start_polling(bot: HubBot, drain: Callable[[], Awaitable[None]]) -> None:
+async def start_polling(bot: HubBot, name: str, drain: Callable[[], Awaitable[None]]) -> None:
+    """Drain an outbox every `POLL_SECONDS` (rows may come from another process), once per bot."""
+
     async def poll() -> None:
         while True:
             await asyncio.sleep(POLL_SECONDS)
             try:
                 await drain()
             except Exception:  # logged; the next turn tries again
-                log.exception(
-                    "discord issue announcements failed", extra={"server": bot.server.key}
-                )
+                log.exception("discord outbox failed", extra={"server": bot.server.key})
 
-    bot.start_background("news-issues", poll)
+    bot.start_background(f"outbox-{name}", poll)
 
 
 def cut(text: str, limit: int) -> str:
@@ -169,7 +169,7 @@ async def _post_item(bot: HubBot, channel: discord.TextChannel, post: FeedPost) 
     db, key = bot.services.db, bot.server.key
     embed = item_embed(post)
     if post.claimed:
-        found = await _find_mine(bot, channel, lambda m: _same_embed(m, embed))
+        found = await find_mine(bot, channel, lambda m: _same_embed(m, embed))
         if found is not None:
             await feed_posts.posted(db, key, [post], found.id)
             return
@@ -183,7 +183,7 @@ async def _post_summary(bot: HubBot, channel: discord.TextChannel, posts: list[F
     heading = summary_heading(len(posts))
     embed = discord.Embed(description=summary_lines(posts), colour=EDITION_COLOUR)
     if any(p.claimed for p in posts):
-        found = await _find_mine(
+        found = await find_mine(
             bot,
             channel,
             lambda m: m.content == heading and _same_description(m, embed.description),
@@ -215,7 +215,7 @@ async def _announce(bot: HubBot, channel: discord.TextChannel, item: PendingAnno
         )
         return
     if item.claimed:
-        found = await _find_mine(
+        found = await find_mine(
             bot, channel, lambda m: any(embed.url == news.url for embed in m.embeds)
         )
         if found is not None:
@@ -230,7 +230,7 @@ async def _announce(bot: HubBot, channel: discord.TextChannel, item: PendingAnno
     )
 
 
-async def _find_mine(
+async def find_mine(
     bot: HubBot, channel: discord.TextChannel, same: Callable[[discord.Message], bool]
 ) -> discord.Message | None:
     """The bot's own post among the channel's recent messages, if a crash left it unrecorded."""

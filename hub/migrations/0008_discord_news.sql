@@ -43,3 +43,20 @@ CREATE TABLE discord_feed_posts (
     PRIMARY KEY (server, identity)
 ) WITHOUT ROWID;
 CREATE INDEX discord_feed_posts_pending ON discord_feed_posts (server, posted_at, turn, position);
+
+-- Staff announcements (`/annonce`, `hub discord announce`): queued per server, posted by that
+-- server's bot in #annonces like the issues (claimed before the post, checked after a crash).
+-- `notify`: the post mentions the members' role (staff chose it); otherwise it pings nobody.
+CREATE TABLE discord_staff_posts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    server TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    notify INTEGER NOT NULL DEFAULT 0,
+    author TEXT NOT NULL,
+    queued_at TEXT NOT NULL,
+    claimed_at TEXT,
+    message_id INTEGER,
+    posted_at TEXT
+);
+CREATE INDEX discord_staff_posts_pending ON discord_staff_posts (server, posted_at);

@@ -80,3 +80,18 @@ SELECT COUNT(*) AS pulled FROM feeds WHERE last_pulled_at IS NOT NULL AND last_s
 -- name: discord_feed_settle_skipped
 UPDATE discord_feed_posts SET posted_at = :now
 WHERE server = :server AND kind = 'skipped' AND posted_at IS NULL;
+
+-- name: discord_staff_post_queue
+INSERT INTO discord_staff_posts (server, title, body, notify, author, queued_at)
+VALUES (:server, :title, :body, :notify, :author, :now);
+
+-- name: discord_staff_post_pending
+SELECT id, server, title, body, notify, claimed_at FROM discord_staff_posts
+WHERE server = :server AND posted_at IS NULL ORDER BY id;
+
+-- name: discord_staff_post_claim
+UPDATE discord_staff_posts SET claimed_at = :now WHERE id = :id AND posted_at IS NULL;
+
+-- name: discord_staff_post_posted
+UPDATE discord_staff_posts SET message_id = :message_id, posted_at = :now
+WHERE id = :id AND posted_at IS NULL;

@@ -33,6 +33,7 @@ async def test_each_bot_serves_its_own_server_only(community: Community) -> None
         for k in ("salaries", "elus")
     )
     assert sorted(c["name"] for c in community.guilds["elus"].commands) == [
+        "annonce",
         "identification",
         "mes-donnees",
     ]

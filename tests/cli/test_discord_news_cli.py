@@ -44,3 +44,47 @@ async def test_an_unpublished_issue_is_a_french_error_and_no_traceback(
     code, _out, err = await hub_discord(community, "announce-issue", "flash", "99")
     assert code != 0 and "Traceback" not in err
     assert "le numéro 99 de l'édition « flash » n'est pas publié : rien à annoncer" in err
+
+
+async def test_announce_from_a_file_dry_run_then_posted_once_by_the_bot(
+    community: Community, tmp_path: Path
+) -> None:
+    text = tmp_path / "annonce.md"
+    text.write_text("# Fermeture estivale\n\nLe siège ferme du 1er au 15 août.\n", "utf-8")
+    code, out, err = await hub_discord(
+        community, "announce", "--server", "elus", "--file", str(text), "--dry-run"
+    )
+    assert code == 0, err
+    assert out.splitlines() == [
+        "Titre : Fermeture estivale",
+        "Le siège ferme du 1er au 15 août.",
+        "Serait publiée dans #annonces de « Collectif des élus » (rien n'est publié : --dry-run).",
+    ]
+    code, out, err = await hub_discord(
+        community, "announce", "--server", "elus", "--file", str(text)
+    )
+    assert code == 0, err
+    assert "Annonce « Fermeture estivale » publiée dans #annonces de « Collectif des élus »" in out
+    async with community.bots():
+        await community.discord.wait_until(lambda: posts(community, "elus", "annonces"))
+    (post,) = posts(community, "elus", "annonces")
+    assert post["embeds"][0]["title"] == "Fermeture estivale"
+    assert posts(community, "salaries", "annonces") == []
+
+
+async def test_announce_errors_are_french_and_publish_nothing(
+    community: Community, tmp_path: Path
+) -> None:
+    empty = tmp_path / "vide.md"
+    empty.write_text("# Titre seul\n", "utf-8")
+    code, _out, err = await hub_discord(
+        community, "announce", "--server", "tous", "--file", str(empty)
+    )
+    assert code != 0 and "Traceback" not in err
+    assert "le texte de l'annonce est vide" in err
+    code, _out, err = await hub_discord(
+        community, "announce", "--server", "partout", "--file", str(empty)
+    )
+    assert code != 0 and "serveur inconnu « partout » ; possibles : elus, salaries, tous" in err
+    rows = await community.services.db.conn.execute_fetchall("SELECT * FROM discord_staff_posts")
+    assert list(rows) == []
