@@ -42,9 +42,9 @@ STOP_TIMEOUT_SECONDS = 10.0
 
 def _cogs() -> list[ModuleType]:
     """The features, one module each; each has `async def setup(bot, services)`."""
-    from bots.cogs import announcements, identity, news, roles
+    from bots.cogs import announcements, identity, news, questions, roles
 
-    return [identity, roles, news, announcements]
+    return [identity, roles, news, announcements, questions]
 
 
 class HubBot(discord.Client):

@@ -14,6 +14,7 @@ from hub.community.role_sync import RoleSync
 from hub.community.status import BotStatus
 from hub.config import Config
 from hub.db import Database
+from hub.ratelimit import RateLimiter
 from hub.services import Secrets
 from hub.subscribers.service import Subscribers
 
@@ -33,3 +34,5 @@ class BotServices(Protocol):
     def bot_status(self) -> BotStatus: ...
     @property
     def role_sync(self) -> RoleSync: ...
+    @property
+    def rate_limiter(self) -> RateLimiter: ...

@@ -60,3 +60,27 @@ CREATE TABLE discord_staff_posts (
     posted_at TEXT
 );
 CREATE INDEX discord_staff_posts_pending ON discord_staff_posts (server, posted_at);
+
+-- Questions to the staff (`/question`): the text stays in Discord (its private thread); the hub
+-- keeps the ids, the category, the status and the dates, enough to list, count and recall them.
+-- A question goes with the person's erasure: by the person (cascade) or by their Discord
+-- accounts (a question asked before identifying, see `discord_questions_forget`).
+CREATE TABLE discord_questions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    server TEXT NOT NULL,
+    discord_user_id INTEGER NOT NULL,
+    subscriber_id INTEGER REFERENCES subscribers (id) ON DELETE CASCADE,
+    category TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'taken', 'resolved')),
+    thread_id INTEGER,
+    notice_message_id INTEGER,
+    taken_by INTEGER,             -- the staff member's Discord id
+    created_at TEXT NOT NULL,
+    taken_at TEXT,
+    resolved_at TEXT,
+    recalled_at TEXT              -- the one recall in #staff of a question left unanswered
+);
+CREATE INDEX discord_questions_thread ON discord_questions (thread_id);
+CREATE INDEX discord_questions_open ON discord_questions (server, status, created_at);
+CREATE INDEX discord_questions_subscriber ON discord_questions (subscriber_id);
+CREATE INDEX discord_questions_user ON discord_questions (server, discord_user_id);

@@ -95,3 +95,51 @@ UPDATE discord_staff_posts SET claimed_at = :now WHERE id = :id AND posted_at IS
 -- name: discord_staff_post_posted
 UPDATE discord_staff_posts SET message_id = :message_id, posted_at = :now
 WHERE id = :id AND posted_at IS NULL;
+
+-- name: discord_question_insert
+INSERT INTO discord_questions (server, discord_user_id, subscriber_id, category, created_at)
+VALUES (:server, :discord_user_id, :subscriber_id, :category, :now);
+
+-- name: discord_question_thread
+UPDATE discord_questions SET thread_id = :thread_id, notice_message_id = :notice_message_id
+WHERE id = :id;
+
+-- name: discord_question_get
+SELECT * FROM discord_questions WHERE id = :id;
+
+-- name: discord_question_take
+UPDATE discord_questions SET status = 'taken', taken_by = :staff, taken_at = :now
+WHERE id = :id AND status != 'resolved';
+
+-- name: discord_question_resolve
+UPDATE discord_questions SET status = 'resolved', resolved_at = :now,
+       taken_by = COALESCE(taken_by, :staff), taken_at = COALESCE(taken_at, :now)
+WHERE id = :id AND status != 'resolved';
+
+-- name: discord_question_due_recalls
+SELECT * FROM discord_questions
+WHERE server = :server AND status = 'open' AND recalled_at IS NULL AND thread_id IS NOT NULL
+  AND created_at <= :before
+ORDER BY created_at;
+
+-- name: discord_question_recalled
+UPDATE discord_questions SET recalled_at = :now WHERE id = :id AND recalled_at IS NULL;
+
+-- name: discord_questions_list
+SELECT * FROM discord_questions
+WHERE (:open_only = 0 OR status != 'resolved') AND created_at >= :since
+ORDER BY created_at;
+
+-- name: discord_questions_of_person
+SELECT q.* FROM discord_questions AS q
+WHERE q.subscriber_id = :id
+   OR EXISTS (SELECT 1 FROM discord_links AS l WHERE l.subscriber_id = :id
+              AND l.server = q.server AND l.discord_user_id = q.discord_user_id)
+ORDER BY q.created_at;
+
+-- name: discord_questions_forget
+DELETE FROM discord_questions
+WHERE subscriber_id = :id
+   OR EXISTS (SELECT 1 FROM discord_links AS l WHERE l.subscriber_id = :id
+              AND l.server = discord_questions.server
+              AND l.discord_user_id = discord_questions.discord_user_id);

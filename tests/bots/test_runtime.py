@@ -36,6 +36,7 @@ async def test_each_bot_serves_its_own_server_only(community: Community) -> None
         "annonce",
         "identification",
         "mes-donnees",
+        "question",
     ]
     status = {key: await community.services.bot_status.get(key) for key in ("salaries", "elus")}
     assert all(record.connected_at is not None for record in status.values())
