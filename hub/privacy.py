@@ -111,6 +111,18 @@ class RegistrationRecord:
 
 
 @dataclass(frozen=True)
+class DiscordQuestionRecord:
+    """A question the person asked the staff on Discord (its text stays in Discord)."""
+
+    server: str
+    category: str
+    status: str
+    created_at: datetime
+    taken_at: datetime | None
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
 class PersonData:
     """Everything the hub holds under one address (GDPR art. 15). `person` is None when no
     record is stored under it: then every tuple is empty, and `suppression` says whether the
@@ -125,6 +137,7 @@ class PersonData:
     delivery_events: tuple[DeliveryRecord, ...] = ()
     registrations: tuple[RegistrationRecord, ...] = ()
     suppression: Suppression | None = None
+    discord_questions: tuple[DiscordQuestionRecord, ...] = ()
 
     @property
     def known(self) -> bool:
@@ -148,6 +161,7 @@ class PersonData:
             "sends": [_plain(item) for item in self.sends],
             "delivery_events": [_plain(item) for item in self.delivery_events],
             "registrations": [_plain(item) for item in self.registrations],
+            "discord_questions": [_plain(item) for item in self.discord_questions],
             "suppressed": suppression is not None,
             "suppression": suppression,
         }
@@ -287,6 +301,17 @@ class Privacy:
                 for r in await rows("subscriber_registrations")
             ),
             suppression=suppression,
+            discord_questions=tuple(
+                DiscordQuestionRecord(
+                    server=r["server"],
+                    category=r["category"],
+                    status=r["status"],
+                    created_at=_at(r["created_at"]),
+                    taken_at=from_utc_text(r["taken_at"]),
+                    resolved_at=from_utc_text(r["resolved_at"]),
+                )
+                for r in await rows("discord_questions_of_person")
+            ),
         )
 
     async def forget(self, email: str, *, block: bool) -> Forgotten:

@@ -292,6 +292,13 @@ def _print_person(config: Config, data: dict[str, Any]) -> None:
             f"{when(config, registration['created_at'])}"
             + (f" — réponses : {answers}" if answers else "")
         )
+    questions = data.get("discord_questions", [])
+    click.echo(f"Questions posées à l'équipe sur Discord ({len(questions)}) :")
+    for question in questions:
+        click.echo(
+            f"  {when(config, question['created_at'])} — {question['category']} — "
+            f"{question['status']} ({question['server']} ; le texte reste dans Discord)"
+        )
     suppression = data["suppression"]
     if suppression:
         click.echo(

@@ -84,3 +84,19 @@ CREATE INDEX discord_questions_thread ON discord_questions (thread_id);
 CREATE INDEX discord_questions_open ON discord_questions (server, status, created_at);
 CREATE INDEX discord_questions_subscriber ON discord_questions (subscriber_id);
 CREATE INDEX discord_questions_user ON discord_questions (server, discord_user_id);
+
+-- A member who asked before identifying: once their account is linked, their questions belong
+-- to the person too (shown with them, erased with them by the cascade above).
+CREATE TRIGGER discord_questions_owner_on_link AFTER INSERT ON discord_links
+BEGIN
+    UPDATE discord_questions SET subscriber_id = NEW.subscriber_id
+    WHERE server = NEW.server AND discord_user_id = NEW.discord_user_id
+      AND subscriber_id IS NULL;
+END;
+
+CREATE TRIGGER discord_questions_owner_on_relink AFTER UPDATE OF subscriber_id ON discord_links
+BEGIN
+    UPDATE discord_questions SET subscriber_id = NEW.subscriber_id
+    WHERE server = NEW.server AND discord_user_id = NEW.discord_user_id
+      AND (subscriber_id IS NULL OR subscriber_id = OLD.subscriber_id);
+END;

@@ -131,15 +131,6 @@ WHERE (:open_only = 0 OR status != 'resolved') AND created_at >= :since
 ORDER BY created_at;
 
 -- name: discord_questions_of_person
-SELECT q.* FROM discord_questions AS q
-WHERE q.subscriber_id = :id
-   OR EXISTS (SELECT 1 FROM discord_links AS l WHERE l.subscriber_id = :id
-              AND l.server = q.server AND l.discord_user_id = q.discord_user_id)
-ORDER BY q.created_at;
-
--- name: discord_questions_forget
-DELETE FROM discord_questions
-WHERE subscriber_id = :id
-   OR EXISTS (SELECT 1 FROM discord_links AS l WHERE l.subscriber_id = :id
-              AND l.server = discord_questions.server
-              AND l.discord_user_id = discord_questions.discord_user_id);
+-- What `hub subscribers show` lists: ids, category, status and dates (no text is kept).
+SELECT server, category, status, created_at, taken_at, resolved_at
+FROM discord_questions WHERE subscriber_id = :id ORDER BY created_at;

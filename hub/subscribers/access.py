@@ -44,6 +44,7 @@ async def person_data(
             {**registration, "answers": json.loads(registration["answers"])}
             for registration in await rows("subscriber_registrations")
         ],
+        "discord_questions": await rows("discord_questions_of_person"),
         "suppressed": suppression is not None,
         "suppression": suppression,
     }

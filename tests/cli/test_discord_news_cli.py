@@ -3,12 +3,16 @@ then posted by the running hub's bots; French errors for what cannot be announce
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 from pathlib import Path
 
 from newsletters.draft import write_draft
 from newsletters.pipeline import publish_draft
 from tests.bots import conftest as bots_fixtures
 from tests.bots.conftest import Community
+from tests.bots.members import button_ids, click
 from tests.bots.test_identification import posts
 from tests.cli.test_discord_cli import hub_discord
 from tests.newsletters.factories import full_issue
@@ -88,3 +92,79 @@ async def test_announce_errors_are_french_and_publish_nothing(
     assert code != 0 and "serveur inconnu « partout » ; possibles : elus, salaries, tous" in err
     rows = await community.services.db.conn.execute_fetchall("SELECT * FROM discord_staff_posts")
     assert list(rows) == []
+
+
+async def test_questions_are_listed_counted_shown_with_the_person_and_forgotten_with_them(
+    community: Community,
+) -> None:
+    from hub.subscribers.service import Person
+    from tests.bots.test_questions import ask, staff_member, threads
+
+    discord, guild = community.discord, community.guilds["salaries"]
+    services = community.services
+    await services.subscribers.save_person(Person("dominique@cpts-exemple.fr", member=True))
+    async with community.bots():
+        dominique = discord.add_member(guild, "dominique")
+        await ask(community, dominique, "juridique")  # before identifying
+        user_id = int(dominique["user"]["id"])
+        await services.identification.link_by_hand(
+            user_id, "dominique@cpts-exemple.fr", server="salaries", staff="test"
+        )
+        await ask(community, dominique, "evenements", subject="Journées nationales")
+        camille = staff_member(community, "camille")
+        first = discord.messages_in(threads(community)[1]["id"])[0]
+        took = await click(discord, guild, camille, first, button_ids(first)[0])
+        await discord.wait_until(lambda: took.followups, 10.0)
+
+    code, out, err = await hub_discord(community, "questions")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("n° 1 · Juridique · ouverte · il y a ")
+    assert lines[0].endswith(" · personne ne l'a prise · Collectif des salariés")
+    assert lines[1].startswith("n° 2 · Événements · prise en charge · il y a ")
+    assert f"prise par {camille['user']['id']}" in lines[1]
+    assert lines[2].endswith(
+        ": 2 question(s) — Juridique 1, Événements 1, Adhésion 0, Outils et numérique 0, Autre 0"
+    )
+    code, out, err = await hub_discord(community, "questions", "--open", "--json")
+    assert code == 0, err
+    listed = json.loads(out)
+    assert [q["category"] for q in listed["questions"]] == ["juridique", "evenements"]
+    assert listed["counts"]["juridique"] == 1
+
+    shown = await hub_subscribers(community, "show", "dominique@cpts-exemple.fr", "--json")
+    questions = json.loads(shown)["discord_questions"]
+    assert [(q["category"], q["status"]) for q in questions] == [
+        ("juridique", "open"),
+        ("evenements", "taken"),
+    ]
+    assert set(questions[0]) == {
+        "server",
+        "category",
+        "status",
+        "created_at",
+        "taken_at",
+        "resolved_at",
+    }
+    text = await hub_subscribers(community, "show", "dominique@cpts-exemple.fr")
+    assert "Questions posées à l'équipe sur Discord (2) :" in text
+    await hub_subscribers(community, "forget", "dominique@cpts-exemple.fr", "--yes")
+    rows = await services.db.conn.execute_fetchall("SELECT * FROM discord_questions")
+    assert list(rows) == []
+
+
+async def hub_subscribers(community: Community, *args: str) -> str:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "hub",
+        "--config",
+        str(community.config.path),
+        "subscribers",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return out.decode()
