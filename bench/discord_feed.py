@@ -82,7 +82,7 @@ async def baselines_taken(db: Database) -> bool:
 
 
 def actualites(guild: Guild) -> str:
-    return next(c["id"] for c in guild.channels.values() if c["name"] == "actualites")
+    return str(next(c["id"] for c in guild.channels.values() if c["name"] == "actualites"))
 
 
 async def one_run(items: int, rate_limits: int) -> dict[str, float]:
