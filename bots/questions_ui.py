@@ -61,19 +61,31 @@ async def _thread(bot: HubBot, thread_id: int) -> discord.Thread | None:
 
 
 class QuestionModal(discord.ui.Modal, title="Question à l'équipe"):
-    sujet: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="Sujet", custom_id="sujet", max_length=80
-    )
-    question: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="Votre question",
-        custom_id="question",
-        style=discord.TextStyle.paragraph,
-        max_length=4000,
-    )
+    """Sujet, question and the category (a select inside the modal: Discord's labels)."""
 
-    def __init__(self, category: str) -> None:
+    def __init__(self) -> None:
         super().__init__(custom_id="hub:question:modal", timeout=None)
-        self.category = category
+        self.sujet: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="sujet", max_length=80
+        )
+        self.question: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="question", style=discord.TextStyle.paragraph, max_length=4000
+        )
+        self.categorie: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id="categorie",
+            options=[
+                discord.SelectOption(label=label, value=key) for key, label in CATEGORIES.items()
+            ],
+            min_values=1,
+            max_values=1,
+        )
+        self.add_item(discord.ui.Label(text="Catégorie", component=self.categorie))
+        self.add_item(discord.ui.Label(text="Sujet", component=self.sujet))
+        self.add_item(discord.ui.Label(text="Votre question", component=self.question))
+
+    @property
+    def category(self) -> str:
+        return self.categorie.values[0] if self.categorie.values else "autre"
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)

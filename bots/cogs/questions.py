@@ -31,7 +31,6 @@ from bots.questions_ui import (
     staff_role,
 )
 from bots.services import BotServices
-from hub.community.questions import CATEGORIES
 from hub.errors import UserError
 
 if TYPE_CHECKING:
@@ -49,14 +48,11 @@ class ChannelMissing(UserError):
 
 async def setup(bot: HubBot, services: BotServices) -> None:
     bot.add_dynamic_items(TakeButton, ResolveButton)
-    choices = [app_commands.Choice(name=label, value=key) for key, label in CATEGORIES.items()]
 
     @app_commands.command(name="question", description="Poser une question à l'équipe")
-    @app_commands.describe(categorie="Le thème de votre question")
-    @app_commands.choices(categorie=choices)
     @app_commands.guild_only()
-    async def question(interaction: discord.Interaction[Any], categorie: str) -> None:
-        await interaction.response.send_modal(QuestionModal(categorie))
+    async def question(interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_modal(QuestionModal())
 
     bot.tree.add_command(question, guild=bot.guild_ref)
     bot.on_ready_hooks.append(functools.partial(_start_recalls, bot))

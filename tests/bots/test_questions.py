@@ -15,6 +15,7 @@ import pytest
 import time_machine
 
 from bots.cogs import questions as questions_cog
+from hub.community.questions import CATEGORIES
 from tests.bots.conftest import Community
 from tests.bots.members import button_ids, click
 from tests.bots.test_identification import posts
@@ -37,18 +38,29 @@ async def ask(
     subject: str = "Statuts de l'association",
     text: str = "Peut-on modifier nos statuts en cours d'année ?",
 ) -> Interaction:
-    """`/question categorie:` → the modal → submitted; returns the submission, answered."""
+    """`/question` → the modal (a category select, sujet, question) → submitted; returns the
+    submission, answered."""
     discord, guild = community.discord, community.guilds["salaries"]
     command = next(c for c in guild.commands if c["name"] == "question")
     context = discord.context(guild, member)
-    opened = await discord.send(payloads.slash_command(command, {"categorie": category}, **context))
+    opened = await discord.send(payloads.slash_command(command, **context))
     await discord.wait_until(lambda: opened.callback, WAIT)
     assert opened.callback is not None and opened.callback["type"] == 9, opened.callback
-    sent = await discord.send(
-        payloads.modal_submit(
-            opened.callback["data"]["custom_id"], {"sujet": subject, "question": text}, **context
-        )
-    )
+    modal = opened.callback["data"]
+    labels = {row["component"]["custom_id"]: row for row in modal["components"]}
+    assert [o["value"] for o in labels["categorie"]["component"]["options"]] == list(CATEGORIES)
+    values = {"categorie": [category], "sujet": subject, "question": text}
+    components = [
+        {
+            "type": 18,
+            "id": row.get("id", index),
+            "component": {"type": row["component"]["type"], "custom_id": key}
+            | ({"values": values[key]} if key == "categorie" else {"value": values[key]}),
+        }
+        for index, (key, row) in enumerate(labels.items(), start=1)
+    ]
+    data = {"custom_id": modal["custom_id"], "components": components}
+    sent = await discord.send(payloads._interaction(payloads.MODAL_SUBMIT, data, **context))
     await discord.wait_until(lambda: sent.followups, WAIT)
     return sent
 
