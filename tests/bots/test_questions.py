@@ -140,8 +140,12 @@ async def test_a_question_opens_a_private_thread_taken_then_resolved_by_staff(
     assert resolved["status"] == "resolved" and resolved["resolved_at"]
 
 
-async def test_a_member_asks_at_most_three_questions_an_hour(community: Community) -> None:
+async def test_a_member_asks_at_most_three_questions_an_hour(
+    community: Community, time_machine: time_machine.TimeMachineFixture
+) -> None:
     discord, guild = community.discord, community.guilds["salaries"]
+    now = datetime.now(UTC)
+    time_machine.move_to(now.replace(minute=10) + timedelta(hours=1), tick=True)  # mid-hour
     async with community.bots():
         dominique = discord.add_member(guild, "dominique")
         for _ in range(3):

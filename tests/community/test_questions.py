@@ -21,8 +21,9 @@ def services(config: Config, db: Database) -> HubServices:
 
 
 async def test_an_unknown_category_and_a_fourth_question_in_the_hour_are_refused(
-    services: HubServices,
+    services: HubServices, time_machine: time_machine.TimeMachineFixture
 ) -> None:
+    time_machine.move_to(datetime(2026, 12, 1, 9, 10, tzinfo=UTC), tick=False)  # mid-hour
     questions = Questions(services.db, services.rate_limiter)
     with pytest.raises(UnknownCategory, match="catégorie inconnue « politique »"):
         await questions.ask("salaries", 7, "politique", None)
