@@ -42,9 +42,9 @@ STOP_TIMEOUT_SECONDS = 10.0
 
 def _cogs() -> list[ModuleType]:
     """The features, one module each; each has `async def setup(bot, services)`."""
-    from bots.cogs import agenda, identity, roles
+    from bots.cogs import agenda, announcements, identity, news, questions, roles
 
-    return [identity, roles, agenda]
+    return [identity, roles, agenda, news, announcements, questions]
 
 
 class HubBot(discord.Client):
@@ -62,7 +62,11 @@ class HubBot(discord.Client):
         intents.guilds = True
         intents.members = True
         super().__init__(
-            intents=intents, chunk_guilds_at_startup=False, guild_ready_timeout=ready_timeout
+            intents=intents,
+            chunk_guilds_at_startup=False,
+            guild_ready_timeout=ready_timeout,
+            # No post of the bots pings anyone unless a post says so (issue 12 §3).
+            allowed_mentions=discord.AllowedMentions.none(),
         )
         self.server = server
         self.services = services

@@ -11,11 +11,13 @@ from typing import Protocol
 
 from hub.community.agenda import Agenda
 from hub.community.identity import Identification
+from hub.community.questions import Questions
 from hub.community.role_sync import RoleSync
 from hub.community.status import BotStatus
 from hub.config import Config
 from hub.db import Database
 from hub.privacy import Privacy
+from hub.ratelimit import RateLimiter
 from hub.services import Secrets
 from hub.subscribers.service import Subscribers
 
@@ -39,3 +41,7 @@ class BotServices(Protocol):
     def role_sync(self) -> RoleSync: ...
     @property
     def agenda(self) -> Agenda: ...
+    @property
+    def rate_limiter(self) -> RateLimiter: ...
+    @property
+    def questions(self) -> Questions: ...

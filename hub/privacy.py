@@ -111,6 +111,29 @@ class RegistrationRecord:
 
 
 @dataclass(frozen=True)
+class DiscordLinkRecord:
+    """A Discord account linked to the person on one server, and the roles the bot gave it."""
+
+    server: str
+    discord_user_id: int
+    roles: tuple[str, ...]
+    linked_at: datetime
+    linked_by: str
+
+
+@dataclass(frozen=True)
+class DiscordQuestionRecord:
+    """A question the person asked the staff on Discord (its text stays in Discord)."""
+
+    server: str
+    category: str
+    status: str
+    created_at: datetime
+    taken_at: datetime | None
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
 class PersonData:
     """Everything the hub holds under one address (GDPR art. 15). `person` is None when no
     record is stored under it: then every tuple is empty, and `suppression` says whether the
@@ -125,6 +148,8 @@ class PersonData:
     delivery_events: tuple[DeliveryRecord, ...] = ()
     registrations: tuple[RegistrationRecord, ...] = ()
     suppression: Suppression | None = None
+    discord_links: tuple[DiscordLinkRecord, ...] = ()
+    discord_questions: tuple[DiscordQuestionRecord, ...] = ()
 
     @property
     def known(self) -> bool:
@@ -148,6 +173,8 @@ class PersonData:
             "sends": [_plain(item) for item in self.sends],
             "delivery_events": [_plain(item) for item in self.delivery_events],
             "registrations": [_plain(item) for item in self.registrations],
+            "discord_links": [_plain(item) for item in self.discord_links],
+            "discord_questions": [_plain(item) for item in self.discord_questions],
             "suppressed": suppression is not None,
             "suppression": suppression,
         }
@@ -287,6 +314,27 @@ class Privacy:
                 for r in await rows("subscriber_registrations")
             ),
             suppression=suppression,
+            discord_links=tuple(
+                DiscordLinkRecord(
+                    server=r["server"],
+                    discord_user_id=int(r["discord_user_id"]),
+                    roles=tuple(json.loads(r["roles"] or "[]")),
+                    linked_at=_at(r["linked_at"]),
+                    linked_by=r["linked_by"] or "",
+                )
+                for r in await rows("subscriber_discord_links")
+            ),
+            discord_questions=tuple(
+                DiscordQuestionRecord(
+                    server=r["server"],
+                    category=r["category"],
+                    status=r["status"],
+                    created_at=_at(r["created_at"]),
+                    taken_at=from_utc_text(r["taken_at"]),
+                    resolved_at=from_utc_text(r["resolved_at"]),
+                )
+                for r in await rows("discord_questions_of_person")
+            ),
         )
 
     async def forget(self, email: str, *, block: bool) -> Forgotten:
@@ -307,6 +355,9 @@ class Privacy:
             row = await self.db.fetch_one("subscriber_by_email", {"email": email})
             withdrawn = await self.events.withdraw_person_within(row["id"]) if row else 0
             known, blocked = await self.subscribers.erase_within(email, block_unknown=block)
+            # Discord links and questions go with the person's row (ON DELETE CASCADE; the bot
+            # takes back the roles it gave); a code asked for the address goes too, stored or not.
+            await self.db.execute("discord_codes_forget", {"email": email})
         if withdrawn:
             self.mail_queued()
         removed = await self.subscribers.remove_outbox_messages(email)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from hub.campaigns.service import Campaigns
 from hub.community.agenda import Agenda
 from hub.community.identity import Identification
+from hub.community.questions import Questions
 from hub.community.role_sync import RoleSync
 from hub.community.status import BotStatus
 from hub.config import Config
@@ -59,6 +60,7 @@ class HubServices:
     bot_status: BotStatus
     role_sync: RoleSync
     agenda: Agenda
+    questions: Questions
     _messenger: Messenger | None = field(default=None, repr=False)
 
     @classmethod
@@ -89,6 +91,7 @@ class HubServices:
             bot_status=BotStatus(db),
             role_sync=RoleSync(db, identification),
             agenda=Agenda(db, config, events=events, people=identification),
+            questions=Questions(db, rate_limiter),
         )
         return services
 

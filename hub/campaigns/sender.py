@@ -40,6 +40,7 @@ from hub.campaigns.model import Campaign, CampaignStatus, Progress
 from hub.campaigns.progress import PROGRESS_EVERY_SECONDS, ProgressCallback, read_progress
 from hub.campaigns.send_log import TakenBatch
 from hub.campaigns.store import get_campaign, require_audience
+from hub.community.announce import queue_for_campaign
 from hub.config import Config
 from hub.db import Database
 from hub.mail import (
@@ -229,6 +230,8 @@ class Sender:
                     await db.execute(
                         "campaign_finish", {"id": campaign_id, "owner": self.owner, "now": utcnow()}
                     )
+                    # The Discord announcements, in the same transaction (if now sent).
+                    await queue_for_campaign(db, self.config, campaign_id)
         finally:
             beating.cancel()
             await asyncio.wait([beating])  # it never fails: its errors are logged there

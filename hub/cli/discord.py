@@ -216,4 +216,7 @@ async def unlink_command(hub: HubContext, server_key: str, user_id: int) -> None
 
 
 def setup(cli: click.Group) -> None:
+    from hub.cli import discord_news  # the news commands (issue 12), on the same group
+
+    discord_news.register(discord_group)
     cli.add_command(discord_group)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import typing
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,8 @@ CHANNEL_KEYS = ("accueil", "agenda", "annonces", "actualites", "questions", "sta
 # The roles the bot gives (all but staff) and the one whose holders may validate members.
 ROLE_KEYS = ("adherent", "salarie", "coordinateur", "elu", "staff")
 GIVEN_ROLES = ("adherent", "salarie", "coordinateur", "elu")
+ALL_EDITIONS = "*"
+DEFAULT_FEED_CATEGORIES = ("Actualités", "Juridique", "Politique de santé")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
@@ -33,6 +36,10 @@ class ServerConfig:
     channels: dict[str, str] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
     key: str = ""  # the table's key ("salaries"), filled in by the loader
+    # The newsletter editions announced in #annonces (« * »: every edition, the default).
+    editions: list[str] = field(default_factory=lambda: [ALL_EDITIONS])
+    # The feed categories whose new items go to #actualites (matched case-insensitively).
+    feed_categories: list[str] = field(default_factory=lambda: list(DEFAULT_FEED_CATEGORIES))
 
     @property
     def enabled(self) -> bool:
@@ -44,8 +51,14 @@ class ServerConfig:
     def role(self, key: str) -> str:
         return self.roles[key]
 
+    def receives(self, edition: str) -> bool:
+        """Whether this server's #annonces gets the issues of `edition`."""
+        return ALL_EDITIONS in self.editions or edition in self.editions
 
-def load_servers(raw: object, path: Path) -> dict[str, ServerConfig]:
+
+def load_servers(
+    raw: object, path: Path, editions: Collection[str] | None = None
+) -> dict[str, ServerConfig]:
     """The `[discord]` table as typed servers; `ConfigError` naming the key on any mistake."""
     servers = typing.cast(
         dict[str, ServerConfig], _build(dict[str, ServerConfig], raw, "[discord]", path)
@@ -78,6 +91,8 @@ def load_servers(raw: object, path: Path) -> dict[str, ServerConfig]:
                     f"{path} : {where}.audiences : public inconnu {audience!r} ; publics "
                     f"possibles : {', '.join(AUDIENCES)}"
                 )
+        if editions is not None:
+            _check_editions(server.editions, editions, f"{where}.editions", path)
         _check_keys(server.channels, CHANNEL_KEYS, f"{where}.channels", "salon", path)
         _check_keys(server.roles, ROLE_KEYS, f"{where}.roles", "rôle", path)
         checked[key] = ServerConfig(
@@ -88,6 +103,8 @@ def load_servers(raw: object, path: Path) -> dict[str, ServerConfig]:
             channels=dict(server.channels),
             roles=dict(server.roles),
             key=key,
+            editions=list(server.editions),
+            feed_categories=_feed_categories(server.feed_categories, where, path),
         )
     return checked
 
@@ -111,3 +128,22 @@ def _check_keys(
             raise ConfigError(
                 f"{path} : {where}.{key} : {what} vide (attendu son nom ou son identifiant)"
             )
+
+
+def _check_editions(given: list[str], known: Collection[str], where: str, path: Path) -> None:
+    for edition in given:
+        if edition != ALL_EDITIONS and edition not in known:
+            raise ConfigError(
+                f"{path} : {where} : édition inconnue {edition!r} ; éditions possibles : "
+                f"{', '.join(sorted(known))} (ou « * » : toutes)"
+            )
+
+
+def _feed_categories(given: list[str], where: str, path: Path) -> list[str]:
+    for category in given:
+        if not category.strip():
+            raise ConfigError(
+                f"{path} : {where}.feed_categories : catégorie vide (attendu une catégorie du "
+                "flux, par exemple « Actualités »)"
+            )
+    return list(given)

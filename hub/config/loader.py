@@ -251,14 +251,16 @@ def load_config(path: Path | None = None, env: typing.Mapping[str, str] | None =
         subscriptions=subscriptions,
         events=events,
         event_kinds=event_kinds,
-        discord=_discord_servers(raw.get("discord", {}), path),
+        discord=_discord_servers(raw.get("discord", {}), path, editions),
     )
 
 
-def _discord_servers(raw: object, path: Path) -> dict[str, ServerConfig]:
+def _discord_servers(
+    raw: object, path: Path, editions: dict[str, Edition]
+) -> dict[str, ServerConfig]:
     from hub.community.servers import load_servers  # it builds on this module's _build
 
-    return load_servers(raw, path)
+    return load_servers(raw, path, editions)
 
 
 def _one_of(value: str, allowed: tuple[str, ...], where: str, path: Path) -> None:

@@ -34,10 +34,12 @@ async def test_each_bot_serves_its_own_server_only(community: Community) -> None
     )
     assert sorted(c["name"] for c in community.guilds["elus"].commands) == [
         "agenda",
+        "annonce",
         "identification",
         "inscription",
         "mes-donnees",
         "mes-inscriptions",
+        "question",
     ]
     status = {key: await community.services.bot_status.get(key) for key in ("salaries", "elus")}
     assert all(record.connected_at is not None for record in status.values())

@@ -185,6 +185,8 @@ async def test_show_as_json_is_what_the_subscribers_show_has_always_given(
         "sends",
         "delivery_events",
         "registrations",
+        "discord_links",
+        "discord_questions",
         "suppressed",
         "suppression",
     ]
@@ -273,3 +275,34 @@ async def test_an_unknown_address_is_blocked_only_when_asked(
     assert (await privacy.show("inconnu@exemple.fr")).suppression is not None
     assert await rows(db, "SELECT * FROM subscribers") == []
     assert woken == []
+
+
+async def test_the_discord_accounts_are_shown_and_erased_with_the_person(
+    db: Database, config: Config, subscribers: Subscribers, privacy: Privacy
+) -> None:
+    """GDPR through Discord too: `show` lists the linked accounts and the roles the bot gave;
+    `forget` removes the links and any pending code asked for the address."""
+    from hub.services import HubServices, Secrets
+
+    services = HubServices.build(config, db, Secrets())
+    await subscribers.subscribe_many(
+        [Person("camille@cpts-exemple.fr", role="salarie", member=True)],
+        ["bimestrielle"],
+        Consent("cli", "test", "1"),
+        confirmed=True,
+    )
+    await services.identification.link_by_hand(
+        4242, "camille@cpts-exemple.fr", server="salaries", staff="equipe"
+    )
+    await services.identification.request_code(4343, "camille@cpts-exemple.fr", server="elus")
+
+    shown = await privacy.show("camille@cpts-exemple.fr")
+    (link,) = shown.discord_links
+    assert (link.server, link.discord_user_id, link.linked_by) == ("salaries", 4242, "equipe")
+    assert link.roles == ("adherent", "salarie")
+    assert shown.as_json()["discord_links"][0]["discord_user_id"] == 4242
+
+    await privacy.forget("camille@cpts-exemple.fr", block=True)
+    assert await rows(db, "SELECT * FROM discord_links") == []
+    assert await rows(db, "SELECT * FROM discord_codes") == []
+    await services.close_messenger()

@@ -89,6 +89,21 @@ def _print_person(config: Config, data: dict[str, Any]) -> None:
             f"{when(config, registration['created_at'])}"
             + (f" — réponses : {answers}" if answers else "")
         )
+    links = data.get("discord_links", [])
+    click.echo(f"Comptes Discord reliés ({len(links)}) :")
+    for link in links:
+        roles = ", ".join(link["roles"]) or "aucun rôle donné"
+        click.echo(
+            f"  {link['server']} : compte {link['discord_user_id']} depuis le "
+            f"{when(config, link['linked_at'])} — rôles : {roles}"
+        )
+    questions = data.get("discord_questions", [])
+    click.echo(f"Questions posées à l'équipe sur Discord ({len(questions)}) :")
+    for question in questions:
+        click.echo(
+            f"  {when(config, question['created_at'])} — {question['category']} — "
+            f"{question['status']} ({question['server']} ; le texte reste dans Discord)"
+        )
     suppression = data["suppression"]
     if suppression:
         click.echo(

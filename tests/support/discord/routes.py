@@ -202,7 +202,25 @@ async def create_thread_from_message(rest: Rest, p: P, body: Any, r: Request) ->
 
 @route("PUT", "/channels/{channel_id}/thread-members/{user_id}")
 async def add_thread_member(rest: Rest, p: P, body: Any, r: Request) -> Answer:
-    return (204, None) if p["channel_id"] in rest.state.channels else not_found("Channel", 10003)
+    if p["channel_id"] not in rest.state.channels:
+        return not_found("Channel", 10003)
+    rest.state.thread_members.setdefault(p["channel_id"], []).append(p["user_id"])
+    return 204, None
+
+
+@route("PATCH", "/channels/{channel_id}")
+async def modify_channel(rest: Rest, p: P, body: Any, r: Request) -> Answer:
+    """A thread archived or locked (the fields of a thread's `thread_metadata`), or renamed."""
+    channel = rest.state.channels.get(p["channel_id"])
+    if channel is None:
+        return not_found("Channel", 10003)
+    metadata = channel.get("thread_metadata")
+    for key in ("archived", "locked", "auto_archive_duration", "invitable"):
+        if key in body and metadata is not None:
+            metadata[key] = body[key]
+    if "name" in body:
+        channel["name"] = body["name"]
+    return 200, channel
 
 
 # --- guilds, members, roles -------------------------------------------------------------------

@@ -142,6 +142,7 @@ class State:
         self.messages: dict[str, dict[str, Any]] = {}
         self.dm_channels: dict[str, dict[str, Any]] = {}  # "bot id:user id" → DM channel
         self.dms_closed: set[str] = set()  # users who refuse DMs from this bot (error 50007)
+        self.thread_members: dict[str, list[str]] = {}  # thread id → users the bot added
         self.interactions: dict[str, Interaction] = {}  # by token
         self.requests: list[Request] = []
         self.faults: list[Fault] = []

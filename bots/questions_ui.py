@@ -1,0 +1,198 @@
+"""The modal of `/question` and the staff's buttons in its thread: « Pris en charge » and
+« Résolu ».
+
+Buttons are `DynamicItem`s carrying the question's id (`hub:question:prise:<id>`,
+`hub:question:resolue:<id>`): they work after a restart. Only the staff role may use them (the
+member sees them in their thread and is told so). Each click is deferred before the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from bots import names
+from bots.announcements_ui import is_staff
+from bots.runtime import apologise
+from hub.community.questions import CATEGORIES, Questions
+from hub.errors import UserError
+
+if TYPE_CHECKING:
+    from bots.runtime import HubBot
+
+log = logging.getLogger("bots.questions")
+
+NO_MENTIONS = discord.AllowedMentions.none()
+STAFF_ONLY = "Ce bouton est réservé à l'équipe de la fédération."
+THREAD_NAME_MAX = 100  # Discord's limit for a channel's name
+
+
+def _bot(interaction: discord.Interaction[Any]) -> HubBot:
+    return cast("HubBot", interaction.client)
+
+
+def questions_of(bot: HubBot) -> Questions:
+    """The process's questions service (one per process: the rate limit counts across both
+    servers)."""
+    return bot.services.questions
+
+
+def question_view(question_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(TakeButton(question_id))
+    view.add_item(ResolveButton(question_id))
+    return view
+
+
+async def _thread(bot: HubBot, thread_id: int) -> discord.Thread | None:
+    channel = bot.get_channel(thread_id)
+    if channel is None:
+        try:
+            channel = await bot.fetch_channel(thread_id)
+        except discord.NotFound:
+            return None
+    return channel if isinstance(channel, discord.Thread) else None
+
+
+class QuestionModal(discord.ui.Modal, title="Question à l'équipe"):
+    """Sujet, question and the category (a select inside the modal: Discord's labels)."""
+
+    def __init__(self) -> None:
+        super().__init__(custom_id="hub:question:modal", timeout=None)
+        self.sujet: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="sujet", max_length=80
+        )
+        self.question: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="question", style=discord.TextStyle.paragraph, max_length=4000
+        )
+        self.categorie: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id="categorie",
+            options=[
+                discord.SelectOption(label=label, value=key) for key, label in CATEGORIES.items()
+            ],
+            min_values=1,
+            max_values=1,
+        )
+        self.add_item(discord.ui.Label(text="Catégorie", component=self.categorie))
+        self.add_item(discord.ui.Label(text="Sujet", component=self.sujet))
+        self.add_item(discord.ui.Label(text="Votre question", component=self.question))
+
+    @property
+    def category(self) -> str:
+        return self.categorie.values[0] if self.categorie.values else "autre"
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        bot = _bot(interaction)
+        from bots.cogs.questions import open_thread
+
+        try:
+            thread = await open_thread(
+                bot, interaction.user, self.category, self.sujet.value, self.question.value
+            )
+        except UserError as exc:
+            await interaction.followup.send(f"Question non envoyée : {exc}.", ephemeral=True)
+            return
+        await interaction.followup.send(
+            f"Votre question est posée dans {thread.mention}, un fil privé entre vous et "
+            "l'équipe : la réponse viendra là.",
+            ephemeral=True,
+        )
+
+    async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        log.error("discord question failed", exc_info=error)
+        await apologise(interaction)
+
+
+class TakeButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hub:question:prise:(?P<id>\d+)"
+):
+    def __init__(self, question_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Pris en charge",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"hub:question:prise:{question_id}",
+            )
+        )
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> TakeButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = _bot(interaction)
+        if not is_staff(bot, interaction.user):
+            await interaction.response.send_message(STAFF_ONLY, ephemeral=True)
+            return
+        await interaction.response.defer()
+        question = await questions_of(bot).take(self.question_id, interaction.user.id)
+        if question.status == "resolved":
+            await interaction.followup.send("Cette question est déjà résolue.", ephemeral=True)
+            return
+        await interaction.followup.send(
+            f"Question prise en charge par {interaction.user.mention}.",
+            allowed_mentions=NO_MENTIONS,
+        )
+
+
+class ResolveButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hub:question:resolue:(?P<id>\d+)"
+):
+    def __init__(self, question_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Résolu",
+                style=discord.ButtonStyle.success,
+                custom_id=f"hub:question:resolue:{question_id}",
+            )
+        )
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ResolveButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot = _bot(interaction)
+        if not is_staff(bot, interaction.user):
+            await interaction.response.send_message(STAFF_ONLY, ephemeral=True)
+            return
+        await interaction.response.defer()
+        question = await questions_of(bot).resolve(self.question_id, interaction.user.id)
+        member = discord.Object(question.discord_user_id)
+        await interaction.followup.send(
+            f"Merci <@{question.discord_user_id}> pour votre question : l'équipe la considère "
+            "résolue et ferme ce fil. Pour une nouvelle question, tapez /question.",
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=[member]),
+        )
+        thread = await _thread(bot, question.thread_id) if question.thread_id else None
+        if thread is not None:
+            await thread.edit(archived=True, locked=True)
+
+
+def category_label(category: str) -> str:
+    return CATEGORIES.get(category, category)
+
+
+def staff_role(bot: HubBot) -> discord.Role | None:
+    guild = bot.guild
+    return names.role(guild, bot.server.role("staff")) if guild is not None else None

@@ -1,0 +1,189 @@
+"""Questions to the staff (issue 12 §4): `/question` opens a private thread in #questions with
+the member (added) and the staff role (mentioned, the only pings), a notice in #staff with the
+thread's link; staff take it and resolve it (archived, locked, the member thanked); members
+cannot use the staff's buttons; 3 questions per hour; unanswered for 48 hours, a question is
+recalled once in #staff (time-machine); the hub keeps no text."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+
+from bots.cogs import questions as questions_cog
+from hub.community.questions import CATEGORIES
+from tests.bots.conftest import Community
+from tests.bots.members import button_ids, click
+from tests.bots.test_identification import posts
+from tests.support.discord import payloads
+from tests.support.discord.state import Interaction
+
+WAIT = 10.0
+POST = "POST /channels/{channel_id}/messages"
+
+
+@pytest.fixture(autouse=True)
+def fast_recalls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(questions_cog, "RECALL_POLL_SECONDS", 0.05)
+
+
+async def ask(
+    community: Community,
+    member: dict[str, Any],
+    category: str = "juridique",
+    subject: str = "Statuts de l'association",
+    text: str = "Peut-on modifier nos statuts en cours d'année ?",
+) -> Interaction:
+    """`/question` → the modal (a category select, sujet, question) → submitted; returns the
+    submission, answered."""
+    discord, guild = community.discord, community.guilds["salaries"]
+    command = next(c for c in guild.commands if c["name"] == "question")
+    context = discord.context(guild, member)
+    opened = await discord.send(payloads.slash_command(command, **context))
+    await discord.wait_until(lambda: opened.callback, WAIT)
+    assert opened.callback is not None and opened.callback["type"] == 9, opened.callback
+    modal = opened.callback["data"]
+    labels = {row["component"]["custom_id"]: row for row in modal["components"]}
+    assert [o["value"] for o in labels["categorie"]["component"]["options"]] == list(CATEGORIES)
+    values = {"categorie": [category], "sujet": subject, "question": text}
+    components = [
+        {
+            "type": 18,
+            "id": row.get("id", index),
+            "component": {"type": row["component"]["type"], "custom_id": key}
+            | ({"values": values[key]} if key == "categorie" else {"value": values[key]}),
+        }
+        for index, (key, row) in enumerate(labels.items(), start=1)
+    ]
+    data = {"custom_id": modal["custom_id"], "components": components}
+    sent = await discord.send(payloads._interaction(payloads.MODAL_SUBMIT, data, **context))
+    await discord.wait_until(lambda: sent.followups, WAIT)
+    return sent
+
+
+def threads(community: Community) -> list[dict[str, Any]]:
+    guild = community.guilds["salaries"]
+    return [c for c in guild.channels.values() if c["type"] == 12]
+
+
+def staff_member(community: Community, name: str) -> dict[str, Any]:
+    member = community.discord.add_member(community.guilds["salaries"], name)
+    member["roles"].append(community.role_id("salaries", "staff"))
+    return member
+
+
+async def rows(community: Community) -> list[dict[str, Any]]:
+    found = await community.services.db.conn.execute_fetchall("SELECT * FROM discord_questions")
+    return [dict(row) for row in found]
+
+
+async def test_a_question_opens_a_private_thread_taken_then_resolved_by_staff(
+    community: Community,
+) -> None:
+    discord, guild = community.discord, community.guilds["salaries"]
+    staff_role = community.role_id("salaries", "staff")
+    async with community.bots():
+        dominique = discord.add_member(guild, "dominique")
+        camille = staff_member(community, "camille")
+        sent = await ask(community, dominique, text="@everyone c'est urgent ?")
+        (answer,) = sent.followups
+        assert answer["flags"] & 64
+        (thread,) = threads(community)
+        assert thread["parent_id"] == community.channel("salaries", "questions")["id"]
+        assert answer["content"].startswith(f"Votre question est posée dans <#{thread['id']}>")
+        assert thread["name"] == "Juridique · Statuts de l'association"
+        assert discord.state.thread_members[thread["id"]] == [dominique["user"]["id"]]
+        (first,) = discord.messages_in(thread["id"])
+        assert first["content"] == (
+            f"<@&{staff_role}> · question de <@{dominique['user']['id']}> (Juridique)"
+        )
+        assert first["embeds"][0]["description"] == "@everyone c'est urgent ?"
+        (request,) = [r for r in discord.requests_to(POST) if b"urgent" in r.raw]
+        assert json.loads(request.raw)["allowed_mentions"] == {
+            "parse": [],
+            "users": [int(dominique["user"]["id"])],
+            "roles": [int(staff_role)],
+        }
+        (notice,) = posts(community, "salaries", "staff")
+        assert notice["content"] == (
+            f"Nouvelle question (Juridique) de <@{dominique['user']['id']}> : "
+            f"https://discord.com/channels/{guild.id}/{thread['id']}"
+        )
+        (question,) = await rows(community)
+        assert question["status"] == "open" and question["category"] == "juridique"
+        assert "subject" not in question and "urgent" not in json.dumps(question)
+
+        assert button_ids(first) == [
+            f"hub:question:prise:{question['id']}",
+            f"hub:question:resolue:{question['id']}",
+        ]
+        refused = await click(discord, guild, dominique, first, button_ids(first)[0])
+        assert refused.callback is not None and refused.callback["type"] == 4
+        assert refused.callback["data"]["flags"] == 64
+        took = await click(discord, guild, camille, first, button_ids(first)[0])
+        await discord.wait_until(lambda: took.followups, WAIT)
+        assert took.followups[0]["content"] == (
+            f"Question prise en charge par <@{camille['user']['id']}>."
+        )
+        (taken,) = await rows(community)
+        assert taken["status"] == "taken" and taken["taken_by"] == int(camille["user"]["id"])
+
+        done = await click(discord, guild, camille, first, button_ids(first)[1])
+        await discord.wait_until(lambda: thread["thread_metadata"]["locked"], WAIT)
+    assert thread["thread_metadata"]["archived"] is True
+    assert done.followups[0]["content"].startswith(f"Merci <@{dominique['user']['id']}>")
+    (resolved,) = await rows(community)
+    assert resolved["status"] == "resolved" and resolved["resolved_at"]
+
+
+async def test_a_member_asks_at_most_three_questions_an_hour(
+    community: Community, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    discord, guild = community.discord, community.guilds["salaries"]
+    now = datetime.now(UTC)
+    time_machine.move_to(now.replace(minute=10) + timedelta(hours=1), tick=True)  # mid-hour
+    async with community.bots():
+        dominique = discord.add_member(guild, "dominique")
+        for _ in range(3):
+            await ask(community, dominique, "adhesion")
+        fourth = await ask(community, dominique, "adhesion")
+    assert fourth.followups[0]["content"].startswith(
+        "Question non envoyée : vous avez déjà posé 3 questions cette heure-ci"
+    )
+    assert len(threads(community)) == 3
+    assert len(await rows(community)) == 3
+
+
+async def test_an_unanswered_question_is_recalled_once_after_48_hours(
+    community: Community, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    discord, guild = community.discord, community.guilds["salaries"]
+    start = datetime.now(UTC)
+    time_machine.move_to(start, tick=True)
+    async with community.bots() as bots:
+        bot = next(b for b in bots if b.server.key == "salaries")
+        dominique = discord.add_member(guild, "dominique")
+        await ask(community, dominique, "outils")
+        await ask(community, dominique, "autre")
+        camille = staff_member(community, "camille")
+        first = discord.messages_in(threads(community)[1]["id"])[0]
+        took = await click(discord, guild, camille, first, button_ids(first)[0])
+        await discord.wait_until(lambda: took.followups, WAIT)
+        time_machine.move_to(start + timedelta(hours=47), tick=True)
+        assert await questions_cog.recall_unanswered(bot) == 0, "no recall before 48 hours"
+        time_machine.move_to(start + timedelta(hours=48, minutes=1), tick=True)
+        await discord.wait_until(lambda: len(posts(community, "salaries", "staff")) == 3, WAIT)
+        time_machine.move_to(start + timedelta(hours=96), tick=True)
+        assert await questions_cog.recall_unanswered(bot) == 0, "recalled once"
+        await asyncio.sleep(questions_cog.RECALL_POLL_SECONDS * 6)
+    recalls = posts(community, "salaries", "staff")[2:]
+    assert len(recalls) == 1
+    thread = threads(community)[0]
+    assert recalls[0]["content"] == (
+        "Rappel : une question (Outils et numérique) attend une réponse depuis plus de 48 heures "
+        f": https://discord.com/channels/{guild.id}/{thread['id']}"
+    )
