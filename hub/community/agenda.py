@@ -42,8 +42,14 @@ from hub.db import Database
 from hub.errors import UserError
 from hub.events.audience import LABELS as AUDIENCE_LABELS
 from hub.events.audience import Profile, refusal
-from hub.events.ics import page_url
-from hub.events.model import Event, EventNotFound, Refused, Registration, RegistrationNotFound
+from hub.events.model import (
+    Event,
+    EventNotFound,
+    Refused,
+    Registration,
+    RegistrationNotFound,
+    page_url,
+)
 from hub.events.rules import utc_now
 from hub.events.service import Events
 from hub.events.wording import kind_name, seats_left

@@ -17,7 +17,7 @@ from icalendar import Calendar, Timezone, vCalAddress
 from icalendar import Event as VEvent
 
 from hub.config import Config
-from hub.events.model import Event
+from hub.events.model import Event, page_url
 
 METHODS = ("REQUEST", "CANCEL")
 ONLINE = "En ligne"
@@ -95,11 +95,6 @@ def calendar_feed(config: Config, events: Sequence[Event]) -> bytes:
     _add_timezone(calendar, config, shown)
     ical: bytes = calendar.to_ical()
     return ical
-
-
-def page_url(config: Config, event: Event) -> str:
-    """The event's public page, where one registers."""
-    return f"{config.web.base_url.rstrip('/')}/evenements/{event.slug}"
 
 
 def organizer(config: Config) -> vCalAddress:

@@ -10,7 +10,7 @@ from typing import Literal, get_args
 
 import aiosqlite
 
-from hub.config import Question
+from hub.config import Config, Question
 from hub.errors import UserError
 from hub.timeutil import from_utc_text
 
@@ -263,3 +263,8 @@ def _time(text: str) -> datetime:
     value = from_utc_text(text)
     assert value is not None
     return value
+
+
+def page_url(config: Config, event: Event) -> str:
+    """The event's public page, where one registers (its slug: pages never resolve ids)."""
+    return f"{config.web.base_url.rstrip('/')}/evenements/{event.slug}"
