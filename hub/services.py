@@ -12,88 +12,57 @@ and handed to the services that need them; their `repr` never shows a value.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
-from hub.campaigns.service import Campaigns
-from hub.community.agenda import Agenda
-from hub.community.identity import Identification
-from hub.community.questions import Questions
-from hub.community.role_sync import RoleSync
-from hub.community.status import BotStatus
 from hub.config import Config
 from hub.db import Database
-from hub.events.service import Events
-from hub.privacy import Privacy
-from hub.ratelimit import RateLimiter
 from hub.secrets import Secrets
-from hub.subscribers.service import Subscribers
-from hub.subscribers.signup import Signup
 from hub.wakeup import Wakeup
 
 if TYPE_CHECKING:
+    from hub.campaigns.service import Campaigns
+    from hub.community.agenda import Agenda
+    from hub.community.identity import Identification
+    from hub.community.questions import Questions
+    from hub.community.role_sync import RoleSync
+    from hub.community.status import BotStatus
+    from hub.events.service import Events
     from hub.mail import Messenger
+    from hub.privacy import Privacy
+    from hub.ratelimit import RateLimiter
+    from hub.subscribers.service import Subscribers
+    from hub.subscribers.signup import Signup
 
 __all__ = ["HubServices", "Secrets"]  # Secrets lives in hub.secrets; imported from here too
 
 
-@dataclass(eq=False)
 class HubServices:
     """What every channel calls. Open it with `HubServices.open` (it owns the database and the
-    mail backend) or, around a database someone else owns, `HubServices.build`."""
+    mail backend) or, around a database someone else owns, `HubServices.build`.
 
-    config: Config
-    db: Database
-    secrets: Secrets
-    # Notified by a service after it queued e-mails in a committed transaction; `hub run`'s
-    # mail worker sleeps on it, so a registration's confirmation leaves within the second.
-    mail_wakeup: Wakeup
-    subscribers: Subscribers
-    events: Events
-    campaigns: Campaigns
-    privacy: Privacy
-    signup: Signup
-    rate_limiter: RateLimiter
-    identification: Identification
-    bot_status: BotStatus
-    role_sync: RoleSync
-    agenda: Agenda
-    questions: Questions
-    _messenger: Messenger | None = field(default=None, repr=False)
+    Each service is made on first use, then the same for the whole process (`cached_property`),
+    with its collaborators taken from here: a command that lists events never imports the
+    campaigns, the Discord services or a mail backend, and `hub run` builds each one once. The
+    subscribers and events services need each other; the lambdas resolve late."""
+
+    def __init__(self, config: Config, db: Database, secrets: Secrets) -> None:
+        self.config = config
+        self.db = db
+        self.secrets = secrets
+        # Notified by a service after it queued e-mails in a committed transaction; `hub run`'s
+        # mail worker sleeps on it, so a registration's confirmation leaves within the second.
+        self.mail_wakeup = Wakeup()
+        self._messenger: Messenger | None = None
+
+    def __repr__(self) -> str:
+        return f"HubServices(database={self.db.path}, secrets={self.secrets!r})"
 
     @classmethod
     def build(cls, config: Config, db: Database, secrets: Secrets) -> HubServices:
-        """Every service, each built once, given the collaborators it needs. The lambdas
-        resolve late: the subscribers and the events services each need the other, and the
-        mail backend is made only when something sends."""
-        wakeup = Wakeup()
-        subscribers = Subscribers(
-            db, config, registrations=lambda: events, mail_queued=wakeup.notify
-        )
-        events = Events(db, config, people=subscribers, mail_queued=wakeup.notify)
-        rate_limiter = RateLimiter(db)
-        messenger: Callable[[], Messenger] = lambda: services.messenger  # noqa: E731
-        identification = Identification(db, config, people=subscribers, messenger=messenger)
-        services = cls(
-            config=config,
-            db=db,
-            secrets=secrets,
-            mail_wakeup=wakeup,
-            subscribers=subscribers,
-            events=events,
-            campaigns=Campaigns(db, config, messenger),
-            privacy=Privacy(db, config, subscribers, events, mail_queued=wakeup.notify),
-            signup=Signup(db, config, subscribers, rate_limiter),
-            rate_limiter=rate_limiter,
-            identification=identification,
-            bot_status=BotStatus(db),
-            role_sync=RoleSync(db, identification),
-            agenda=Agenda(db, config, events=events, people=identification),
-            questions=Questions(db, rate_limiter),
-        )
-        return services
+        return cls(config, db, secrets)
 
     @classmethod
     @asynccontextmanager
@@ -113,6 +82,93 @@ class HubServices:
                 await services.close_messenger()
         finally:
             await db.close()
+
+    # --- people, events, newsletters ---------------------------------------------------------
+
+    @cached_property
+    def subscribers(self) -> Subscribers:
+        from hub.subscribers.service import Subscribers
+
+        return Subscribers(
+            self.db,
+            self.config,
+            registrations=lambda: self.events,
+            mail_queued=self.mail_wakeup.notify,
+        )
+
+    @cached_property
+    def events(self) -> Events:
+        from hub.events.service import Events
+
+        return Events(
+            self.db, self.config, people=self.subscribers, mail_queued=self.mail_wakeup.notify
+        )
+
+    @cached_property
+    def campaigns(self) -> Campaigns:
+        from hub.campaigns.service import Campaigns
+
+        return Campaigns(self.db, self.config, lambda: self.messenger)
+
+    @cached_property
+    def privacy(self) -> Privacy:
+        from hub.privacy import Privacy
+
+        return Privacy(
+            self.db,
+            self.config,
+            self.subscribers,
+            self.events,
+            mail_queued=self.mail_wakeup.notify,
+        )
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        from hub.ratelimit import RateLimiter
+
+        return RateLimiter(self.db)
+
+    @cached_property
+    def signup(self) -> Signup:
+        from hub.subscribers.signup import Signup
+
+        return Signup(self.db, self.config, self.subscribers, self.rate_limiter)
+
+    # --- Discord --------------------------------------------------------------------------------
+
+    @cached_property
+    def identification(self) -> Identification:
+        from hub.community.identity import Identification
+
+        return Identification(
+            self.db, self.config, people=self.subscribers, messenger=lambda: self.messenger
+        )
+
+    @cached_property
+    def bot_status(self) -> BotStatus:
+        from hub.community.status import BotStatus
+
+        return BotStatus(self.db)
+
+    @cached_property
+    def role_sync(self) -> RoleSync:
+        from hub.community.role_sync import RoleSync
+
+        return RoleSync(self.db, self.identification)
+
+    @cached_property
+    def agenda(self) -> Agenda:
+        from hub.community.agenda import Agenda
+
+        return Agenda(self.db, self.config, events=self.events, people=self.identification)
+
+    @cached_property
+    def questions(self) -> Questions:
+        from hub.community.questions import Questions
+
+        return Questions(self.db, self.rate_limiter)
+
+    # --- mail -----------------------------------------------------------------------------------
 
     @property
     def messenger(self) -> Messenger:
