@@ -197,8 +197,11 @@ async def _apply(subscribers: Subscribers, event: _Event, result: RecordResult) 
         result.unsubscribed += len(left)
 
 
-async def record_events(db: Database, config: Config, events: list[Any]) -> RecordResult:
-    """Record a webhook batch once and apply its effects (see the module's docstring)."""
+async def record_events(
+    db: Database, config: Config, events: list[Any], *, subscribers: Subscribers | None = None
+) -> RecordResult:
+    """Record a webhook batch once and apply its effects (see the module's docstring), through
+    the process's subscribers service (`hub run` passes its own)."""
     result = RecordResult()
     received_at = utcnow()
     parsed: dict[str, _Event] = {}
@@ -223,7 +226,7 @@ async def record_events(db: Database, config: Config, events: list[Any]) -> Reco
     }
     result.duplicates += len(known)
     new = [event for event_id, event in parsed.items() if event_id not in known]
-    subscribers = Subscribers(db, config)
+    subscribers = subscribers or Subscribers(db, config)
     for event in new:
         await _resolve(db, subscribers, event)
         await _apply(subscribers, event, result)

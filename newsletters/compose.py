@@ -24,6 +24,18 @@ class ComposeError(UserError):
     """Nothing sensible can be composed; the message says what to do instead."""
 
 
+class NoArticles(ComposeError):
+    """No feed item of the period fits the edition's sections; the channel says how to get
+    some (pull the feeds, widen the period)."""
+
+    def __init__(self, edition: str, since: str, items: int) -> None:
+        super().__init__(
+            f"aucun article pour « {edition} » publié depuis le {since} ({items} élément(s) du "
+            "flux sur la période, aucun dans ses rubriques)"
+        )
+        self.edition, self.since, self.items = edition, since, items
+
+
 # Where a new paragraph starts in feed HTML: the summary keeps those breaks.
 _BLOCK_START = re.compile(r"<(?:p|div|li|br|h[1-6]|blockquote|tr)\b[^>]*>", re.IGNORECASE)
 
@@ -102,11 +114,7 @@ async def compose_issue(
     news = [a for s in sections if not s.agenda for a in s.articles]
     if not news:
         local_since = since.astimezone(config.tz).strftime("%Y-%m-%d")
-        raise ComposeError(
-            f"aucun article pour « {edition.name} » publié depuis le {local_since} "
-            f"({len(items)} élément(s) du flux sur la période, aucun dans ses rubriques). "
-            "Lancez « hub feed pull » ou élargissez la période avec --since AAAA-MM-JJ."
-        )
+        raise NoArticles(edition.name, local_since, len(items))
     preheader = shorten(
         " · ".join(a.title for a in news[1:4]) or news[0].title, PREHEADER_MAX_CHARS
     )

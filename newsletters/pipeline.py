@@ -41,6 +41,24 @@ def issue_dir(config: Config, issue: Issue) -> Path:
     return config.issues_dir / issue.edition / str(issue.number)
 
 
+class DraftExists(UserError):
+    """A draft is already there (perhaps edited by hand): it is never overwritten unasked."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} existe déjà (peut-être modifié à la main) : il reste tel quel")
+        self.path = path
+
+
+class IssueAlreadyArchived(UserError):
+    """The issue's number is already archived (perhaps sent): replacing it is a choice."""
+
+    def __init__(self, edition: str, number: int, rendered_on: str) -> None:
+        super().__init__(
+            f"le n°{number} de « {edition} » est déjà archivé (rendu le {rendered_on})"
+        )
+        self.edition, self.number = edition, number
+
+
 async def draft_next_issue(
     db: Database,
     config: Config,
@@ -55,10 +73,7 @@ async def draft_next_issue(
     issue = await compose_issue(db, config, edition, now=now, since=since)
     path = out or draft_path(config, issue)
     if path.exists() and not force:
-        raise UserError(
-            f"{path} existe déjà (peut-être modifié à la main) : choisissez un autre fichier "
-            "avec --out, ou ajoutez --force pour le remplacer"
-        )
+        raise DraftExists(path)
     with writing(path):
         private_dir(path.parent)
         path.write_text(write_draft(issue), encoding="utf-8")
@@ -100,10 +115,7 @@ async def publish_draft(
     existing = await archive.get_issue(db, issue.edition, issue.number)
     if existing and not replace:
         when = french_date(existing.rendered_at.astimezone(config.tz).date())
-        raise UserError(
-            f"le n°{issue.number} de « {edition.name} » est déjà archivé (rendu le {when}) : "
-            "ajoutez --force pour le remplacer, ou changez « number » dans le brouillon"
-        )
+        raise IssueAlreadyArchived(edition.name, issue.number, when)
     access_key = None
     if edition.members_only:
         access_key = (existing and existing.access_key) or secrets.token_urlsafe(18)

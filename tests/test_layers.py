@@ -26,14 +26,21 @@ _CHANNELS = r"click|hub\.web|hub\.cli|bots|discord"
 
 @dataclass(frozen=True)
 class Rule:
-    folders: tuple[str, ...]  # source folders, relative to the repository's root
+    folders: tuple[str, ...]  # source folders or files, relative to the repository's root
     forbidden: re.Pattern[str]  # matched against each imported dotted name
     why: str
 
 
 RULES = (
     Rule(
-        ("hub/events", "hub/subscribers", "hub/campaigns"),
+        (
+            "hub/events",
+            "hub/subscribers",
+            "hub/campaigns",
+            "hub/community",
+            "hub/privacy.py",
+            "hub/ratelimit.py",
+        ),
         re.compile(rf"(aiohttp|{_CHANNELS})(\.|$)"),
         "the domain imports no channel and no HTTP library",
     ),
@@ -116,7 +123,8 @@ def violations(root: Path, rules: tuple[Rule, ...] = RULES) -> list[Violation]:
     found: list[Violation] = []
     for rule in rules:
         for folder in rule.folders:
-            for path in sorted((root / folder).rglob("*.py")):
+            where = root / folder
+            for path in [where] if where.is_file() else sorted(where.rglob("*.py")):
                 relative = path.relative_to(root)
                 package = ".".join(relative.parent.parts)
                 seen: set[str] = set()
@@ -222,4 +230,14 @@ def test_a_known_violation_hides_nothing_else_in_its_file(tree: Path) -> None:
     assert new_violations(tree, known) == [
         "hub/events/background.py:2 imports aiohttp.ClientSession: "
         "the domain imports no channel and no HTTP library"
+    ]
+
+
+def test_a_rule_may_name_a_single_module(tree: Path) -> None:
+    _write(tree, "hub/privacy.py", "import discord\n")
+    _write(tree, "hub/community/agenda.py", "from bots.runtime import HubBot\n")
+    assert new_violations(tree) == [
+        "hub/community/agenda.py:1 imports bots.runtime.HubBot: "
+        "the domain imports no channel and no HTTP library",
+        "hub/privacy.py:1 imports discord: the domain imports no channel and no HTTP library",
     ]

@@ -9,8 +9,16 @@ from pathlib import Path
 import click
 
 from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
+from hub.errors import UserError
 from hub.timeutil import parse_date, start_of_day
-from newsletters.pipeline import draft_next_issue, publish_draft, render_draft
+from newsletters.compose import NoArticles
+from newsletters.pipeline import (
+    DraftExists,
+    IssueAlreadyArchived,
+    draft_next_issue,
+    publish_draft,
+    render_draft,
+)
 
 
 @click.group("newsletter", cls=HubGroup)
@@ -40,8 +48,19 @@ async def draft_command(
     start = None
     if since:
         start = start_of_day(parse_date(since, "--since"), config.tz)
-    async with hub.database() as db:
-        issue, path = await draft_next_issue(db, config, edition, since=start, out=out, force=force)
+    try:
+        async with hub.database() as db:
+            issue, path = await draft_next_issue(
+                db, config, edition, since=start, out=out, force=force
+            )
+    except NoArticles as exc:
+        raise UserError(
+            f"{exc}. Lancez « hub feed pull » ou élargissez la période avec --since AAAA-MM-JJ."
+        ) from None
+    except DraftExists as exc:
+        raise UserError(
+            f"{exc} ; choisissez un autre fichier avec --out, ou ajoutez --force pour le remplacer"
+        ) from None
     if as_json:
         print_json(
             {
@@ -77,8 +96,13 @@ async def render_command(
 ) -> None:
     """Produit issue.html, issue.txt et issue.json à partir d'un brouillon (DRAFT)."""
     config = hub.config
-    async with hub.database() as db:
-        published = await publish_draft(db, config, draft, out, replace=force)
+    try:
+        async with hub.database() as db:
+            published = await publish_draft(db, config, draft, out, replace=force)
+    except IssueAlreadyArchived as exc:
+        raise UserError(
+            f"{exc} : ajoutez --force pour le remplacer, ou changez « number » dans le brouillon"
+        ) from None
     issue = published.issue
     if as_json:
         print_json(published.to_json())

@@ -186,6 +186,6 @@ async def sendgrid_events(request: web.Request) -> web.Response:
         return _refuse(400, "body is not JSON")
     if not isinstance(events, list):
         return _refuse(400, "body is not a JSON array of events")
-    result = await record_events(services.db, config, events)
+    result = await record_events(services.db, config, events, subscribers=services.subscribers)
     log.info("sendgrid events", extra=result.as_dict())
     return web.json_response(result.as_dict())

@@ -14,7 +14,7 @@ from hub.db import Database
 from hub.events.service import Events, NewEvent
 from hub.timeutil import add_months
 from newsletters import archive
-from newsletters.compose import ComposeError, compose_issue, html_to_summary
+from newsletters.compose import NoArticles, compose_issue, html_to_summary
 from newsletters.fetch import pull_configured
 from newsletters.markup import markdown_to_html, markdown_to_text
 from newsletters.model import Issue
@@ -247,8 +247,11 @@ async def test_numbering_and_window_continue_from_the_last_issue(
     assert second.period_start == NOW
     assert [a.title for a in second.articles] == ["Après"]
 
-    with pytest.raises(ComposeError, match="--since"):
+    # The domain says what is missing; the CLI adds how to get it (`hub feed pull`, --since).
+    with pytest.raises(NoArticles, match="aucun article pour") as nothing:
         await compose_issue(db, config, "essentiel", now=later)
+    assert "hub " not in str(nothing.value) and "--" not in str(nothing.value)
+    assert nothing.value.items == 2
     widened = await compose_issue(db, config, "condense", now=later, since=NOW - 30 * day)
     assert [a.title for a in widened.articles] == ["Après", "Avant"]
 
