@@ -11,15 +11,6 @@ import click
 
 from hub.campaigns.errors import CampaignError
 from hub.campaigns.model import Campaign, Progress
-from hub.campaigns.sender import Sender, read_progress
-from hub.campaigns.service import (
-    audience_size,
-    create_campaign,
-    get_campaign,
-    list_campaigns,
-    require_audience,
-    schedule_campaign,
-)
 from hub.cli import (
     HubContext,
     HubGroup,
@@ -87,9 +78,8 @@ async def create_command(hub: HubContext, draft: Path, list_key: str | None, as_
     """
     config = hub.config
     async with hub.services() as services:
-        db = services.db
-        campaign = await create_campaign(db, config, draft, list_key)
-        audience = await audience_size(db, campaign.list)
+        campaign = await services.campaigns.create(draft, list_key)
+        audience = await services.campaigns.audience_size(campaign.list)
     if as_json:
         print_json({**campaign.to_json(), "audience": audience})
         return
@@ -140,8 +130,7 @@ async def schedule_command(hub: HubContext, campaign_id: int, at: str, as_json: 
     config = hub.config
     when = parse_local_datetime(at, config.tz, "--at")
     async with hub.services() as services:
-        db = services.db
-        campaign = await schedule_campaign(db, config, campaign_id, when)
+        campaign = await services.campaigns.schedule(campaign_id, when)
     if as_json:
         print_json(campaign.to_json())
         return
@@ -153,8 +142,8 @@ async def _send_in_foreground(
     services: HubServices, campaign_id: int, action: str, *, in_doubt: bool = False
 ) -> Progress:
     """Run a send here, with a progress bar on stderr, and return when it is done."""
-    db, config, messenger = services.db, services.config, services.messenger
-    start = await read_progress(db, campaign_id)
+
+    start = await services.campaigns.progress(campaign_id)
     with click.progressbar(
         length=max(start.audience, 1), label="Envoi", file=sys.stderr, show_pos=True
     ) as bar:
@@ -166,7 +155,7 @@ async def _send_in_foreground(
             bar.update(progress.done - shown)
             shown = progress.done
 
-        sender = Sender(db, config, messenger, on_progress=advance)
+        sender = services.campaigns.sender(on_progress=advance)
         if action == "start":
             progress = await sender.start(campaign_id)
         elif action == "resume":
@@ -200,12 +189,11 @@ async def send_command(
     """Envoie la campagne maintenant, au premier plan, avec une barre de progression."""
     config = hub.config
     async with hub.services() as services:
-        db = services.db
-        campaign = await get_campaign(db, campaign_id)
+        campaign = await services.campaigns.get(campaign_id)
         if dry_run and campaign.status not in ("draft", "scheduled"):
-            await dry_run_of_a_campaign_gone(db, config, campaign, as_json)
+            await dry_run_of_a_campaign_gone(services.db, config, campaign, as_json)
             return
-        audience = await require_audience(db, config, campaign)  # nobody: refused, as a send
+        audience = await services.campaigns.require_audience(campaign)  # nobody: refused, as a send
         backend = config.mail.backend
         if dry_run:
             if as_json:
@@ -223,7 +211,7 @@ async def send_command(
                 f"(liste {campaign.list}, envoi : {backend}) ?"
             )
         progress = await _send_in_foreground(services, campaign_id, "start")
-        _finish(progress, await get_campaign(db, campaign_id), as_json)
+        _finish(progress, await services.campaigns.get(campaign_id), as_json)
 
 
 @campaign_group.command("resume")
@@ -234,9 +222,8 @@ async def send_command(
 async def resume_command(hub: HubContext, campaign_id: int, as_json: bool) -> None:
     """Reprend un envoi en pause, ou interrompu (processus arrêté), au premier plan."""
     async with hub.services() as services:
-        db = services.db
         progress = await _send_in_foreground(services, campaign_id, "resume")
-        _finish(progress, await get_campaign(db, campaign_id), as_json)
+        _finish(progress, await services.campaigns.get(campaign_id), as_json)
 
 
 @campaign_group.command("retry")
@@ -252,9 +239,8 @@ async def resume_command(hub: HubContext, campaign_id: int, as_json: bool) -> No
 async def retry_command(hub: HubContext, campaign_id: int, in_doubt: bool, as_json: bool) -> None:
     """Renvoie la campagne aux seuls destinataires en échec."""
     async with hub.services() as services:
-        db = services.db
         progress = await _send_in_foreground(services, campaign_id, "retry", in_doubt=in_doubt)
-        _finish(progress, await get_campaign(db, campaign_id), as_json)
+        _finish(progress, await services.campaigns.get(campaign_id), as_json)
 
 
 @campaign_group.command("pause")
@@ -291,9 +277,8 @@ async def status_command(hub: HubContext, campaign_id: int, as_json: bool) -> No
     """État de la campagne ; pendant un envoi, une barre de progression suit en direct."""
     config = hub.config
     async with hub.services() as services:
-        db = services.db
-        campaign = await get_campaign(db, campaign_id)
-        progress = await read_progress(db, campaign_id)
+        campaign = await services.campaigns.get(campaign_id)
+        progress = await services.campaigns.progress(campaign_id)
         if as_json:
             print_json({**campaign.to_json(), "progress": progress.to_json()})
             return
@@ -305,10 +290,10 @@ async def status_command(hub: HubContext, campaign_id: int, as_json: bool) -> No
                 bar.update(progress.done)
                 while campaign.status == "sending" and not interrupted(campaign):
                     await asyncio.sleep(STATUS_POLL_SECONDS)
-                    latest = await read_progress(db, campaign_id)
+                    latest = await services.campaigns.progress(campaign_id)
                     bar.update(latest.done - progress.done)
                     progress = latest
-                    campaign = await get_campaign(db, campaign_id)
+                    campaign = await services.campaigns.get(campaign_id)
             if interrupted(campaign):  # its process stopped while we watched
                 echo_interrupted(campaign)
         if campaign.started_at:
@@ -322,8 +307,7 @@ async def status_command(hub: HubContext, campaign_id: int, as_json: bool) -> No
 async def list_command(hub: HubContext, as_json: bool) -> None:
     """Les campagnes, des plus récentes aux plus anciennes."""
     async with hub.services() as services:
-        db = services.db
-        campaigns = await list_campaigns(db)
+        campaigns = await services.campaigns.latest()
     if as_json:
         print_json([c.to_json() for c in campaigns])
         return

@@ -14,8 +14,6 @@ from datetime import datetime
 
 import click
 
-from hub.campaigns.sender import Sender
-from hub.campaigns.service import create_campaign, get_campaign
 from hub.cli import HubCommand, HubContext, pass_hub, print_json, run_async
 from hub.cli.demo_events import create_demo_events
 from hub.config import SAMPLE_FEED, Config, FeedSource
@@ -97,11 +95,12 @@ async def demo_command(hub: HubContext, as_json: bool) -> None:
         member_lists = [key for key, item in config.lists.items() if item.members_only]
         await subscribers.subscribe_many(members, member_lists, consent, confirmed=True)
         bimestrielle_draft = next(d for p, d in results if p.issue.edition == "bimestrielle")
-        campaign = await create_campaign(db, config, bimestrielle_draft)
-        messenger = services.messenger
-        progress = await Sender(db, config, messenger).start(campaign.id)
-        event_mail = await deliver_pending(db, config, messenger)
-        campaign = await get_campaign(db, campaign.id)
+        campaign = await services.campaigns.create(bimestrielle_draft)
+        progress = await services.campaigns.sender().start(campaign.id)
+        event_mail = await deliver_pending(
+            db, config, services.messenger, events=services.events, people=services.subscribers
+        )
+        campaign = await services.campaigns.get(campaign.id)
     folder = outbox_folder(config) / str(campaign.id)
     written = len(list(folder.glob("*.eml")))
 

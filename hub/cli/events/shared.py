@@ -14,7 +14,6 @@ import click
 from hub.cli import HubContext, HubGroup, french_number, print_json
 from hub.config import Config
 from hub.errors import UserError
-from hub.events.mailer import deliver_pending
 from hub.events.model import (
     Event,
     EventNotFound,
@@ -92,7 +91,11 @@ async def mailing(hub: HubContext) -> AsyncIterator[tuple[Events, Messenger]]:
 async def deliver(events: Events, messenger: Messenger, *, err: bool = False) -> None:
     """Send the e-mails waiting (those this command caused, and any left behind) and say how
     many left (on stderr with `err`, when stdout is JSON)."""
-    report = await deliver_pending(events.db, events.config, messenger)
+    from hub.events.mailer import deliver_pending  # the e-mails' templates: only when sending
+
+    report = await deliver_pending(
+        events.db, events.config, messenger, events=events, people=events.people
+    )
     click.echo(f"E-mails envoyés : {french_number(report.sent)}", err=err)
     if report.skipped:
         click.echo(
