@@ -95,7 +95,12 @@ def _age(delta: timedelta) -> str:
 
 
 @click.command("questions")
-@click.option("--open", "open_only", is_flag=True, help="Seulement les questions non résolues.")
+@click.option(
+    "--open",
+    "open_only",
+    is_flag=True,
+    help="Seulement les questions non résolues, quel que soit leur âge.",
+)
 @click.option(
     "--since",
     metavar="AAAA-MM-JJ",
@@ -117,7 +122,10 @@ async def questions_command(
         start = start_of_day(parse_date(since, "--since"), tz).astimezone(UTC)
     async with hub.services() as services:
         service = services.questions
-        listed = await service.listed(open_only=open_only, since=start)
+        # `--open` alone lists every open question, however old (those most need staff);
+        # the counts are always the period's.
+        listed_since = None if open_only and since is None else start
+        listed = await service.listed(open_only=open_only, since=listed_since)
         counts = await service.counts(since=start)
     now = datetime.now(UTC)
     if as_json:

@@ -168,3 +168,37 @@ async def hub_subscribers(community: Community, *args: str) -> str:
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     return out.decode()
+
+
+async def test_open_questions_are_listed_whatever_their_age_counts_stay_within_the_period(
+    community: Community,
+) -> None:
+    """A question left open for two months is the one staff must see with `--open`; the counts
+    per category are still those of the period (30 days by default, or `--since`)."""
+    questions = community.services.questions
+    old = await questions.ask("salaries", 111, "juridique", None)
+    await questions.ask("elus", 222, "adhesion", None)
+    solved = await questions.ask("elus", 333, "juridique", None)
+    await questions.resolve(solved.id, 999)
+    db = community.services.db
+    await db.conn.execute(
+        "UPDATE discord_questions SET created_at = '2020-01-06T09:00:00Z' WHERE id = ?", (old.id,)
+    )
+    await db.conn.commit()
+
+    code, out, err = await hub_discord(community, "questions", "--open", "--json")
+    assert code == 0, err
+    listed = json.loads(out)
+    assert [q["category"] for q in listed["questions"]] == ["juridique", "adhesion"]
+    assert listed["counts"]["juridique"] == 1 and listed["counts"]["adhesion"] == 1
+
+    code, out, err = await hub_discord(community, "questions", "--json")
+    assert code == 0, err
+    assert [q["category"] for q in json.loads(out)["questions"]] == ["adhesion", "juridique"]
+
+    code, out, err = await hub_discord(community, "questions", "--since", "2020-01-01", "--json")
+    assert code == 0, err
+    assert json.loads(out)["counts"]["juridique"] == 2
+
+    code, _out, err = await hub_discord(community, "questions", "--since", "hier")
+    assert code != 0 and "Traceback" not in err and "--since" in err
