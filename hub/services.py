@@ -91,7 +91,7 @@ class HubServices:
             bot_status=BotStatus(db),
             role_sync=RoleSync(db, identification),
             agenda=Agenda(db, config, events=events, people=identification),
-            questions=Questions(db, rate_limiter),
+            questions=Questions(db),
         )
         return services
 
