@@ -71,11 +71,11 @@ async def open_thread(
 ) -> discord.Thread:
     """Record the question, open its private thread, post it there and notify #staff."""
     service = questions_of(bot)
+    channel = channel_of(bot, "questions")
+    if channel is None:  # before recording: no question left open without its thread
+        raise ChannelMissing()
     person = await bot.services.identification.person_of(user.id, server=bot.server.key)
     asked = await service.ask(bot.server.key, user.id, category, person.id if person else None)
-    channel = channel_of(bot, "questions")
-    if channel is None:
-        raise ChannelMissing()
     label = category_label(category)
     thread = await channel.create_thread(
         name=cut(f"{label} · {subject.strip()}", THREAD_NAME_MAX),

@@ -194,3 +194,17 @@ async def test_an_unanswered_question_is_recalled_once_after_48_hours(
         "Rappel : une question (Outils et numérique) attend une réponse depuis plus de 48 heures "
         f": https://discord.com/channels/{guild.id}/{thread['id']}"
     )
+
+
+async def test_a_missing_questions_channel_records_nothing_and_says_so(
+    community: Community,
+) -> None:
+    discord, guild = community.discord, community.guilds["salaries"]
+    del guild.channels[community.channel("salaries", "questions")["id"]]
+    async with community.bots():
+        dominique = discord.add_member(guild, "dominique")
+        sent = await ask(community, dominique)
+    assert sent.followups[0]["content"] == (
+        "Question non envoyée : le salon des questions est introuvable ; prévenez l'équipe."
+    )
+    assert await rows(community) == [], "no question left open without its thread"
