@@ -122,7 +122,7 @@ async def test_questions_are_listed_counted_shown_with_the_person_and_forgotten_
     assert lines[0].startswith("n° 1 · Juridique · ouverte · il y a ")
     assert lines[0].endswith(" · personne ne l'a prise · Collectif des salariés")
     assert lines[1].startswith("n° 2 · Événements · prise en charge · il y a ")
-    assert f"prise par {camille['user']['id']}" in lines[1]
+    assert f"prise par le compte Discord {camille['user']['id']}" in lines[1]
     assert lines[2].endswith(
         ": 2 question(s) — Juridique 1, Événements 1, Adhésion 0, Outils et numérique 0, Autre 0"
     )
@@ -202,3 +202,29 @@ async def test_open_questions_are_listed_whatever_their_age_counts_stay_within_t
 
     code, _out, err = await hub_discord(community, "questions", "--since", "hier")
     assert code != 0 and "Traceback" not in err and "--since" in err
+
+
+async def test_who_took_a_question_is_named_by_their_address_when_identified(
+    community: Community,
+) -> None:
+    from hub.subscribers.service import Person
+
+    services = community.services
+    await services.subscribers.save_person(Person("camille@fcpts.org"))
+    await services.identification.link_by_hand(
+        4242, "camille@fcpts.org", server="salaries", staff="test"
+    )
+    first = await services.questions.ask("salaries", 111, "juridique", None)
+    second = await services.questions.ask("salaries", 112, "autre", None)
+    await services.questions.take(first.id, 4242)
+    await services.questions.take(second.id, 5353)  # a staff member not identified
+    code, out, err = await hub_discord(community, "questions")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert " · prise par camille@fcpts.org · " in lines[0]
+    assert " · prise par le compte Discord 5353 · " in lines[1]
+    code, out, err = await hub_discord(community, "questions", "--json")
+    assert [q["taken_by_email"] for q in json.loads(out)["questions"]] == [
+        "camille@fcpts.org",
+        None,
+    ]
