@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.cli import HubContext, pass_hub, print_json, run_async
+from hub.cli import HubCommand, HubContext, pass_hub, print_json, run_async
 from hub.community import announce, staff_posts
 from hub.community.questions import CATEGORIES, STATUS_LABELS, Question, age
 from hub.errors import UserError
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from hub.services import HubServices
 
 
-@click.command("announce-issue")
+@click.command("announce-issue", cls=HubCommand)
 @click.argument("edition", metavar="ÉDITION")
 @click.argument("number", metavar="NUMÉRO", type=click.IntRange(min=1))
 @pass_hub
@@ -37,7 +37,7 @@ async def announce_issue_command(hub: HubContext, edition: str, number: int) -> 
     )
 
 
-@click.command("announce")
+@click.command("announce", cls=HubCommand)
 @click.option(
     "--server",
     "choice",
@@ -98,7 +98,7 @@ def _age(delta: timedelta) -> str:
     return f"{hours} h" if hours else f"{minutes} min"
 
 
-@click.command("questions")
+@click.command("questions", cls=HubCommand)
 @click.option(
     "--open",
     "open_only",
