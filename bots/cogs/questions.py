@@ -77,13 +77,18 @@ async def open_thread(
     person = await bot.services.identification.person_of(user.id, server=bot.server.key)
     asked = await service.ask(bot.server.key, user.id, category, person.id if person else None)
     label = category_label(category)
-    thread = await channel.create_thread(
-        name=cut(f"{label} · {subject.strip()}", THREAD_NAME_MAX),
-        type=discord.ChannelType.private_thread,
-        invitable=False,
-        auto_archive_duration=10080,
-        reason=f"question {asked.id}",
-    )
+    try:
+        thread = await channel.create_thread(
+            name=cut(f"{label} · {subject.strip()}", THREAD_NAME_MAX),
+            type=discord.ChannelType.private_thread,
+            invitable=False,
+            auto_archive_duration=10080,
+            reason=f"question {asked.id}",
+        )
+    except discord.HTTPException:
+        await service.withdraw(asked.id)
+        raise
+    await service.thread_opened(asked.id, thread.id, None)  # from now on, it can be recalled
     await thread.add_user(discord.Object(user.id))
     role = staff_role(bot)
     for staff_id in await staff_ids(bot, role, asker=user.id):

@@ -142,6 +142,11 @@ class Questions:
             raise QuestionNotFound(question_id)
         return _question(row)
 
+    async def withdraw(self, question_id: int) -> None:
+        """Forget a question whose thread could not be opened (it would stay open forever and
+        count in the member's limit)."""
+        await self.db.execute("discord_question_withdraw", {"id": question_id})
+
     async def thread_opened(self, question_id: int, thread_id: int, notice_id: int | None) -> None:
         await self.db.execute(
             "discord_question_thread",

@@ -109,6 +109,10 @@ VALUES (:server, :discord_user_id, :subscriber_id, :category, :now);
 UPDATE discord_questions SET thread_id = :thread_id, notice_message_id = :notice_message_id
 WHERE id = :id;
 
+-- name: discord_question_withdraw
+-- A question whose thread Discord refused to open: nothing of it exists for the member.
+DELETE FROM discord_questions WHERE id = :id AND thread_id IS NULL;
+
 -- name: discord_question_get
 SELECT * FROM discord_questions WHERE id = :id;
 

@@ -208,3 +208,17 @@ async def test_a_missing_questions_channel_records_nothing_and_says_so(
         "Question non envoyée : le salon des questions est introuvable ; prévenez l'équipe."
     )
     assert await rows(community) == [], "no question left open without its thread"
+
+
+async def test_a_thread_discord_refuses_leaves_no_question_open(community: Community) -> None:
+    discord, guild = community.discord, community.guilds["salaries"]
+    async with community.bots():
+        dominique = discord.add_member(guild, "dominique")
+        discord.fail_next(
+            "POST /channels/{channel_id}/threads",
+            403,
+            {"message": "Missing Permissions", "code": 50013},
+        )
+        sent = await ask(community, dominique)
+    assert sent.followups[0]["content"].startswith("Désolé, une erreur est survenue")
+    assert await rows(community) == [], "no question left open without its thread"
