@@ -41,3 +41,4 @@ bench: test-setup
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/registrations.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/discord.py

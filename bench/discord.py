@@ -17,7 +17,13 @@ The two talk by one JSON line each way on the child's stdin/stdout. NOTE: the st
 tests/support/discord (see the report to the lead): the child imports it from there until its
 reusable core moves to a non-test package; this process imports nothing from tests/.
 
+Then the feed (issue 12): bench/discord_feed.py, run as a child process, posts 50 new feed
+items to both servers' #actualites through the bots with 429s injected by the stand-in, and
+prints the time until all are shown and the REST calls. The last line of this script is one
+JSON object with both parts: `{"signups": {…}, "feed": {…}}`.
+
 Usage: python bench/discord.py [--salaries N] [--elus N] [--seats N] [--spread SECONDS]
+       [--runs N] [--part signups|feed|both]
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import json
 import logging
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -282,11 +289,40 @@ def main() -> None:
     parser.add_argument("--seats", type=int, default=500)
     parser.add_argument("--spread", type=float, default=1.0, help="seconds the clicks span")
     parser.add_argument("--runs", type=int, default=3, help="runs (the figures: medians)")
+    parser.add_argument("--part", choices=("signups", "feed", "both"), default="both")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         asyncio.run(serve(args.salaries, args.elus, args.spread))
         return
+    both: dict[str, Any] = {}
+    if args.part in ("signups", "both"):
+        both["signups"] = signups(args)
+    if args.part in ("feed", "both"):
+        both["feed"] = feed(args.runs)
+    print(json.dumps(both, ensure_ascii=False))
+
+
+def feed(runs: int) -> dict[str, Any]:
+    """The feed part (bench/discord_feed.py in a child process): its lines, then its figures."""
+    done = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "bench" / "discord_feed.py"), "--runs", str(runs)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"bench/discord_feed.py failed ({done.returncode})")
+    *lines, last = done.stdout.strip().splitlines()
+    print("\n".join(lines))
+    figures: dict[str, Any] = json.loads(last)
+    doubled = figures["messages_salaries"] != 6 or figures["messages_elus"] != 6
+    figures["targets_met"] = not doubled and figures["rate_limited"] > 0
+    return figures
+
+
+def signups(args: argparse.Namespace) -> dict[str, Any]:
     runs = [
         asyncio.run(run(args.salaries, args.elus, args.seats, args.spread))
         for _ in range(args.runs)
@@ -313,7 +349,7 @@ def main() -> None:
         and figures["rest_calls_per_click"] <= 2
     )
     figures["targets_met"] = ok
-    print(json.dumps(figures, ensure_ascii=False))
+    return figures
 
 
 if __name__ == "__main__":

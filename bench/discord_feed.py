@@ -9,6 +9,9 @@ that phase, the 429s the stand-in answered, and the messages in each #actualites
 once: 5 posts + 1 summary per server, whatever the 429s). Medians over the runs; the last line
 is one JSON object with the figures.
 
+`make bench` runs it through bench/discord.py (the issue's benchmark: sign-ups, then this feed
+part in a child process; its last line holds both parts' figures).
+
 Usage: python bench/discord_feed.py [--items N] [--rate-limits N] [--runs N]
 """
 
@@ -24,6 +27,9 @@ import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# This file's folder holds bench/discord.py, named like the discord.py package: keep only the
+# project's root on the path, so `import discord` finds the library (as bench/discord.py does).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != PROJECT_ROOT / "bench"]
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from bots.cogs import news  # noqa: E402

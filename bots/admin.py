@@ -27,7 +27,17 @@ GUILD_PERMISSIONS = discord.Permissions(manage_roles=True, manage_events=True, c
 CHANNEL_PERMISSIONS = discord.Permissions(
     view_channel=True, send_messages=True, embed_links=True, read_message_history=True
 )
+# In #questions: open a question's private thread, post in it and add the member and the
+# staff to it (sending in threads), lock it once resolved (only Manage Threads may lock).
+CHANNEL_EXTRA_PERMISSIONS = {
+    "questions": discord.Permissions(
+        create_private_threads=True, send_messages_in_threads=True, manage_threads=True
+    )
+}
 PERMISSION_LABELS = {
+    "create_private_threads": "créer des fils privés",
+    "send_messages_in_threads": "envoyer des messages dans les fils",
+    "manage_threads": "gérer les fils",
     "view_channel": "voir le salon",
     "send_messages": "envoyer des messages",
     "embed_links": "intégrer des liens",
@@ -38,8 +48,17 @@ PERMISSION_LABELS = {
 }
 
 
+def channel_permissions(key: str) -> discord.Permissions:
+    """What the bot needs in the channel configured as `key`."""
+    extra = CHANNEL_EXTRA_PERMISSIONS.get(key)
+    return CHANNEL_PERMISSIONS | extra if extra is not None else CHANNEL_PERMISSIONS
+
+
 def needed_permissions() -> discord.Permissions:
-    return discord.Permissions(GUILD_PERMISSIONS.value | CHANNEL_PERMISSIONS.value)
+    value = GUILD_PERMISSIONS.value | CHANNEL_PERMISSIONS.value
+    for extra in CHANNEL_EXTRA_PERMISSIONS.values():
+        value |= extra.value
+    return discord.Permissions(value)
 
 
 def invite_url(application_id: int, server: ServerConfig) -> str:
@@ -145,7 +164,7 @@ async def check_server(client: discord.Client, server: ServerConfig) -> list[Fin
         if channel is None:
             findings.append(Finding(False, f"salon introuvable : channels.{key} = « {wanted} »"))
             continue
-        missing = _missing(channel.permissions_for(me), CHANNEL_PERMISSIONS)
+        missing = _missing(channel.permissions_for(me), channel_permissions(key))
         findings.append(Finding(not missing, f"salon #{channel.name} ({key})" + _listed(missing)))
     return findings
 

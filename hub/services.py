@@ -166,7 +166,7 @@ class HubServices:
     def questions(self) -> Questions:
         from hub.community.questions import Questions
 
-        return Questions(self.db, self.rate_limiter)
+        return Questions(self.db)
 
     # --- mail -----------------------------------------------------------------------------------
 

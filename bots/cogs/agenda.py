@@ -191,7 +191,10 @@ async def _write(
         target = channel
     try:
         await target.get_partial_message(work.record.message_id).edit(
-            embed=embed(post), view=post_view(post)
+            embed=embed(post),
+            view=post_view(post),
+            # discord.py sends the client's default only with `content`: ping nobody anyway.
+            allowed_mentions=discord.AllowedMentions.none(),
         )
     except discord.NotFound:
         log.info("discord agenda post gone: posting it again", extra={"server": server})

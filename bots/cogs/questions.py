@@ -2,9 +2,12 @@
 the staff role, a notice in #staff, the staff's buttons, and the one recall in #staff of a
 question nobody took within 48 hours (issue 12 §4).
 
-The staff role joins the private thread by being mentioned in its first message (Discord adds
-the mentioned role's members who can see #questions); that mention, and the member's, are the
-only pings (`allowed_mentions` names them): an `@everyone` typed in a question pings nobody.
+Discord adds nobody to a private thread for a role a *bot* mentions (a person's client does
+that, a bot's message does not), so the bot adds the member and each member of the staff role
+itself (`PUT /channels/{thread}/thread-members/{user}`, the staff listed through REST: the
+members are not cached). The first message still mentions the staff role and the member: those
+are the only pings (`allowed_mentions` names them): an `@everyone` typed in a question pings
+nobody.
 The text stays in Discord: the hub keeps ids, category, status and dates (`hub.community.
 questions`).
 """
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("bots.questions")
 
 RECALL_POLL_SECONDS = 300.0
+MAX_STAFF_ADDED = 25  # the federation's staff is six people: a role given to many is a mistake
 
 
 class ChannelMissing(UserError):
@@ -67,21 +71,28 @@ async def open_thread(
 ) -> discord.Thread:
     """Record the question, open its private thread, post it there and notify #staff."""
     service = questions_of(bot)
+    channel = channel_of(bot, "questions")
+    if channel is None:  # before recording: no question left open without its thread
+        raise ChannelMissing()
     person = await bot.services.identification.person_of(user.id, server=bot.server.key)
     asked = await service.ask(bot.server.key, user.id, category, person.id if person else None)
-    channel = channel_of(bot, "questions")
-    if channel is None:
-        raise ChannelMissing()
     label = category_label(category)
-    thread = await channel.create_thread(
-        name=cut(f"{label} · {subject.strip()}", THREAD_NAME_MAX),
-        type=discord.ChannelType.private_thread,
-        invitable=False,
-        auto_archive_duration=10080,
-        reason=f"question {asked.id}",
-    )
+    try:
+        thread = await channel.create_thread(
+            name=cut(f"{label} · {subject.strip()}", THREAD_NAME_MAX),
+            type=discord.ChannelType.private_thread,
+            invitable=False,
+            auto_archive_duration=10080,
+            reason=f"question {asked.id}",
+        )
+    except discord.HTTPException:
+        await service.withdraw(asked.id)
+        raise
+    await service.thread_opened(asked.id, thread.id, None)  # from now on, it can be recalled
     await thread.add_user(discord.Object(user.id))
     role = staff_role(bot)
+    for staff_id in await staff_ids(bot, role, asker=user.id):
+        await thread.add_user(discord.Object(staff_id))
     mentions = f"{role.mention} · " if role is not None else ""
     await thread.send(
         f"{mentions}question de {user.mention} ({label})",
@@ -101,6 +112,24 @@ async def open_thread(
     await service.thread_opened(asked.id, thread.id, notice.id if notice else None)
     log.info("discord question opened", extra={"server": bot.server.key, "question": asked.id})
     return thread
+
+
+async def staff_ids(bot: HubBot, role: discord.Role | None, *, asker: int) -> list[int]:
+    """The ids of the staff role's members (not the bot, not the asker), from Discord."""
+    guild, me = bot.guild, bot.user.id if bot.user else None
+    if guild is None or role is None:
+        return []
+    found = [
+        member.id
+        async for member in guild.fetch_members(limit=None)
+        if member.get_role(role.id) is not None and member.id not in (me, asker)
+    ]
+    if len(found) > MAX_STAFF_ADDED:
+        log.warning(
+            "discord staff role too large: only the first members added to the thread",
+            extra={"server": bot.server.key, "staff": len(found)},
+        )
+    return found[:MAX_STAFF_ADDED]
 
 
 async def _start_recalls(bot: HubBot) -> None:

@@ -7,14 +7,18 @@ from __future__ import annotations
 import getpass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from hub.cli import HubCommand, HubContext, pass_hub, print_json, run_async
 from hub.community import announce, staff_posts
-from hub.community.questions import CATEGORIES, STATUS_LABELS, age
+from hub.community.questions import CATEGORIES, STATUS_LABELS, Question, age
 from hub.errors import UserError
 from hub.timeutil import french_date, optional_utc_text, parse_date, start_of_day, to_utc_text
+
+if TYPE_CHECKING:
+    from hub.services import HubServices
 
 
 @click.command("announce-issue", cls=HubCommand)
@@ -95,7 +99,12 @@ def _age(delta: timedelta) -> str:
 
 
 @click.command("questions", cls=HubCommand)
-@click.option("--open", "open_only", is_flag=True, help="Seulement les questions non résolues.")
+@click.option(
+    "--open",
+    "open_only",
+    is_flag=True,
+    help="Seulement les questions non résolues, quel que soit leur âge.",
+)
 @click.option(
     "--since",
     metavar="AAAA-MM-JJ",
@@ -117,8 +126,12 @@ async def questions_command(
         start = start_of_day(parse_date(since, "--since"), tz).astimezone(UTC)
     async with hub.services() as services:
         service = services.questions
-        listed = await service.listed(open_only=open_only, since=start)
+        # `--open` alone lists every open question, however old (those most need staff);
+        # the counts are always the period's.
+        listed_since = None if open_only and since is None else start
+        listed = await service.listed(open_only=open_only, since=listed_since)
         counts = await service.counts(since=start)
+        takers = await _takers(services, listed)
     now = datetime.now(UTC)
     if as_json:
         print_json(
@@ -133,6 +146,7 @@ async def questions_command(
                         "discord_user_id": q.discord_user_id,
                         "thread_id": q.thread_id,
                         "taken_by": q.taken_by,
+                        "taken_by_email": takers.get((q.server, q.taken_by)),
                         "created_at": to_utc_text(q.created_at),
                         "taken_at": optional_utc_text(q.taken_at),
                         "resolved_at": optional_utc_text(q.resolved_at),
@@ -148,7 +162,8 @@ async def questions_command(
         click.echo("Aucune question " + ("ouverte." if open_only else "sur la période."))
     for q in listed:
         server = config.discord[q.server].name if q.server in config.discord else q.server
-        taken = f"prise par {q.taken_by}" if q.taken_by else "personne ne l'a prise"
+        taker = takers.get((q.server, q.taken_by)) or f"le compte Discord {q.taken_by}"
+        taken = f"prise par {taker}" if q.taken_by else "personne ne l'a prise"
         click.echo(
             f"n° {q.id} · {q.category_label} · {STATUS_LABELS[q.status]} · il y a "
             f"{_age(age(q, now))} · {taken} · {server}"
@@ -159,6 +174,19 @@ async def questions_command(
         f"Depuis le {french_date(start.astimezone(tz).date())} : {total} question(s) — "
         f"{per_category}"
     )
+
+
+async def _takers(
+    services: HubServices, listed: list[Question]
+) -> dict[tuple[str, int | None], str]:
+    """The address of each staff member who took a question, when their account is linked."""
+    takers: dict[tuple[str, int | None], str] = {}
+    for q in listed:
+        if q.taken_by is not None and (q.server, q.taken_by) not in takers:
+            person = await services.identification.person_of(q.taken_by, server=q.server)
+            if person is not None:
+                takers[(q.server, q.taken_by)] = person.email
+    return takers
 
 
 def register(group: click.Group) -> None:

@@ -3,7 +3,9 @@
 A member asks in Discord; the text stays there (a private thread with the member and the
 staff). The hub keeps what the staff need to follow up and what the federation learns from:
 the ids, the category, the status (open → taken → resolved), who took it and the dates. A member
-opens at most `PER_HOUR` questions per hour; a question nobody took within `RECALL_AFTER` is
+opens at most `PER_HOUR` questions in any sixty minutes (counted on the questions themselves, in
+the transaction that records one: a clock-hour counter would let six through around hh:00); a
+question nobody took within `RECALL_AFTER` is
 recalled once in #staff. The statistics count questions per category over a period: what
 members ask about is what the staff should write about.
 """
@@ -19,10 +21,10 @@ from aiosqlite import Row
 
 from hub.db import Database
 from hub.errors import UserError
-from hub.ratelimit import RateLimiter
 from hub.timeutil import from_utc_text, to_utc_text
 
 PER_HOUR = 3
+PERIOD = timedelta(hours=1)
 RECALL_AFTER = timedelta(hours=48)
 CATEGORIES: dict[str, str] = {
     "juridique": "Juridique",
@@ -105,9 +107,8 @@ def _now() -> datetime:
 class Questions:
     """The questions of every server; built once per process (`HubServices`)."""
 
-    def __init__(self, db: Database, rate_limiter: RateLimiter) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self.rate_limiter = rate_limiter
 
     async def ask(
         self, server: str, discord_user_id: int, category: str, subscriber_id: int | None
@@ -115,18 +116,24 @@ class Questions:
         """Record a new question (before its thread exists); refused past the hourly limit."""
         if category not in CATEGORIES:
             raise UnknownCategory(category)
-        if not await self.rate_limiter.allow(f"discord-question {discord_user_id}", PER_HOUR):
-            raise TooManyQuestions()
-        question_id = await self.db.execute(
-            "discord_question_insert",
-            {
-                "server": server,
-                "discord_user_id": discord_user_id,
-                "subscriber_id": subscriber_id,
-                "category": category,
-                "now": to_utc_text(_now()),
-            },
-        )
+        now = _now()
+        async with self.db.transaction():
+            recent = await self.db.fetch_one(
+                "discord_question_recent",
+                {"discord_user_id": discord_user_id, "since": to_utc_text(now - PERIOD)},
+            )
+            if recent is not None and recent["opened"] >= PER_HOUR:
+                raise TooManyQuestions()
+            question_id = await self.db.execute(
+                "discord_question_insert",
+                {
+                    "server": server,
+                    "discord_user_id": discord_user_id,
+                    "subscriber_id": subscriber_id,
+                    "category": category,
+                    "now": to_utc_text(now),
+                },
+            )
         return await self.get(question_id)
 
     async def get(self, question_id: int) -> Question:
@@ -134,6 +141,11 @@ class Questions:
         if row is None:
             raise QuestionNotFound(question_id)
         return _question(row)
+
+    async def withdraw(self, question_id: int) -> None:
+        """Forget a question whose thread could not be opened (it would stay open forever and
+        count in the member's limit)."""
+        await self.db.execute("discord_question_withdraw", {"id": question_id})
 
     async def thread_opened(self, question_id: int, thread_id: int, notice_id: int | None) -> None:
         await self.db.execute(

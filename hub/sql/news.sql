@@ -96,6 +96,11 @@ UPDATE discord_staff_posts SET claimed_at = :now WHERE id = :id AND posted_at IS
 UPDATE discord_staff_posts SET message_id = :message_id, posted_at = :now
 WHERE id = :id AND posted_at IS NULL;
 
+-- name: discord_question_recent
+-- The questions a member (one Discord account, both servers) opened since :since.
+SELECT COUNT(*) AS opened FROM discord_questions
+WHERE discord_user_id = :discord_user_id AND created_at > :since;
+
 -- name: discord_question_insert
 INSERT INTO discord_questions (server, discord_user_id, subscriber_id, category, created_at)
 VALUES (:server, :discord_user_id, :subscriber_id, :category, :now);
@@ -103,6 +108,10 @@ VALUES (:server, :discord_user_id, :subscriber_id, :category, :now);
 -- name: discord_question_thread
 UPDATE discord_questions SET thread_id = :thread_id, notice_message_id = :notice_message_id
 WHERE id = :id;
+
+-- name: discord_question_withdraw
+-- A question whose thread Discord refused to open: nothing of it exists for the member.
+DELETE FROM discord_questions WHERE id = :id AND thread_id IS NULL;
 
 -- name: discord_question_get
 SELECT * FROM discord_questions WHERE id = :id;

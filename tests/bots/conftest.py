@@ -18,6 +18,7 @@ from hub.config import Config, load_config
 from hub.db import Database
 from hub.services import HubServices, Secrets
 from tests.support.discord import DiscordServer
+from tests.support.discord.mentions import mention_problems
 from tests.support.discord.state import App, Guild
 
 WAIT = 10.0
@@ -123,3 +124,6 @@ async def community(
     config = configured(config_path, guilds)
     tokens = {ENVS[key]: token for key, token in TOKENS.items()}
     yield Community(discord_server, apps, guilds, config, hub_services(config, db, tokens))
+    # Issue 12 §3, in every test of the hub's bots: no message they wrote could ping anyone
+    # they did not name (`allowed_mentions` present, `parse` empty, on the wire).
+    assert mention_problems(state.requests) == []

@@ -158,3 +158,28 @@ async def test_an_everyone_in_a_title_pings_nobody(community: Community) -> None
     assert len(feed_posts) == 2
     for request in feed_posts:
         assert json.loads(request.raw)["allowed_mentions"] == {"parse": []}
+
+
+async def test_429s_past_discord_py_s_retries_lose_and_double_nothing(
+    community: Community,
+) -> None:
+    """discord.py gives up after five 429s in a row: the claimed item is looked for in the
+    channel at the next turn (not there: posted), never dropped, never posted twice."""
+    db = community.services.db
+    await pull(db, [item(0)])
+    async with community.bots():
+        await baseline_taken(db)
+        community.discord.fail_next(POST, 429, retry_after=0.05, count=10)
+        await pull(db, [item(0), item(1), item(2)])
+        await community.discord.wait_until(
+            lambda: all(len(posts(community, k, "actualites")) == 2 for k in SERVERS), 20.0
+        )
+        await settled(community)
+    assert sum(r.status == 429 for r in community.discord.requests_to(POST)) == 10
+    assert community.discord.requests_to("GET /channels/{channel_id}/messages"), "looked for"
+    for key in SERVERS:
+        assert [e["title"] for e in embeds(community, key)] == ["Actualité 1", "Actualité 2"]
+    rows = await db.conn.execute_fetchall(
+        "SELECT COUNT(*) FROM discord_feed_posts WHERE kind = 'post' AND message_id IS NULL"
+    )
+    assert next(iter(rows))[0] == 0

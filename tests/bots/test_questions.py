@@ -1,5 +1,6 @@
 """Questions to the staff (issue 12 §4): `/question` opens a private thread in #questions with
-the member (added) and the staff role (mentioned, the only pings), a notice in #staff with the
+the member and each member of the staff role (added: Discord adds nobody for a bot's role
+mention), the role and the member mentioned (the only pings), a notice in #staff with the
 thread's link; staff take it and resolve it (archived, locked, the member thanked); members
 cannot use the staff's buttons; 3 questions per hour; unanswered for 48 hours, a question is
 recalled once in #staff (time-machine); the hub keeps no text."""
@@ -89,6 +90,8 @@ async def test_a_question_opens_a_private_thread_taken_then_resolved_by_staff(
     async with community.bots():
         dominique = discord.add_member(guild, "dominique")
         camille = staff_member(community, "camille")
+        bob = staff_member(community, "bob")
+        discord.add_member(guild, "claude")  # a member, not staff: not in the thread
         sent = await ask(community, dominique, text="@everyone c'est urgent ?")
         (answer,) = sent.followups
         assert answer["flags"] & 64
@@ -96,7 +99,11 @@ async def test_a_question_opens_a_private_thread_taken_then_resolved_by_staff(
         assert thread["parent_id"] == community.channel("salaries", "questions")["id"]
         assert answer["content"].startswith(f"Votre question est posée dans <#{thread['id']}>")
         assert thread["name"] == "Juridique · Statuts de l'association"
-        assert discord.state.thread_members[thread["id"]] == [dominique["user"]["id"]]
+        # Discord adds no role's members to a private thread for a bot's role mention: the
+        # bot adds each staff member itself (and the bot, a member, is not staff).
+        (asker, *staff) = discord.state.thread_members[thread["id"]]
+        assert asker == dominique["user"]["id"]
+        assert sorted(staff) == sorted([camille["user"]["id"], bob["user"]["id"]])
         (first,) = discord.messages_in(thread["id"])
         assert first["content"] == (
             f"<@&{staff_role}> · question de <@{dominique['user']['id']}> (Juridique)"
@@ -187,3 +194,31 @@ async def test_an_unanswered_question_is_recalled_once_after_48_hours(
         "Rappel : une question (Outils et numérique) attend une réponse depuis plus de 48 heures "
         f": https://discord.com/channels/{guild.id}/{thread['id']}"
     )
+
+
+async def test_a_missing_questions_channel_records_nothing_and_says_so(
+    community: Community,
+) -> None:
+    discord, guild = community.discord, community.guilds["salaries"]
+    del guild.channels[community.channel("salaries", "questions")["id"]]
+    async with community.bots():
+        dominique = discord.add_member(guild, "dominique")
+        sent = await ask(community, dominique)
+    assert sent.followups[0]["content"] == (
+        "Question non envoyée : le salon des questions est introuvable ; prévenez l'équipe."
+    )
+    assert await rows(community) == [], "no question left open without its thread"
+
+
+async def test_a_thread_discord_refuses_leaves_no_question_open(community: Community) -> None:
+    discord, guild = community.discord, community.guilds["salaries"]
+    async with community.bots():
+        dominique = discord.add_member(guild, "dominique")
+        discord.fail_next(
+            "POST /channels/{channel_id}/threads",
+            403,
+            {"message": "Missing Permissions", "code": 50013},
+        )
+        sent = await ask(community, dominique)
+    assert sent.followups[0]["content"].startswith("Désolé, une erreur est survenue")
+    assert await rows(community) == [], "no question left open without its thread"

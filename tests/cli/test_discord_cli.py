@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import parse_qs, urlsplit
 
+import discord
+
 from hub.subscribers.service import Person
 from tests.bots import conftest as bots_fixtures
 from tests.bots.conftest import ENVS, TOKENS, Community
@@ -57,8 +59,21 @@ async def test_invite_gives_each_bot_s_link_with_exactly_its_scopes(
     assert query["client_id"] == [community.apps["salaries"].application_id]
     assert query["scope"] == ["bot applications.commands"]
     assert query["guild_id"] == [community.guilds["salaries"].id]
-    # view, send, embed, history in the channels; manage roles and events in the server.
-    assert query["permissions"] == [str(17601044499456)]
+    # view, send, embed, history in the channels; manage roles and events in the server;
+    # create private threads, send in them (adding people) and lock them (#questions).
+    wanted = discord.Permissions(
+        view_channel=True,
+        send_messages=True,
+        embed_links=True,
+        read_message_history=True,
+        manage_roles=True,
+        manage_events=True,
+        create_events=True,
+        create_private_threads=True,
+        send_messages_in_threads=True,
+        manage_threads=True,
+    )
+    assert query["permissions"] == [str(wanted.value)]
 
 
 async def test_check_passes_then_names_what_discord_would_refuse(community: Community) -> None:
@@ -78,6 +93,18 @@ async def test_check_passes_then_names_what_discord_would_refuse(community: Comm
     ) in out
     assert "À CORRIGER salon introuvable : channels.agenda = « agenda »" in out
     assert "2 point(s) à corriger" in err
+    # The questions' private threads: the bot locks them once resolved (Manage Threads).
+    guild.owner_id = "1"  # someone else owns the server (its owner has every permission)
+    everyone = guild.roles[guild.id]  # every permission but Administrator (which passes all)
+    everyone["permissions"] = str(int(everyone["permissions"]) & ~(1 << 3))
+    questions = community.channel("salaries", "questions")
+    deny = discord.Permissions(manage_threads=True).value
+    questions["permission_overwrites"] = [
+        {"id": guild.bot_id, "type": 1, "allow": "0", "deny": str(deny)}
+    ]
+    code, out, err = await hub_discord(community, "check", "salaries")
+    assert "À CORRIGER salon #questions (questions) : il manque gérer les fils" in out
+    assert "3 point(s) à corriger" in err
 
 
 async def test_link_gives_the_roles_and_unlink_takes_them_back(community: Community) -> None:

@@ -122,7 +122,7 @@ async def test_questions_are_listed_counted_shown_with_the_person_and_forgotten_
     assert lines[0].startswith("n° 1 · Juridique · ouverte · il y a ")
     assert lines[0].endswith(" · personne ne l'a prise · Collectif des salariés")
     assert lines[1].startswith("n° 2 · Événements · prise en charge · il y a ")
-    assert f"prise par {camille['user']['id']}" in lines[1]
+    assert f"prise par le compte Discord {camille['user']['id']}" in lines[1]
     assert lines[2].endswith(
         ": 2 question(s) — Juridique 1, Événements 1, Adhésion 0, Outils et numérique 0, Autre 0"
     )
@@ -168,3 +168,63 @@ async def hub_subscribers(community: Community, *args: str) -> str:
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     return out.decode()
+
+
+async def test_open_questions_are_listed_whatever_their_age_counts_stay_within_the_period(
+    community: Community,
+) -> None:
+    """A question left open for two months is the one staff must see with `--open`; the counts
+    per category are still those of the period (30 days by default, or `--since`)."""
+    questions = community.services.questions
+    old = await questions.ask("salaries", 111, "juridique", None)
+    await questions.ask("elus", 222, "adhesion", None)
+    solved = await questions.ask("elus", 333, "juridique", None)
+    await questions.resolve(solved.id, 999)
+    db = community.services.db
+    await db.conn.execute(
+        "UPDATE discord_questions SET created_at = '2020-01-06T09:00:00Z' WHERE id = ?", (old.id,)
+    )
+    await db.conn.commit()
+
+    code, out, err = await hub_discord(community, "questions", "--open", "--json")
+    assert code == 0, err
+    listed = json.loads(out)
+    assert [q["category"] for q in listed["questions"]] == ["juridique", "adhesion"]
+    assert listed["counts"]["juridique"] == 1 and listed["counts"]["adhesion"] == 1
+
+    code, out, err = await hub_discord(community, "questions", "--json")
+    assert code == 0, err
+    assert [q["category"] for q in json.loads(out)["questions"]] == ["adhesion", "juridique"]
+
+    code, out, err = await hub_discord(community, "questions", "--since", "2020-01-01", "--json")
+    assert code == 0, err
+    assert json.loads(out)["counts"]["juridique"] == 2
+
+    code, _out, err = await hub_discord(community, "questions", "--since", "hier")
+    assert code != 0 and "Traceback" not in err and "--since" in err
+
+
+async def test_who_took_a_question_is_named_by_their_address_when_identified(
+    community: Community,
+) -> None:
+    from hub.subscribers.service import Person
+
+    services = community.services
+    await services.subscribers.save_person(Person("camille@fcpts.org"))
+    await services.identification.link_by_hand(
+        4242, "camille@fcpts.org", server="salaries", staff="test"
+    )
+    first = await services.questions.ask("salaries", 111, "juridique", None)
+    second = await services.questions.ask("salaries", 112, "autre", None)
+    await services.questions.take(first.id, 4242)
+    await services.questions.take(second.id, 5353)  # a staff member not identified
+    code, out, err = await hub_discord(community, "questions")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert " · prise par camille@fcpts.org · " in lines[0]
+    assert " · prise par le compte Discord 5353 · " in lines[1]
+    code, out, err = await hub_discord(community, "questions", "--json")
+    assert [q["taken_by_email"] for q in json.loads(out)["questions"]] == [
+        "camille@fcpts.org",
+        None,
+    ]

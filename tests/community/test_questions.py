@@ -35,6 +35,22 @@ async def test_an_unknown_category_and_a_fourth_question_in_the_hour_are_refused
     assert (await questions.counts())["autre"] == 4
 
 
+async def test_three_questions_an_hour_means_any_sixty_minutes_not_a_clock_hour(
+    services: HubServices, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    start = datetime(2026, 12, 1, 9, 59, tzinfo=UTC)
+    time_machine.move_to(start, tick=False)
+    questions = services.questions
+    for _ in range(3):
+        await questions.ask("salaries", 7, "autre", None)
+    time_machine.move_to(start + timedelta(minutes=2), tick=False)  # 10:01, a new clock hour
+    with pytest.raises(TooManyQuestions):
+        await questions.ask("elus", 7, "autre", None)  # the same person in the other server
+    time_machine.move_to(start + timedelta(minutes=60, seconds=1), tick=False)
+    await questions.ask("salaries", 7, "autre", None)
+    assert (await questions.counts())["autre"] == 4
+
+
 async def test_a_question_nobody_took_is_due_once_after_48_hours(
     services: HubServices, time_machine: time_machine.TimeMachineFixture
 ) -> None:

@@ -44,6 +44,7 @@ class Guild:
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     scheduled_events: dict[str, dict[str, Any]] = field(default_factory=dict)
     commands: list[dict[str, Any]] = field(default_factory=list)
+    owner_id: str = ""  # the guild's owner (every permission); the bot when empty
 
     def gateway_payload(self, bot_id: str) -> dict[str, Any]:
         """GUILD_CREATE's data, as sent to a bot with the guilds and members intents."""
@@ -52,7 +53,7 @@ class Guild:
             "id": self.id,
             "name": self.name,
             "icon": None,
-            "owner_id": bot_id,
+            "owner_id": self.owner_id or bot_id,
             "afk_channel_id": None,
             "afk_timeout": 300,
             "verification_level": 0,
