@@ -105,3 +105,20 @@ async def test_link_to_an_unknown_address_is_refused_in_french(community: Commun
     assert code == 2  # the CLI's exit status for a French error
     assert "aucune personne enregistrée sous l'adresse x@exemple.fr" in err
     assert "Traceback" not in err
+
+
+async def test_check_names_a_permission_a_channel_overwrite_denies(community: Community) -> None:
+    guild = community.guilds["salaries"]
+    guild.owner_id = community.discord.add_member(guild, "présidente")["user"]["id"]
+    everyone = guild.roles[guild.id]
+    administrator, send_messages = 1 << 3, 1 << 11
+    everyone["permissions"] = str(int(everyone["permissions"]) & ~administrator)
+    questions = community.channel("salaries", "questions")
+    questions["permission_overwrites"] = [
+        {"id": guild.id, "type": 0, "allow": "0", "deny": str(send_messages)}
+    ]
+    code, out, err = await hub_discord(community, "check", "salaries")
+    assert code == 2, out + err
+    assert "À CORRIGER salon #questions (questions) : il manque envoyer des messages" in out
+    assert "  ok  salon #agenda (agenda)\n" in out  # the overwrite is on #questions only
+    assert "1 point(s) à corriger" in err
