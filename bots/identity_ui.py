@@ -307,6 +307,27 @@ class ValidateButton(
         await interaction.response.send_modal(ValidateModal(self.user_id))
 
 
+async def close_notice(interaction: discord.Interaction[Any], user_id: int, what: str) -> None:
+    """The notice in #staff says who validated, and its button is disabled: the next staff
+    member to read it sees it is done (validating twice would only record the same)."""
+    notice = interaction.message
+    if notice is None:  # the modal was not opened from the notice's button
+        return
+    done = discord.ui.Button[discord.ui.View](
+        label="Validé(e)",
+        style=discord.ButtonStyle.secondary,
+        custom_id=f"hub:valider:{user_id}",
+        disabled=True,
+    )
+    view = discord.ui.View(timeout=None)
+    view.add_item(done)
+    text = f"{notice.content}\n✅ Validé(e) par {interaction.user.mention} : {what}."
+    try:
+        await notice.edit(content=text[:2000], view=view)
+    except discord.HTTPException as exc:
+        log.warning("discord staff notice not updated", extra={"status": exc.status})
+
+
 def is_staff(bot: HubBot, user: discord.abc.User) -> bool:
     guild = bot.guild
     staff = names.role(guild, bot.server.role("staff")) if guild else None
@@ -328,12 +349,12 @@ class ValidateModal(discord.ui.Modal, title="Valider comme adhérent"):
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = _bot(interaction)
-        role = _plain(self.role.value)
+        role, cpts = _plain(self.role.value), self.cpts.value.strip()
         try:
             roles = await bot.services.identification.validate_member(
                 self.user_id,
                 role,
-                self.cpts.value,
+                cpts,
                 interaction.user.name,
                 server=bot.server.key,
             )
@@ -352,6 +373,7 @@ class ValidateModal(discord.ui.Modal, title="Valider comme adhérent"):
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
+        await close_notice(interaction, self.user_id, f"{ROLE_LABELS.get(role, role)}, {cpts}")
 
     async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
         self, interaction: discord.Interaction[Any], error: Exception, /
