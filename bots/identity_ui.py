@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bots import names
+from bots.accounts import ROLE_LABELS, give_roles, role_list, spread_to_siblings
 from bots.runtime import apologise
 from hub.community.identity import (
     CODE_MINUTES,
@@ -33,12 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bots.identity")
 
-ROLE_LABELS = {
-    "adherent": "adhérent",
-    "salarie": "salarié",
-    "coordinateur": "coordinateur",
-    "elu": "élu",
-}
 SENT = (
     "Si cette adresse peut recevoir nos e-mails, un code à 6 chiffres vient d'y être envoyé "
     f"(valable {CODE_MINUTES} minutes). Cliquez sur « Saisir le code » pour le taper."
@@ -59,10 +54,6 @@ def code_view() -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(EnterCodeButton())
     return view
-
-
-def role_list(roles: tuple[str, ...]) -> str:
-    return ", ".join(f"« {ROLE_LABELS.get(role, role)} »" for role in roles)
 
 
 # --- « Je m'identifie » -----------------------------------------------------------------------
@@ -198,6 +189,13 @@ class CodeModal(discord.ui.Modal, title="Code reçu par e-mail"):
 
 
 async def _linked(bot: HubBot, interaction: discord.Interaction[Any], linked: Linked) -> None:
+    await _answer_linked(bot, interaction, linked)
+    await spread_to_siblings(bot, interaction.user.id)
+
+
+async def _answer_linked(
+    bot: HubBot, interaction: discord.Interaction[Any], linked: Linked
+) -> None:
     if linked.roles:
         given = await give_roles(bot, interaction.user.id, linked.roles)
         text = (
@@ -214,41 +212,6 @@ async def _linked(bot: HubBot, interaction: discord.Interaction[Any], linked: Li
         ephemeral=True,
     )
     await notify_staff(bot, interaction.user)
-
-
-async def give_roles(bot: HubBot, user_id: int, roles: tuple[str, ...]) -> tuple[str, ...]:
-    """Give `roles` (role keys) to the member; the ones given, recorded as given by the bot."""
-    guild = bot.guild
-    if guild is None:
-        return ()
-    found = {key: names.role(guild, bot.server.role(key)) for key in roles}
-    missing = [key for key, role in found.items() if role is None]
-    if missing:
-        log.error(
-            f"bot Discord « {bot.server.name} » : rôle introuvable "
-            f"([discord.{bot.server.key}].roles.{missing[0]} = « {bot.server.role(missing[0])} »)",
-            extra={"server": bot.server.key},
-        )
-    to_give = [role for role in found.values() if role is not None]
-    if to_give:
-        member = guild.get_member(user_id) or await guild.fetch_member(user_id)
-        try:
-            await member.add_roles(*to_give, reason="Identifié(e) par le hub de la FCPTS")
-        except discord.Forbidden:
-            log.error(
-                f"bot Discord « {bot.server.name} » : Discord refuse de donner les rôles "
-                f"{role_list(tuple(found))} ; le rôle du bot doit être placé au-dessus "
-                "(voir la vérification des bots Discord)",
-                extra={"server": bot.server.key},
-            )
-            return ()
-    given = tuple(key for key, role in found.items() if role is not None)
-    link = await bot.services.identification.link_of(user_id, server=bot.server.key)
-    previous = link.roles if link else ()
-    await bot.services.identification.record_roles(
-        user_id, tuple(dict.fromkeys(previous + given)), server=bot.server.key
-    )
-    return given
 
 
 # --- staff: « Valider comme adhérent » -------------------------------------------------------
@@ -368,12 +331,13 @@ class ValidateModal(discord.ui.Modal, title="Valider comme adhérent"):
             await interaction.followup.send(_sentence(str(exc)), ephemeral=True)
             return
         given = await give_roles(bot, self.user_id, roles)
+        await close_notice(interaction, self.user_id, f"{ROLE_LABELS.get(role, role)}, {cpts}")
         await interaction.followup.send(
             f"Adhésion enregistrée pour <@{self.user_id}> ; rôle(s) donné(s) : {role_list(given)}.",
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
-        await close_notice(interaction, self.user_id, f"{ROLE_LABELS.get(role, role)}, {cpts}")
+        await spread_to_siblings(bot, self.user_id)
 
     async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
         self, interaction: discord.Interaction[Any], error: Exception, /

@@ -76,6 +76,9 @@ class HubBot(discord.Client):
         self.tree: app_commands.CommandTree[HubBot] = app_commands.CommandTree(self)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         self.guild_ref = discord.Object(server.guild_id)
+        # The other bots of this hub (set by `running_bots`): one account is one person in
+        # every server, so an identification here is carried to them (bots/accounts.py).
+        self.siblings: list[HubBot] = []
         self.connected = asyncio.Event()  # set at each READY or RESUMED
         self.stopped = asyncio.Event()  # set once the bot stopped for good (closed, refused)
         # Called at each READY (after a start or a new session): cogs keep their messages.
@@ -269,6 +272,8 @@ async def running_bots(
     started = configured_bots(
         services, ready_timeout=ready_timeout, role_sync_seconds=role_sync_seconds
     )
+    for bot, _ in started:
+        bot.siblings = [other for other, _ in started if other is not bot]
     tasks = [
         asyncio.create_task(bot.run_until_stopped(token), name=f"discord-{bot.server.key}")
         for bot, token in started

@@ -17,8 +17,8 @@ import discord
 from discord import app_commands
 
 from bots import names
+from bots.accounts import ROLE_LABELS, recognise_member, role_list
 from bots.identity_ui import (
-    ROLE_LABELS,
     EnterCodeButton,
     IdentifyButton,
     ValidateButton,
@@ -37,6 +37,10 @@ WELCOME = (
     "**Bienvenue sur le serveur de la Fédération nationale des CPTS !**\n"
     "Pour accéder aux salons des adhérents, à l'agenda et aux inscriptions, identifiez-vous "
     "avec l'adresse e-mail que la fédération connaît : vous recevrez un code à 6 chiffres."
+)
+RECOGNISED = (
+    "**Bienvenue sur le serveur de la Fédération nationale des CPTS !**\n"
+    "Vous êtes déjà identifié(e) sur un autre serveur de la fédération : rien à refaire ici."
 )
 NOT_IDENTIFIED = (
     "Vous n'êtes pas encore identifié(e) sur ce serveur : le hub ne relie aucune donnée à ce "
@@ -93,11 +97,18 @@ async def keep_welcome_posted(bot: HubBot) -> None:
 
 
 async def welcome_dm(bot: HubBot, member: discord.Member) -> None:
-    """The welcome with the « Je m'identifie » button, by DM; closed DMs are logged once."""
+    """The welcome by DM: with the « Je m'identifie » button, or, for an account already
+    identified in another server of the federation, the roles it was given here at once.
+    Closed DMs are logged once."""
     if member.bot:
         return
+    linked = await recognise_member(bot, member.id)
     try:
-        await member.send(WELCOME, view=identify_view())
+        if linked is None:
+            await member.send(WELCOME, view=identify_view())
+        else:
+            given = f" Rôle(s) donné(s) : {role_list(linked.roles)}." if linked.roles else ""
+            await member.send(f"{RECOGNISED}{given}")
     except discord.Forbidden as exc:
         if exc.code != DMS_CLOSED:
             raise
