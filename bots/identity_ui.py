@@ -18,6 +18,7 @@ import discord
 
 from bots import names
 from bots.accounts import ROLE_LABELS, give_roles, role_list, spread_to_siblings
+from bots.modals import RoutedModal, open_modal
 from bots.runtime import apologise
 from hub.community.identity import (
     CODE_MINUTES,
@@ -80,10 +81,11 @@ class IdentifyButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"
         return cls()
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(EmailModal())
+        await open_modal(interaction, EmailModal())
 
 
-class EmailModal(discord.ui.Modal, title="Identification"):
+class EmailModal(RoutedModal, title="Identification"):
+    template = re.compile(r"hub:identifier:email")
     email: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="Votre adresse e-mail",
         placeholder="prenom.nom@cpts-exemple.fr",
@@ -94,12 +96,16 @@ class EmailModal(discord.ui.Modal, title="Identification"):
     def __init__(self) -> None:
         super().__init__(custom_id="hub:identifier:email", timeout=None)
 
+    @classmethod
+    def rebuild(cls, match: re.Match[str]) -> EmailModal:
+        return cls()
+
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = _bot(interaction)
         try:
             outcome = await bot.services.identification.request_code(
-                interaction.user.id, self.email.value, server=bot.server.key
+                interaction.user.id, self.value("email"), server=bot.server.key
             )
         except UserError as exc:
             await interaction.followup.send(
@@ -146,10 +152,11 @@ class EnterCodeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r
         return cls()
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(CodeModal())
+        await open_modal(interaction, CodeModal())
 
 
-class CodeModal(discord.ui.Modal, title="Code reçu par e-mail"):
+class CodeModal(RoutedModal, title="Code reçu par e-mail"):
+    template = re.compile(r"hub:code:saisie")
     code: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="Le code à 6 chiffres", custom_id="code", min_length=6, max_length=12
     )
@@ -157,12 +164,16 @@ class CodeModal(discord.ui.Modal, title="Code reçu par e-mail"):
     def __init__(self) -> None:
         super().__init__(custom_id="hub:code:saisie", timeout=None)
 
+    @classmethod
+    def rebuild(cls, match: re.Match[str]) -> CodeModal:
+        return cls()
+
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = _bot(interaction)
         identification = bot.services.identification
         outcome = await identification.confirm_code(
-            interaction.user.id, self.code.value, server=bot.server.key
+            interaction.user.id, self.value("code"), server=bot.server.key
         )
         if isinstance(outcome, WrongCode):
             if outcome.tries_left:
@@ -267,7 +278,7 @@ class ValidateButton(
                 "Seule l'équipe de la fédération peut valider une adhésion.", ephemeral=True
             )
             return
-        await interaction.response.send_modal(ValidateModal(self.user_id))
+        await open_modal(interaction, ValidateModal(self.user_id))
 
 
 async def close_notice(interaction: discord.Interaction[Any], user_id: int, what: str) -> None:
@@ -297,7 +308,8 @@ def is_staff(bot: HubBot, user: discord.abc.User) -> bool:
     return isinstance(user, discord.Member) and staff is not None and staff in user.roles
 
 
-class ValidateModal(discord.ui.Modal, title="Valider comme adhérent"):
+class ValidateModal(RoutedModal, title="Valider comme adhérent"):
+    template = re.compile(r"hub:valider:(?P<user>[0-9]+):saisie")
     role: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="Rôle : salarie, coordinateur ou elu", custom_id="role", max_length=20
     )
@@ -309,10 +321,14 @@ class ValidateModal(discord.ui.Modal, title="Valider comme adhérent"):
         super().__init__(custom_id=f"hub:valider:{user_id}:saisie", timeout=None)
         self.user_id = user_id
 
+    @classmethod
+    def rebuild(cls, match: re.Match[str]) -> ValidateModal:
+        return cls(int(match["user"]))
+
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = _bot(interaction)
-        role, cpts = _plain(self.role.value), self.cpts.value.strip()
+        role, cpts = _plain(self.value("role")), self.value("cpts").strip()
         try:
             roles = await bot.services.identification.validate_member(
                 self.user_id,
@@ -323,7 +339,7 @@ class ValidateModal(discord.ui.Modal, title="Valider comme adhérent"):
             )
         except UnknownStaffRole:
             await interaction.followup.send(
-                f"Rôle inconnu « {self.role.value} » : tapez salarie, coordinateur ou elu.",
+                f"Rôle inconnu « {self.value('role')} » : tapez salarie, coordinateur ou elu.",
                 ephemeral=True,
             )
             return

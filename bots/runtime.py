@@ -28,6 +28,7 @@ import discord
 from discord import app_commands
 
 from bots.endpoints import EndpointError, apply_endpoints
+from bots.modals import RoutedModal, answer_if_forgotten, route_modal
 from bots.services import BotServices
 from hub.community.servers import ServerConfig
 
@@ -79,6 +80,8 @@ class HubBot(discord.Client):
         # The other bots of this hub (set by `running_bots`): one account is one person in
         # every server, so an identification here is carried to them (bots/accounts.py).
         self.siblings: list[HubBot] = []
+        # The hub's modals, answered by class whatever the restarts (bots/modals.py).
+        self.modal_routes: list[type[RoutedModal]] = []
         self.connected = asyncio.Event()  # set at each READY or RESUMED
         self.stopped = asyncio.Event()  # set once the bot stopped for good (closed, refused)
         # Called at each READY (after a start or a new session): cogs keep their messages.
@@ -158,6 +161,14 @@ class HubBot(discord.Client):
             return
         for hook in self.member_join_hooks:
             await hook(member)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """The hub's modals are routed here; any interaction is answered if nothing did."""
+        if interaction.type is discord.InteractionType.modal_submit and await route_modal(
+            interaction, self.modal_routes
+        ):
+            return
+        await answer_if_forgotten(interaction)
 
     async def on_resumed(self) -> None:
         await self.services.bot_status.connected(self.server.key)

@@ -19,11 +19,15 @@ from discord import app_commands
 from bots import names
 from bots.accounts import ROLE_LABELS, recognise_member, role_list
 from bots.identity_ui import (
+    CodeModal,
+    EmailModal,
     EnterCodeButton,
     IdentifyButton,
     ValidateButton,
+    ValidateModal,
     identify_view,
 )
+from bots.modals import open_modal
 from bots.services import BotServices
 from hub.community.identity import DiscordLink
 
@@ -50,13 +54,12 @@ NOT_IDENTIFIED = (
 
 async def setup(bot: HubBot, services: BotServices) -> None:
     bot.add_dynamic_items(IdentifyButton, EnterCodeButton, ValidateButton)
+    bot.modal_routes.extend((EmailModal, CodeModal, ValidateModal))
     guild = bot.guild_ref
 
     @app_commands.command(name="identification", description="Relier ce compte à votre adresse")
     async def identification(interaction: discord.Interaction[Any]) -> None:
-        from bots.identity_ui import EmailModal
-
-        await interaction.response.send_modal(EmailModal())
+        await open_modal(interaction, EmailModal())
 
     @app_commands.command(name="mes-donnees", description="Ce que le hub sait de vous")
     async def mes_donnees(interaction: discord.Interaction[Any]) -> None:
