@@ -30,6 +30,7 @@ from discord import app_commands
 from bots.endpoints import EndpointError, apply_endpoints
 from bots.modals import RoutedModal, answer_if_forgotten, route_modal
 from bots.services import BotServices
+from bots.unavailable import retry_unavailable
 from hub.community.servers import ServerConfig
 
 log = logging.getLogger("bots")
@@ -73,6 +74,7 @@ class HubBot(discord.Client):
         self.services = services
         self.role_sync_seconds = role_sync_seconds
         self.retry_seconds = RETRY_SECONDS
+        retry_unavailable(self.http, lambda: self.retry_seconds, server.key)
         self.background: list[asyncio.Task[None]] = []  # cogs' loops, cancelled by `close`
         self.tree: app_commands.CommandTree[HubBot] = app_commands.CommandTree(self)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
