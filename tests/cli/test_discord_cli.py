@@ -35,6 +35,7 @@ async def test_status_says_each_bot_s_state_and_its_identified_members(
     person = await people.save_person(Person(email="m@cpts.fr", member=True))
     identification = community.services.identification
     await identification.link_by_hand(42, person.email, server="elus", staff="test")
+    await identification.request_code(43, "en-cours@cpts.fr", server="salaries")
     async with community.bots():
         pass
     code, out, err = await hub_discord(community, "status")
@@ -44,6 +45,7 @@ async def test_status_says_each_bot_s_state_and_its_identified_members(
     assert "dernière connexion : jamais" not in salaries
     assert "membres identifiés : 0" in salaries
     assert "membres identifiés : 1" in elus
+    assert "codes en attente : 1" in salaries and "codes en attente : 0" in elus
 
 
 async def test_invite_gives_each_bot_s_link_with_exactly_its_scopes(
