@@ -10,6 +10,7 @@ from hub.subscribers.service import Person
 from tests.bots import conftest as bots_fixtures
 from tests.bots.conftest import ENVS, TOKENS, Community
 from tests.cli.conftest import invoke_hub
+from tests.support.discord import payloads
 
 # The stand-in Discord and the hub's bots configured for it, as tests/bots/ has them.
 discord_server = bots_fixtures.discord_server
@@ -124,3 +125,22 @@ async def test_check_names_a_permission_a_channel_overwrite_denies(community: Co
     assert "À CORRIGER salon #questions (questions) : il manque envoyer des messages" in out
     assert "  ok  salon #agenda (agenda)\n" in out  # the overwrite is on #questions only
     assert "1 point(s) à corriger" in err
+
+
+async def test_link_also_links_the_account_where_it_is_a_member_of_the_other_server(
+    community: Community,
+) -> None:
+    await community.services.subscribers.save_person(
+        Person(email="m@cpts.fr", role="elu", member=True)
+    )
+    member = community.discord.add_member(community.guilds["salaries"], "camille")
+    user_id = member["user"]["id"]
+    elus = community.guilds["elus"]
+    elus.members[user_id] = payloads.member(member["user"])
+    code, out, err = await hub_discord(community, "link", "salaries", user_id, "m@cpts.fr")
+    assert code == 0, err
+    assert "Aussi relié sur « Collectif des élus » (membre de ce serveur) : rôles donnés : " in out
+    wanted = {community.role_id("elus", "adhérent"), community.role_id("elus", "élu")}
+    assert set(elus.members[user_id]["roles"]) == wanted
+    link = await community.services.identification.link_of(int(user_id), server="elus")
+    assert link is not None and set(link.roles) == {"adherent", "elu"}
