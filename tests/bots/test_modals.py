@@ -3,6 +3,8 @@ nothing else answers: each gets its answer in time."""
 
 from __future__ import annotations
 
+from hub.config import Question
+from tests.bots.agenda_helpers import event, identified, wait_for_post
 from tests.bots.conftest import Community
 from tests.bots.members import answer, button_ids, click, submit
 from tests.bots.test_identification import welcome
@@ -58,3 +60,20 @@ async def test_a_modal_nothing_knows_is_told_to_start_again_within_three_seconds
     )
     assert sent.callback["data"]["flags"] == 64
     assert sent.ack_seconds is not None and sent.ack_seconds < 3
+
+
+async def test_an_event_s_questions_opened_before_a_restart_register_after_it(
+    community: Community,
+) -> None:
+    asked = [Question(key="cpts", label="Votre CPTS", required=True)]
+    shown = await event(community, "Rendez-vous des CPTS", questions=asked)
+    member = await identified(community, "camille")
+    discord, guild = community.discord, community.guilds["salaries"]
+    async with community.bots():
+        post = await wait_for_post(community, "salaries", shown.title)
+        opened = await click(discord, guild, member, post, f"hub:inscrire:{shown.id}:q")
+    async with community.bots():
+        done = answer(await submit(discord, guild, member, opened, {"cpts": "CPTS Val"}))
+    assert "vous êtes inscrit(e) à « Rendez-vous des CPTS »" in done["content"]
+    (row,) = await community.services.events.registrations(shown.id)
+    assert row.registration.answers == {"cpts": "CPTS Val"}
