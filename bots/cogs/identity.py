@@ -105,7 +105,11 @@ async def welcome_dm(bot: HubBot, member: discord.Member) -> None:
     Closed DMs are logged once."""
     if member.bot:
         return
-    linked = await recognise_member(bot, member.id)
+    try:
+        linked = await recognise_member(bot, member.id)
+    except discord.HTTPException as exc:  # roles are tried again when they identify
+        log.warning("discord member not recognised", extra={"status": exc.status})
+        linked = None
     try:
         if linked is None:
             await member.send(WELCOME, view=identify_view())
