@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bots.identity_ui import identify_view
+from bots.modals import RoutedModal, open_modal
 from bots.runtime import apologise
 from hub.community.agenda import (
     AnswerOnWeb,
@@ -219,7 +220,7 @@ async def start_sign_up(interaction: discord.Interaction[Any], event_id: int, as
             await interaction.response.send_message(NOT_SHOWN, ephemeral=True)
             return
         if event.questions:
-            await interaction.response.send_modal(AnswersModal(event))
+            await open_modal(interaction, AnswersModal(event.id, event))
             return
     await interaction.response.defer(ephemeral=True, thinking=True)
     await tell(interaction, await agenda.sign_up(server, interaction.user.id, event_id))
@@ -329,31 +330,36 @@ class StopRemindersButton(
 # --- The questions' modal ------------------------------------------------------------------
 
 
-class AnswersModal(discord.ui.Modal):
-    """The event's questions (text only, five at most: `modal_can_ask`)."""
+class AnswersModal(RoutedModal):
+    """The event's questions (text only, five at most: `modal_can_ask`); rebuilt from the
+    event id alone at submission, the answers keyed by the questions' keys."""
 
-    def __init__(self, event: Event) -> None:
+    template = re.compile(r"hub:reponses:(?P<id>[0-9]+)")
+
+    def __init__(self, event_id: int, event: Event | None = None) -> None:
         super().__init__(
-            title=f"Inscription : {event.title}"[:45],
-            custom_id=f"hub:reponses:{event.id}",
-            timeout=900,
+            title=f"Inscription : {event.title if event else ''}"[:45],
+            custom_id=f"hub:reponses:{event_id}",
+            timeout=None,
         )
-        self.event_id = event.id
-        self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
-        for question in event.questions:
+        self.event_id = event_id
+        for question in event.questions if event else ():
             field: discord.ui.TextInput[Any] = discord.ui.TextInput(
                 label=question.label[:45],
                 custom_id=question.key,
                 required=question.required,
                 max_length=500,
             )
-            self.inputs[question.key] = field
             self.add_item(field)
+
+    @classmethod
+    def rebuild(cls, match: re.Match[str]) -> AnswersModal:
+        return cls(int(match["id"]))
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = _bot(interaction)
-        answers = {key: field.value for key, field in self.inputs.items()}
+        answers = dict(self.typed)
         outcome = await bot.services.agenda.sign_up(
             bot.server.key, interaction.user.id, self.event_id, answers
         )

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bots import names
+from bots.accounts import ROLE_LABELS, give_roles, role_list, spread_to_siblings
+from bots.modals import RoutedModal, open_modal
 from bots.runtime import apologise
 from hub.community.identity import (
     CODE_MINUTES,
@@ -33,12 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bots.identity")
 
-ROLE_LABELS = {
-    "adherent": "adhérent",
-    "salarie": "salarié",
-    "coordinateur": "coordinateur",
-    "elu": "élu",
-}
 SENT = (
     "Si cette adresse peut recevoir nos e-mails, un code à 6 chiffres vient d'y être envoyé "
     f"(valable {CODE_MINUTES} minutes). Cliquez sur « Saisir le code » pour le taper."
@@ -59,10 +55,6 @@ def code_view() -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(EnterCodeButton())
     return view
-
-
-def role_list(roles: tuple[str, ...]) -> str:
-    return ", ".join(f"« {ROLE_LABELS.get(role, role)} »" for role in roles)
 
 
 # --- « Je m'identifie » -----------------------------------------------------------------------
@@ -89,10 +81,11 @@ class IdentifyButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"
         return cls()
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(EmailModal())
+        await open_modal(interaction, EmailModal())
 
 
-class EmailModal(discord.ui.Modal, title="Identification"):
+class EmailModal(RoutedModal, title="Identification"):
+    template = re.compile(r"hub:identifier:email")
     email: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="Votre adresse e-mail",
         placeholder="prenom.nom@cpts-exemple.fr",
@@ -103,12 +96,16 @@ class EmailModal(discord.ui.Modal, title="Identification"):
     def __init__(self) -> None:
         super().__init__(custom_id="hub:identifier:email", timeout=None)
 
+    @classmethod
+    def rebuild(cls, match: re.Match[str]) -> EmailModal:
+        return cls()
+
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = _bot(interaction)
         try:
             outcome = await bot.services.identification.request_code(
-                interaction.user.id, self.email.value, server=bot.server.key
+                interaction.user.id, self.value("email"), server=bot.server.key
             )
         except UserError as exc:
             await interaction.followup.send(
@@ -155,10 +152,11 @@ class EnterCodeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r
         return cls()
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(CodeModal())
+        await open_modal(interaction, CodeModal())
 
 
-class CodeModal(discord.ui.Modal, title="Code reçu par e-mail"):
+class CodeModal(RoutedModal, title="Code reçu par e-mail"):
+    template = re.compile(r"hub:code:saisie")
     code: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="Le code à 6 chiffres", custom_id="code", min_length=6, max_length=12
     )
@@ -166,12 +164,16 @@ class CodeModal(discord.ui.Modal, title="Code reçu par e-mail"):
     def __init__(self) -> None:
         super().__init__(custom_id="hub:code:saisie", timeout=None)
 
+    @classmethod
+    def rebuild(cls, match: re.Match[str]) -> CodeModal:
+        return cls()
+
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = _bot(interaction)
         identification = bot.services.identification
         outcome = await identification.confirm_code(
-            interaction.user.id, self.code.value, server=bot.server.key
+            interaction.user.id, self.value("code"), server=bot.server.key
         )
         if isinstance(outcome, WrongCode):
             if outcome.tries_left:
@@ -198,6 +200,13 @@ class CodeModal(discord.ui.Modal, title="Code reçu par e-mail"):
 
 
 async def _linked(bot: HubBot, interaction: discord.Interaction[Any], linked: Linked) -> None:
+    await _answer_linked(bot, interaction, linked)
+    await spread_to_siblings(bot, interaction.user.id)
+
+
+async def _answer_linked(
+    bot: HubBot, interaction: discord.Interaction[Any], linked: Linked
+) -> None:
     if linked.roles:
         given = await give_roles(bot, interaction.user.id, linked.roles)
         text = (
@@ -214,41 +223,6 @@ async def _linked(bot: HubBot, interaction: discord.Interaction[Any], linked: Li
         ephemeral=True,
     )
     await notify_staff(bot, interaction.user)
-
-
-async def give_roles(bot: HubBot, user_id: int, roles: tuple[str, ...]) -> tuple[str, ...]:
-    """Give `roles` (role keys) to the member; the ones given, recorded as given by the bot."""
-    guild = bot.guild
-    if guild is None:
-        return ()
-    found = {key: names.role(guild, bot.server.role(key)) for key in roles}
-    missing = [key for key, role in found.items() if role is None]
-    if missing:
-        log.error(
-            f"bot Discord « {bot.server.name} » : rôle introuvable "
-            f"([discord.{bot.server.key}].roles.{missing[0]} = « {bot.server.role(missing[0])} »)",
-            extra={"server": bot.server.key},
-        )
-    to_give = [role for role in found.values() if role is not None]
-    if to_give:
-        member = guild.get_member(user_id) or await guild.fetch_member(user_id)
-        try:
-            await member.add_roles(*to_give, reason="Identifié(e) par le hub de la FCPTS")
-        except discord.Forbidden:
-            log.error(
-                f"bot Discord « {bot.server.name} » : Discord refuse de donner les rôles "
-                f"{role_list(tuple(found))} ; le rôle du bot doit être placé au-dessus "
-                "(voir la vérification des bots Discord)",
-                extra={"server": bot.server.key},
-            )
-            return ()
-    given = tuple(key for key, role in found.items() if role is not None)
-    link = await bot.services.identification.link_of(user_id, server=bot.server.key)
-    previous = link.roles if link else ()
-    await bot.services.identification.record_roles(
-        user_id, tuple(dict.fromkeys(previous + given)), server=bot.server.key
-    )
-    return given
 
 
 # --- staff: « Valider comme adhérent » -------------------------------------------------------
@@ -304,7 +278,28 @@ class ValidateButton(
                 "Seule l'équipe de la fédération peut valider une adhésion.", ephemeral=True
             )
             return
-        await interaction.response.send_modal(ValidateModal(self.user_id))
+        await open_modal(interaction, ValidateModal(self.user_id))
+
+
+async def close_notice(interaction: discord.Interaction[Any], user_id: int, what: str) -> None:
+    """The notice in #staff says who validated, and its button is disabled: the next staff
+    member to read it sees it is done (validating twice would only record the same)."""
+    notice = interaction.message
+    if notice is None:  # the modal was not opened from the notice's button
+        return
+    done = discord.ui.Button[discord.ui.View](
+        label="Validé(e)",
+        style=discord.ButtonStyle.secondary,
+        custom_id=f"hub:valider:{user_id}",
+        disabled=True,
+    )
+    view = discord.ui.View(timeout=None)
+    view.add_item(done)
+    text = f"{notice.content}\n✅ Validé(e) par {interaction.user.mention} : {what}."
+    try:
+        await notice.edit(content=text[:2000], view=view)
+    except discord.HTTPException as exc:
+        log.warning("discord staff notice not updated", extra={"status": exc.status})
 
 
 def is_staff(bot: HubBot, user: discord.abc.User) -> bool:
@@ -313,7 +308,8 @@ def is_staff(bot: HubBot, user: discord.abc.User) -> bool:
     return isinstance(user, discord.Member) and staff is not None and staff in user.roles
 
 
-class ValidateModal(discord.ui.Modal, title="Valider comme adhérent"):
+class ValidateModal(RoutedModal, title="Valider comme adhérent"):
+    template = re.compile(r"hub:valider:(?P<user>[0-9]+):saisie")
     role: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="Rôle : salarie, coordinateur ou elu", custom_id="role", max_length=20
     )
@@ -325,21 +321,25 @@ class ValidateModal(discord.ui.Modal, title="Valider comme adhérent"):
         super().__init__(custom_id=f"hub:valider:{user_id}:saisie", timeout=None)
         self.user_id = user_id
 
+    @classmethod
+    def rebuild(cls, match: re.Match[str]) -> ValidateModal:
+        return cls(int(match["user"]))
+
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = _bot(interaction)
-        role = _plain(self.role.value)
+        role, cpts = _plain(self.value("role")), self.value("cpts").strip()
         try:
             roles = await bot.services.identification.validate_member(
                 self.user_id,
                 role,
-                self.cpts.value,
+                cpts,
                 interaction.user.name,
                 server=bot.server.key,
             )
         except UnknownStaffRole:
             await interaction.followup.send(
-                f"Rôle inconnu « {self.role.value} » : tapez salarie, coordinateur ou elu.",
+                f"Rôle inconnu « {self.value('role')} » : tapez salarie, coordinateur ou elu.",
                 ephemeral=True,
             )
             return
@@ -347,11 +347,13 @@ class ValidateModal(discord.ui.Modal, title="Valider comme adhérent"):
             await interaction.followup.send(_sentence(str(exc)), ephemeral=True)
             return
         given = await give_roles(bot, self.user_id, roles)
+        await close_notice(interaction, self.user_id, f"{ROLE_LABELS.get(role, role)}, {cpts}")
         await interaction.followup.send(
             f"Adhésion enregistrée pour <@{self.user_id}> ; rôle(s) donné(s) : {role_list(given)}.",
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
+        await spread_to_siblings(bot, self.user_id)
 
     async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
         self, interaction: discord.Interaction[Any], error: Exception, /

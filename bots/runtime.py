@@ -28,7 +28,9 @@ import discord
 from discord import app_commands
 
 from bots.endpoints import EndpointError, apply_endpoints
+from bots.modals import RoutedModal, answer_if_forgotten, route_modal
 from bots.services import BotServices
+from bots.unavailable import retry_unavailable
 from hub.community.servers import ServerConfig
 
 log = logging.getLogger("bots")
@@ -72,10 +74,16 @@ class HubBot(discord.Client):
         self.services = services
         self.role_sync_seconds = role_sync_seconds
         self.retry_seconds = RETRY_SECONDS
+        retry_unavailable(self.http, lambda: self.retry_seconds, server.key)
         self.background: list[asyncio.Task[None]] = []  # cogs' loops, cancelled by `close`
         self.tree: app_commands.CommandTree[HubBot] = app_commands.CommandTree(self)
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
         self.guild_ref = discord.Object(server.guild_id)
+        # The other bots of this hub (set by `running_bots`): one account is one person in
+        # every server, so an identification here is carried to them (bots/accounts.py).
+        self.siblings: list[HubBot] = []
+        # The hub's modals, answered by class whatever the restarts (bots/modals.py).
+        self.modal_routes: list[type[RoutedModal]] = []
         self.connected = asyncio.Event()  # set at each READY or RESUMED
         self.stopped = asyncio.Event()  # set once the bot stopped for good (closed, refused)
         # Called at each READY (after a start or a new session): cogs keep their messages.
@@ -155,6 +163,14 @@ class HubBot(discord.Client):
             return
         for hook in self.member_join_hooks:
             await hook(member)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """The hub's modals are routed here; any interaction is answered if nothing did."""
+        if interaction.type is discord.InteractionType.modal_submit and await route_modal(
+            interaction, self.modal_routes
+        ):
+            return
+        await answer_if_forgotten(interaction)
 
     async def on_resumed(self) -> None:
         await self.services.bot_status.connected(self.server.key)
@@ -269,6 +285,8 @@ async def running_bots(
     started = configured_bots(
         services, ready_timeout=ready_timeout, role_sync_seconds=role_sync_seconds
     )
+    for bot, _ in started:
+        bot.siblings = [other for other, _ in started if other is not bot]
     tasks = [
         asyncio.create_task(bot.run_until_stopped(token), name=f"discord-{bot.server.key}")
         for bot, token in started

@@ -23,6 +23,7 @@ from bots import names
 from bots.agenda_ui import (
     NOT_SHOWN,
     AcceptOfferButton,
+    AnswersModal,
     RegisterButton,
     StopRemindersButton,
     UnregisterButton,
@@ -50,6 +51,7 @@ SHOWN_IN_A_LIST = 10  # events per ephemeral list (Discord: 25 buttons, 2 per ev
 
 async def setup(bot: HubBot, services: BotServices) -> None:
     bot.add_dynamic_items(RegisterButton, UnregisterButton, AcceptOfferButton, StopRemindersButton)
+    bot.modal_routes.append(AnswersModal)
     guild, server = bot.guild_ref, bot.server.key
 
     @app_commands.command(name="agenda", description="Les prochains événements de la fédération")

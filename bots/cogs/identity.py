@@ -17,13 +17,17 @@ import discord
 from discord import app_commands
 
 from bots import names
+from bots.accounts import ROLE_LABELS, recognise_member, role_list
 from bots.identity_ui import (
-    ROLE_LABELS,
+    CodeModal,
+    EmailModal,
     EnterCodeButton,
     IdentifyButton,
     ValidateButton,
+    ValidateModal,
     identify_view,
 )
+from bots.modals import open_modal
 from bots.services import BotServices
 from hub.community.identity import DiscordLink
 
@@ -38,6 +42,10 @@ WELCOME = (
     "Pour accéder aux salons des adhérents, à l'agenda et aux inscriptions, identifiez-vous "
     "avec l'adresse e-mail que la fédération connaît : vous recevrez un code à 6 chiffres."
 )
+RECOGNISED = (
+    "**Bienvenue sur le serveur de la Fédération nationale des CPTS !**\n"
+    "Vous êtes déjà identifié(e) sur un autre serveur de la fédération : rien à refaire ici."
+)
 NOT_IDENTIFIED = (
     "Vous n'êtes pas encore identifié(e) sur ce serveur : le hub ne relie aucune donnée à ce "
     "compte Discord."
@@ -46,13 +54,12 @@ NOT_IDENTIFIED = (
 
 async def setup(bot: HubBot, services: BotServices) -> None:
     bot.add_dynamic_items(IdentifyButton, EnterCodeButton, ValidateButton)
+    bot.modal_routes.extend((EmailModal, CodeModal, ValidateModal))
     guild = bot.guild_ref
 
     @app_commands.command(name="identification", description="Relier ce compte à votre adresse")
     async def identification(interaction: discord.Interaction[Any]) -> None:
-        from bots.identity_ui import EmailModal
-
-        await interaction.response.send_modal(EmailModal())
+        await open_modal(interaction, EmailModal())
 
     @app_commands.command(name="mes-donnees", description="Ce que le hub sait de vous")
     async def mes_donnees(interaction: discord.Interaction[Any]) -> None:
@@ -93,11 +100,22 @@ async def keep_welcome_posted(bot: HubBot) -> None:
 
 
 async def welcome_dm(bot: HubBot, member: discord.Member) -> None:
-    """The welcome with the « Je m'identifie » button, by DM; closed DMs are logged once."""
+    """The welcome by DM: with the « Je m'identifie » button, or, for an account already
+    identified in another server of the federation, the roles it was given here at once.
+    Closed DMs are logged once."""
     if member.bot:
         return
     try:
-        await member.send(WELCOME, view=identify_view())
+        linked = await recognise_member(bot, member.id)
+    except discord.HTTPException as exc:  # roles are tried again when they identify
+        log.warning("discord member not recognised", extra={"status": exc.status})
+        linked = None
+    try:
+        if linked is None:
+            await member.send(WELCOME, view=identify_view())
+        else:
+            given = f" Rôle(s) donné(s) : {role_list(linked.roles)}." if linked.roles else ""
+            await member.send(f"{RECOGNISED}{given}")
     except discord.Forbidden as exc:
         if exc.code != DMS_CLOSED:
             raise

@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import getpass
 import os
+from typing import TYPE_CHECKING
 
 import click
+import discord
 
 from bots.admin import AdminError, application_id, check_server, invite_url, rest_client, set_roles
 from bots.endpoints import EndpointError
 from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
+from hub.community.one_account import recognise
 from hub.community.servers import ServerConfig
 from hub.config import Config
 from hub.errors import UserError
 from hub.secrets import Secrets
 from hub.timeutil import french_datetime
+
+if TYPE_CHECKING:
+    from hub.services import HubServices
 
 
 @click.group("discord", cls=HubGroup)
@@ -176,6 +182,7 @@ async def link_command(hub: HubContext, server_key: str, user_id: int, email: st
             except (AdminError, EndpointError) as exc:
                 raise UserError(f"lien enregistré, mais rôles non donnés : {exc}") from None
             await identification.record_roles(user_id, given, server=server.key)
+        elsewhere = await _spread(services, server, user_id)
     click.echo(f"Compte {user_id} relié à {linked.person.email} sur « {server.name} ».")
     if linked.roles and not given:
         click.echo(f"Rôles à donner (jeton absent) : {', '.join(linked.roles)}")
@@ -183,6 +190,42 @@ async def link_command(hub: HubContext, server_key: str, user_id: int, email: st
         click.echo(f"Rôles donnés : {', '.join(given)}")
     else:
         click.echo("Aucun rôle : ce n'est pas un contact d'une CPTS adhérente.")
+    for line in elsewhere:
+        click.echo(line)
+
+
+async def _spread(services: HubServices, origin: ServerConfig, user_id: int) -> list[str]:
+    """One account is one person in every server (hub/community/one_account.py): the account
+    is linked too, with its roles, in the other servers whose bot has a token and where it is
+    a member. A server Discord cannot be asked about is said, the link stands."""
+    lines = []
+    for server in services.config.discord.values():
+        token = services.secrets.discord_tokens.get(server.token_env, "")
+        if server.key == origin.key or not server.enabled or not token:
+            continue
+        try:
+            async with rest_client(token, os.environ) as client:
+                try:
+                    await client.http.get_member(server.guild_id, user_id)
+                except discord.NotFound:
+                    continue  # not a member there
+                linked = await recognise(services.identification, user_id, server=server.key)
+                if linked is None:
+                    continue
+                given = await set_roles(
+                    client, server, user_id, linked.roles, give=True, reason="hub discord link"
+                )
+        except (AdminError, EndpointError, discord.HTTPException) as exc:
+            lines.append(f"« {server.name} » : rôles non donnés ({exc})")
+            continue
+        link = await services.identification.link_of(user_id, server=server.key)
+        kept = link.roles if link else ()
+        await services.identification.record_roles(
+            user_id, tuple(dict.fromkeys(kept + given)), server=server.key
+        )
+        done = f"rôles donnés : {', '.join(given)}" if given else "aucun rôle à donner"
+        lines.append(f"Aussi relié sur « {server.name} » (membre de ce serveur) : {done}.")
+    return lines
 
 
 @discord_group.command("unlink")

@@ -159,3 +159,13 @@ WHERE discord_user_id = :discord_user_id AND status = 'pending';
 
 -- name: discord_reminders_stop
 INSERT OR IGNORE INTO discord_reminders_off (subscriber_id) VALUES (:subscriber_id);
+
+-- name: discord_links_of_account
+-- Every server a Discord account is linked in, newest link first (one account, one person).
+SELECT l.server, l.discord_user_id, l.subscriber_id, l.roles, l.linked_at, l.linked_by
+FROM discord_links AS l WHERE l.discord_user_id = :discord_user_id
+ORDER BY l.linked_at DESC, l.server;
+
+-- name: discord_role_check_put
+INSERT OR IGNORE INTO discord_role_checks (server, subscriber_id)
+VALUES (:server, :subscriber_id);

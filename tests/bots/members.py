@@ -47,8 +47,12 @@ async def submit(
     """Fill in and submit the modal `opened` showed; returns once the bot's follow-up came."""
     assert opened.callback is not None and opened.callback["type"] == 9, opened.callback
     modal = opened.callback["data"]
+    # A modal opened by a button comes back with the button's message, as Discord sends it.
+    message = opened.payload.get("message")
     sent = await discord.send(
-        payloads.modal_submit(modal["custom_id"], values, **discord.context(guild, member))
+        payloads.modal_submit(
+            modal["custom_id"], values, message=message, **discord.context(guild, member)
+        )
     )
     await discord.wait_until(lambda: sent.followups, WAIT)
     return sent

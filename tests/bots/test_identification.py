@@ -139,6 +139,10 @@ async def test_a_stranger_is_validated_by_staff_and_gets_the_roles(community: Co
             await submit(discord, guild, staff, opened, {"role": "Salarié", "cpts": "CPTS Sud"})
         )
     assert "« adhérent », « salarié »" in validated["content"]
+    staff_mention = f"<@{staff['user']['id']}>"
+    assert notice["content"].endswith(f"✅ Validé(e) par {staff_mention} : salarié, CPTS Sud.")
+    (button,) = notice["components"][0]["components"]
+    assert (button["label"], button["disabled"]) == ("Validé(e)", True)
     wanted = {community.role_id("salaries", "adhérent"), community.role_id("salaries", "salarié")}
     assert set(guild.members[member["user"]["id"]]["roles"]) == wanted
     person = await community.services.subscribers.find("nouvelle@cpts-sud.fr")

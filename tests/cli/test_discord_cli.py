@@ -12,6 +12,7 @@ from hub.subscribers.service import Person
 from tests.bots import conftest as bots_fixtures
 from tests.bots.conftest import ENVS, TOKENS, Community
 from tests.cli.conftest import invoke_hub
+from tests.support.discord import payloads
 
 # The stand-in Discord and the hub's bots configured for it, as tests/bots/ has them.
 discord_server = bots_fixtures.discord_server
@@ -37,6 +38,7 @@ async def test_status_says_each_bot_s_state_and_its_identified_members(
     person = await people.save_person(Person(email="m@cpts.fr", member=True))
     identification = community.services.identification
     await identification.link_by_hand(42, person.email, server="elus", staff="test")
+    await identification.request_code(43, "en-cours@cpts.fr", server="salaries")
     async with community.bots():
         pass
     code, out, err = await hub_discord(community, "status")
@@ -46,6 +48,7 @@ async def test_status_says_each_bot_s_state_and_its_identified_members(
     assert "dernière connexion : jamais" not in salaries
     assert "membres identifiés : 0" in salaries
     assert "membres identifiés : 1" in elus
+    assert "codes en attente : 1" in salaries and "codes en attente : 0" in elus
 
 
 async def test_invite_gives_each_bot_s_link_with_exactly_its_scopes(
@@ -132,3 +135,39 @@ async def test_link_to_an_unknown_address_is_refused_in_french(community: Commun
     assert code == 2  # the CLI's exit status for a French error
     assert "aucune personne enregistrée sous l'adresse x@exemple.fr" in err
     assert "Traceback" not in err
+
+
+async def test_check_names_a_permission_a_channel_overwrite_denies(community: Community) -> None:
+    guild = community.guilds["salaries"]
+    guild.owner_id = community.discord.add_member(guild, "présidente")["user"]["id"]
+    everyone = guild.roles[guild.id]
+    administrator, send_messages = 1 << 3, 1 << 11
+    everyone["permissions"] = str(int(everyone["permissions"]) & ~administrator)
+    questions = community.channel("salaries", "questions")
+    questions["permission_overwrites"] = [
+        {"id": guild.id, "type": 0, "allow": "0", "deny": str(send_messages)}
+    ]
+    code, out, err = await hub_discord(community, "check", "salaries")
+    assert code == 2, out + err
+    assert "À CORRIGER salon #questions (questions) : il manque envoyer des messages" in out
+    assert "  ok  salon #agenda (agenda)\n" in out  # the overwrite is on #questions only
+    assert "1 point(s) à corriger" in err
+
+
+async def test_link_also_links_the_account_where_it_is_a_member_of_the_other_server(
+    community: Community,
+) -> None:
+    await community.services.subscribers.save_person(
+        Person(email="m@cpts.fr", role="elu", member=True)
+    )
+    member = community.discord.add_member(community.guilds["salaries"], "camille")
+    user_id = member["user"]["id"]
+    elus = community.guilds["elus"]
+    elus.members[user_id] = payloads.member(member["user"])
+    code, out, err = await hub_discord(community, "link", "salaries", user_id, "m@cpts.fr")
+    assert code == 0, err
+    assert "Aussi relié sur « Collectif des élus » (membre de ce serveur) : rôles donnés : " in out
+    wanted = {community.role_id("elus", "adhérent"), community.role_id("elus", "élu")}
+    assert set(elus.members[user_id]["roles"]) == wanted
+    link = await community.services.identification.link_of(int(user_id), server="elus")
+    assert link is not None and set(link.roles) == {"adherent", "elu"}

@@ -179,10 +179,19 @@ def button_click(message: dict[str, Any], custom_id: str, **context: Any) -> dic
     return _interaction(MESSAGE_COMPONENT, data, message=message, **context)
 
 
-def modal_submit(custom_id: str, values: dict[str, str], **context: Any) -> dict[str, Any]:
-    """The member submits the modal `custom_id`, text inputs' custom_id → typed value."""
+def modal_submit(
+    custom_id: str,
+    values: dict[str, str],
+    *,
+    message: dict[str, Any] | None = None,
+    **context: Any,
+) -> dict[str, Any]:
+    """The member submits the modal `custom_id`, text inputs' custom_id → typed value; a modal
+    opened by a message's button comes with that `message`, as Discord sends it."""
     rows = [
         {"type": 1, "components": [{"type": 4, "custom_id": input_id, "value": value}]}
         for input_id, value in values.items()
     ]
-    return _interaction(MODAL_SUBMIT, {"custom_id": custom_id, "components": rows}, **context)
+    extra = {"message": message} if message is not None else {}
+    data = {"custom_id": custom_id, "components": rows}
+    return _interaction(MODAL_SUBMIT, data, **extra, **context)

@@ -39,6 +39,7 @@ class Guild:
     id: str
     name: str
     bot_id: str = ""  # the bot (application) this guild was set up for
+    owner_id: str = ""  # the server's owner (who has every permission); the bot when empty
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     members: dict[str, dict[str, Any]] = field(default_factory=dict)

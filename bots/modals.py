@@ -1,0 +1,108 @@
+"""Modals that survive a restart and any number of members typing at once.
+
+discord.py keeps one modal instance per custom_id, in memory: after a restart a modal opened
+before it is submitted to nobody (the member waits, then Discord says it failed), and two
+members with the same modal open (« Identification », an event's questions) share one
+instance — the second submission finds it gone, or reads the first one's values. So the hub's
+modals are routed like `DynamicItem` buttons: each class has a `template` for its custom_id,
+`open_modal` sends it without leaving an instance in discord.py's store, and `route_modal`
+builds a fresh instance from the custom_id at each submission, with the values typed.
+
+And every interaction gets an answer: one that nothing acknowledged within `WATCH_SECONDS`
+(a modal or a button of a former version, a handler that failed before answering) is told, in
+French, to start again, before Discord's 3 seconds are up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+import discord
+
+log = logging.getLogger("bots")
+
+WATCH_SECONDS = 2.5  # Discord waits 3 s for an acknowledgement
+EXPIRED = "Cette fenêtre a expiré : recommencez, s'il vous plaît."
+SORRY = "Désolé, une erreur est survenue de notre côté. Réessayez dans un instant."
+
+
+class RoutedModal(discord.ui.Modal):
+    """A modal rebuilt from its custom_id (`template`) at each submission."""
+
+    template: ClassVar[re.Pattern[str]]
+    typed: Mapping[str, str] = {}  # the submitted values by input custom_id, set by the router
+
+    @classmethod
+    def rebuild(cls, match: re.Match[str]) -> Self:
+        """The instance that answers a submission whose custom_id matched `template`."""
+        raise NotImplementedError
+
+    def value(self, key: str) -> str:
+        return self.typed.get(key, "")
+
+
+def submitted_values(data: Mapping[str, Any]) -> dict[str, str]:
+    """The text typed in each input of a MODAL_SUBMIT (rows, or labels holding one input)."""
+    values: dict[str, str] = {}
+    for top in data.get("components", []):
+        inner = top.get("components") or [top.get("component") or {}]
+        for component in inner:
+            if "custom_id" in component and isinstance(component.get("value"), str):
+                values[component["custom_id"]] = component["value"]
+    return values
+
+
+async def open_modal(interaction: discord.Interaction[Any], modal: RoutedModal) -> None:
+    """Show `modal`; its submission comes back through `route_modal`, never discord.py's store."""
+    await interaction.response.send_modal(modal)
+    modal.stop()
+
+
+async def route_modal(
+    interaction: discord.Interaction[Any], routes: list[type[RoutedModal]]
+) -> bool:
+    """Answer a modal submission with a fresh instance of the class whose template matches its
+    custom_id; False if none does (another part of the bot, or nobody, answers it)."""
+    data: Mapping[str, Any] = interaction.data or {}
+    custom_id = _custom_id(interaction)
+    for cls in routes:
+        match = cls.template.fullmatch(custom_id)
+        if match is None:
+            continue
+        modal = cls.rebuild(match)
+        modal.typed = submitted_values(data)
+        try:
+            await modal.on_submit(interaction)
+        except Exception as error:  # the member gets an apology, the log the details
+            await modal.on_error(interaction, error)
+        return True
+    return False
+
+
+def _custom_id(interaction: discord.Interaction[Any]) -> str:
+    data: Mapping[str, Any] = interaction.data or {}
+    return str(data.get("custom_id", ""))
+
+
+async def answer_if_forgotten(interaction: discord.Interaction[Any]) -> None:
+    """After `WATCH_SECONDS`, an interaction nobody acknowledged is answered (see above)."""
+    if interaction.type is discord.InteractionType.autocomplete:
+        return  # no message can answer autocomplete; Discord shows no choices
+    await asyncio.sleep(WATCH_SECONDS)
+    if interaction.response.is_done():
+        return
+    expired = interaction.type in (
+        discord.InteractionType.modal_submit,
+        discord.InteractionType.component,
+    )
+    log.info(
+        "discord interaction nobody answered: told to start again",
+        extra={"custom_id": _custom_id(interaction)},
+    )
+    with contextlib.suppress(discord.HTTPException):
+        await interaction.response.send_message(EXPIRED if expired else SORRY, ephemeral=True)

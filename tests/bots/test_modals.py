@@ -1,0 +1,79 @@
+"""Modals after a restart, modals open for several members at once, and interactions that
+nothing else answers: each gets its answer in time."""
+
+from __future__ import annotations
+
+from hub.config import Question
+from tests.bots.agenda_helpers import event, identified, wait_for_post
+from tests.bots.conftest import Community
+from tests.bots.members import answer, button_ids, click, submit
+from tests.bots.test_identification import welcome
+from tests.community.helpers import code_mails
+from tests.support.discord import payloads
+
+WAIT = 10.0
+
+
+async def test_a_modal_opened_before_a_restart_is_answered_after_it(community: Community) -> None:
+    discord, guild = community.discord, community.guilds["salaries"]
+    member = discord.add_member(guild, "camille")
+    async with community.bots():
+        opened = await click(discord, guild, member, welcome(community), "hub:identifier")
+    async with community.bots():
+        sent = answer(await submit(discord, guild, member, opened, {"email": "c@cpts.fr"}))
+    assert button_ids(sent) == ["hub:code"]
+    assert len(code_mails(community.config, "c@cpts.fr")) == 1
+
+
+async def test_members_with_the_same_modal_open_each_get_their_own_answer(
+    community: Community,
+) -> None:
+    discord, guild = community.discord, community.guilds["salaries"]
+    alix, camille = discord.add_member(guild, "alix"), discord.add_member(guild, "camille")
+    async with community.bots():
+        first = await click(discord, guild, alix, welcome(community), "hub:identifier")
+        second = await click(discord, guild, camille, welcome(community), "hub:identifier")
+        answers = [
+            answer(await submit(discord, guild, alix, first, {"email": "alix@cpts.fr"})),
+            answer(await submit(discord, guild, camille, second, {"email": "camille@cpts.fr"})),
+        ]
+    assert [button_ids(sent) for sent in answers] == [["hub:code"], ["hub:code"]]
+    assert len(code_mails(community.config, "alix@cpts.fr")) == 1
+    assert len(code_mails(community.config, "camille@cpts.fr")) == 1
+
+
+async def test_a_modal_nothing_knows_is_told_to_start_again_within_three_seconds(
+    community: Community,
+) -> None:
+    discord, guild = community.discord, community.guilds["elus"]
+    member = discord.add_member(guild, "claude")
+    async with community.bots():
+        context = discord.context(guild, member)
+        sent = await discord.send(
+            payloads.modal_submit("hub:ancienne-version", {"x": "y"}, **context)
+        )
+        await discord.wait_until(lambda: sent.callback, WAIT)
+    assert sent.callback is not None
+    assert sent.callback["type"] == 4
+    assert (
+        sent.callback["data"]["content"] == "Cette fenêtre a expiré : recommencez, s'il vous plaît."
+    )
+    assert sent.callback["data"]["flags"] == 64
+    assert sent.ack_seconds is not None and sent.ack_seconds < 3
+
+
+async def test_an_event_s_questions_opened_before_a_restart_register_after_it(
+    community: Community,
+) -> None:
+    asked = [Question(key="cpts", label="Votre CPTS", required=True)]
+    shown = await event(community, "Rendez-vous des CPTS", questions=asked)
+    member = await identified(community, "camille")
+    discord, guild = community.discord, community.guilds["salaries"]
+    async with community.bots():
+        post = await wait_for_post(community, "salaries", shown.title)
+        opened = await click(discord, guild, member, post, f"hub:inscrire:{shown.id}:q")
+    async with community.bots():
+        done = answer(await submit(discord, guild, member, opened, {"cpts": "CPTS Val"}))
+    assert "vous êtes inscrit(e) à « Rendez-vous des CPTS »" in done["content"]
+    (row,) = await community.services.events.registrations(shown.id)
+    assert row.registration.answers == {"cpts": "CPTS Val"}
