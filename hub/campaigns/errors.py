@@ -54,8 +54,8 @@ class CampaignWrongStatus(CampaignError):
                 "déjà programmée peut être (re)programmée"
             )
         elif action in ("pause", "cancel"):
-            verb = "mettre en pause" if action == "pause" else "annuler"
-            message = f"impossible de {verb} la campagne {campaign_id} : elle est {label}"
+            what = "de mettre en pause" if action == "pause" else "d'annuler"
+            message = f"impossible {what} la campagne {campaign_id} : elle est {label}"
         else:
             message = (
                 f"la campagne {campaign_id} est {label} : action possible seulement si elle est "
