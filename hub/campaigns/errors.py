@@ -13,7 +13,7 @@ from typing import Literal
 
 from hub.campaigns.model import STATUS_LABELS, CampaignStatus
 from hub.errors import UserError
-from hub.timeutil import example_datetime, french_date, french_time
+from hub.timeutil import french_date, french_time
 
 Action = Literal["start", "schedule", "pause", "cancel", "resume", "retry"]
 
@@ -118,13 +118,14 @@ class CampaignAlreadySent(CampaignError):
 
 
 class ScheduledInThePast(CampaignError):
-    """A send time already passed (`local`: as the person typed it, in the hub's time zone)."""
+    """A send time already passed (`local`: as the person typed it, in the hub's time zone).
+    How to type a date is each channel's own (the CLI adds an example of its format)."""
 
     def __init__(self, local: datetime) -> None:
         self.local = local
         super().__init__(
             f"{french_date(local.date())} à {french_time(local)} est déjà passé ; indiquez une "
-            f'date à venir, heure de Paris, par exemple "{example_datetime(local.tzinfo)}"'
+            "date à venir"
         )
 
 
