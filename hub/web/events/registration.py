@@ -31,8 +31,8 @@ from hub.web.events.shared import (
     unknown_event,
     visitor_of,
 )
+from hub.web.forms import HONEYPOT, MAX_LENGTH, MISSING_EMAIL, identity_errors
 from hub.web.pages import render_page
-from hub.web.subscriptions.signup import HONEYPOT, MAX_LENGTH
 
 log = logging.getLogger("hub.web.events")
 
@@ -150,21 +150,13 @@ def _read_form(
     errors: dict[str, str] = {}
     if visitor.person is None:
         if not values["email"]:
-            errors["email"] = (
-                "indiquez votre adresse e-mail, par exemple prenom.nom@cpts-exemple.fr"
-            )
+            errors["email"] = MISSING_EMAIL
         else:
             try:
                 values["email"] = normalise_email(values["email"])
             except InvalidEmail as exc:
                 errors["email"] = str(exc)
-        if not values["prenom"]:
-            errors["prenom"] = "indiquez votre prénom"
-        for field, label in (("prenom", "le prénom"), ("nom", "le nom")):
-            if len(values[field]) > MAX_LENGTH:
-                errors[field] = f"{label} est trop long : {MAX_LENGTH} caractères au plus"
-        if len(values["organisation"]) > MAX_LENGTH:
-            errors["organisation"] = f"ce champ est trop long : {MAX_LENGTH} caractères au plus"
+        errors |= identity_errors(values)
     for question in event.questions:
         try:
             check_answers(replace(event, questions=[question]), answers)
