@@ -46,8 +46,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_REFUSED = 3
 
 DATE_HELP = f'heure de Paris, « AAAA-MM-JJ HH:MM », ex. "{DATETIME_EXAMPLE}"'
-EXPORT_FORMATS = ("csv", "xlsx")
-SPREADSHEET_TIME = "%Y-%m-%d %H:%M"
 
 
 @click.group("events", cls=HubGroup)
