@@ -15,6 +15,7 @@ from hub.config import Config
 from hub.events.audience import LABELS as AUDIENCE_LABELS
 from hub.events.model import SEATED, Event
 from hub.timeutil import french_date, french_datetime, french_time
+from hub.wording import french_number as number
 
 __all__ = [
     "AUDIENCE_LABELS",
@@ -53,11 +54,6 @@ MODE_LABELS = {"online": "en ligne", "in-person": "en présentiel"}
 def capitalised(text: str) -> str:
     """The first letter up, the rest as it is ("réservé aux adhérents" → "Réservé aux…")."""
     return text[:1].upper() + text[1:]
-
-
-def number(n: int) -> str:
-    """2100 → "2 100": thousands apart by a narrow no-break space, as French writes them."""
-    return f"{n:,}".replace(",", "\u202f")
 
 
 def kind_name(config: Config, kind: str) -> str | None:

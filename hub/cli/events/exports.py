@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from hub.cli import HubContext, french_number, pass_hub, run_async
+from hub.cli import HubContext, pass_hub, run_async
 from hub.cli.events.shared import (
     event_service,
     events_group,
@@ -29,6 +29,7 @@ from hub.events.wording import (
 )
 from hub.exports import append_xlsx_row, safe_cell
 from hub.subscribers.labels import ROLE_LABELS
+from hub.wording import french_number
 
 EXPORT_FORMATS = ("csv", "xlsx")
 SPREADSHEET_TIME = "%Y-%m-%d %H:%M"  # naive Paris time, which spreadsheets read as a date

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
-from hub.cli import HubContext, confirm, french_number, pass_hub, print_json, run_async
+from hub.cli import HubContext, confirm, pass_hub, print_json, run_async
 from hub.cli.events.shared import (
     DATE_HELP,
     F,
@@ -33,6 +33,7 @@ from hub.events.wording import (
 from hub.timeutil import (
     parse_local_datetime,
 )
+from hub.wording import french_number
 
 
 def _event_options(func: F) -> F:

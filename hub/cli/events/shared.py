@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from hub.cli import HubContext, HubGroup, french_number, print_json
+from hub.cli import HubContext, HubGroup, print_json
 from hub.config import Config
 from hub.errors import UserError
 from hub.events.mailer import deliver_pending
@@ -35,6 +35,7 @@ from hub.timeutil import (
     french_datetime,
     parse_local_datetime,
 )
+from hub.wording import french_number
 
 if TYPE_CHECKING:
     from hub.services import HubServices
