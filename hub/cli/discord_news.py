@@ -10,14 +10,14 @@ from pathlib import Path
 
 import click
 
-from hub.cli import HubContext, pass_hub, print_json, run_async
+from hub.cli import HubCommand, HubContext, pass_hub, print_json, run_async
 from hub.community import announce, staff_posts
 from hub.community.questions import CATEGORIES, STATUS_LABELS, age
 from hub.errors import UserError
 from hub.timeutil import french_date, optional_utc_text, parse_date, start_of_day, to_utc_text
 
 
-@click.command("announce-issue")
+@click.command("announce-issue", cls=HubCommand)
 @click.argument("edition", metavar="ÉDITION")
 @click.argument("number", metavar="NUMÉRO", type=click.IntRange(min=1))
 @pass_hub
@@ -33,7 +33,7 @@ async def announce_issue_command(hub: HubContext, edition: str, number: int) -> 
     )
 
 
-@click.command("announce")
+@click.command("announce", cls=HubCommand)
 @click.option(
     "--server",
     "choice",
@@ -94,7 +94,7 @@ def _age(delta: timedelta) -> str:
     return f"{hours} h" if hours else f"{minutes} min"
 
 
-@click.command("questions")
+@click.command("questions", cls=HubCommand)
 @click.option("--open", "open_only", is_flag=True, help="Seulement les questions non résolues.")
 @click.option(
     "--since",
