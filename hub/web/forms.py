@@ -1,10 +1,13 @@
 """What the public forms (the newsletter sign-up, an event's registration) share: the trap
 field for robots, the length limit of the identity fields and the French errors about them,
-so that both forms refuse the same input with the same words."""
+the answer to too many requests, so that both forms refuse the same input with the same
+words."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+
+from aiohttp import web
 
 HONEYPOT = "site_web"  # hidden by CSS: a person leaves it empty, a robot fills it in
 MAX_LENGTH = 100
@@ -25,3 +28,18 @@ def identity_errors(values: Mapping[str, str]) -> dict[str, str]:
         if len(values[field]) > MAX_LENGTH:
             errors[field] = f"{what} est trop long : {MAX_LENGTH} caractères au plus"
     return errors
+
+
+def too_many_requests(
+    notice: Callable[..., web.Response], request: web.Request, way_back: tuple[str, str]
+) -> web.Response:
+    """The 429 page of a form whose connection sent too many requests in the hour, as the
+    form's package `notice` shows it."""
+    return notice(
+        request,
+        status=429,
+        title="Trop de demandes",
+        lead="Trop de demandes d'inscription sont venues de votre connexion depuis une heure.",
+        paragraphs=["Réessayez dans une heure. Rien n'a été enregistré pour cette demande."],
+        links=[way_back],
+    )

@@ -31,7 +31,7 @@ from hub.web.events.shared import (
     unknown_event,
     visitor_of,
 )
-from hub.web.forms import HONEYPOT, MAX_LENGTH, MISSING_EMAIL, identity_errors
+from hub.web.forms import HONEYPOT, MAX_LENGTH, MISSING_EMAIL, identity_errors, too_many_requests
 from hub.web.pages import render_page
 
 log = logging.getLogger("hub.web.events")
@@ -287,13 +287,8 @@ async def register(request: web.Request) -> web.Response:
     limit = services.config.events.registrations_per_ip_per_hour
     if not await services.rate_limiter.allow(f"{RATE_SCOPE} {ip}", limit):
         log.warning("registration refused: rate limit", extra={"remote": ip})
-        return notice(
-            request,
-            status=429,
-            title="Trop de demandes",
-            lead="Trop de demandes d'inscription sont venues de votre connexion depuis une heure.",
-            paragraphs=["Réessayez dans une heure. Rien n'a été enregistré pour cette demande."],
-            links=[(f"/evenements/{event.slug}{visitor.query}", "Revenir à l'événement")],
+        return too_many_requests(
+            notice, request, (f"/evenements/{event.slug}{visitor.query}", "Revenir à l'événement")
         )
     form = await request.post()
     values, answers, errors = _read_form(form, event, visitor)

@@ -15,7 +15,14 @@ from multidict import MultiDictProxy
 from hub.config import Config
 from hub.subscribers.service import InvalidEmail, Person, normalise_email
 from hub.subscribers.signup import NOTICE_COOLDOWN, SignupResult
-from hub.web.forms import EMAIL_EXAMPLE, HONEYPOT, MAX_LENGTH, MISSING_EMAIL, identity_errors
+from hub.web.forms import (
+    EMAIL_EXAMPLE,
+    HONEYPOT,
+    MAX_LENGTH,
+    MISSING_EMAIL,
+    identity_errors,
+    too_many_requests,
+)
 from hub.web.pages import render_page
 from hub.web.subscriptions.shared import notice, services_of, web_consent
 from hub.web.tasks import BACKGROUND_TASKS
@@ -122,14 +129,7 @@ async def signup(request: web.Request) -> web.Response:
     ip = request.remote or "inconnue"
     if not await service.allow(ip):
         log.warning("sign-up refused: rate limit", extra={"remote": ip})
-        return notice(
-            request,
-            status=429,
-            title="Trop de demandes",
-            lead="Trop de demandes d'inscription sont venues de votre connexion depuis une heure.",
-            paragraphs=["Réessayez dans une heure. Rien n'a été enregistré pour cette demande."],
-            links=[("/", "Retour aux newsletters")],
-        )
+        return too_many_requests(notice, request, ("/", "Retour aux newsletters"))
     form = await request.post()
     values, errors, email = _read_form(form, config)
     if form.get(HONEYPOT):
