@@ -13,7 +13,7 @@ from typing import Any
 
 from hub.config import Config
 from hub.events.audience import LABELS as AUDIENCE_LABELS
-from hub.events.model import SEATED, Event
+from hub.events.model import SEATED, Event, Registration
 from hub.timeutil import french_date, french_datetime, french_time
 from hub.wording import french_number as number
 
@@ -26,6 +26,7 @@ __all__ = [
     "capitalised",
     "kind_name",
     "number",
+    "offer_deadline",
     "registration_state",
     "seats_left",
     "seats_taken",
@@ -112,6 +113,13 @@ def waitlist_rule(event: Event) -> str:
     if event.waitlist == "offer":
         return f"une place libérée est proposée au suivant pendant {event.offer_hours} h"
     return "une place libérée est donnée au suivant, automatiquement"
+
+
+def offer_deadline(registration: Registration, tz: Any) -> str:
+    """Until when an offered seat may be taken, as the person reads it in a page or an
+    e-mail: « mardi 3 mars 2026 à 12h30 »; "" for a registration with no offer."""
+    expiry = registration.offer_expires_at
+    return french_datetime(expiry, tz, weekday=True) if expiry else ""
 
 
 def registration_state(status: str, position: int | None, expires: datetime | None, tz: Any) -> str:

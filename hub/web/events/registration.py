@@ -17,8 +17,8 @@ from hub.config import Question
 from hub.errors import UserError
 from hub.events.model import Event, NotEligible, Refused, Registration
 from hub.events.service import Events, check_answers
+from hub.events.wording import offer_deadline
 from hub.subscribers.service import InvalidEmail, Person, normalise_email
-from hub.timeutil import french_datetime
 from hub.web import SERVICES_KEY
 from hub.web.events.shared import (
     EventView,
@@ -212,7 +212,7 @@ def _outcome(
             links=links,
         )
     if registration.status == "offered" and registration.offer_expires_at is not None:
-        deadline = french_datetime(registration.offer_expires_at, config.tz, weekday=True)
+        deadline = offer_deadline(registration, config.tz)
         if visitor.person is not None:
             links.insert(
                 0,
