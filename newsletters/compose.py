@@ -24,6 +24,20 @@ class ComposeError(UserError):
     """Nothing sensible can be composed; the message says what to do instead."""
 
 
+class NoArticles(ComposeError):
+    """No article of the period fits the edition's sections. What to do (fetch the feeds,
+    widen the period) is each channel's to say: the CLI names its command and option."""
+
+    def __init__(self, edition_name: str, since: str, items: int) -> None:
+        self.edition_name = edition_name
+        self.since = since  # the period's first day, AAAA-MM-JJ in the hub's time zone
+        self.items = items
+        super().__init__(
+            f"aucun article pour « {edition_name} » publié depuis le {since} "
+            f"({items} élément(s) du flux sur la période, aucun dans ses rubriques)"
+        )
+
+
 # Where a new paragraph starts in feed HTML: the summary keeps those breaks.
 _BLOCK_START = re.compile(r"<(?:p|div|li|br|h[1-6]|blockquote|tr)\b[^>]*>", re.IGNORECASE)
 
@@ -102,11 +116,7 @@ async def compose_issue(
     news = [a for s in sections if not s.agenda for a in s.articles]
     if not news:
         local_since = since.astimezone(config.tz).strftime("%Y-%m-%d")
-        raise ComposeError(
-            f"aucun article pour « {edition.name} » publié depuis le {local_since} "
-            f"({len(items)} élément(s) du flux sur la période, aucun dans ses rubriques). "
-            "Lancez « hub feed pull » ou élargissez la période avec --since AAAA-MM-JJ."
-        )
+        raise NoArticles(edition.name, local_since, len(items))
     preheader = shorten(
         " · ".join(a.title for a in news[1:4]) or news[0].title, PREHEADER_MAX_CHARS
     )

@@ -24,6 +24,28 @@ from newsletters.model import Issue
 from newsletters.render import RenderedIssue, render_issue, write_rendered
 
 
+class DraftExists(UserError):
+    """The draft's file is there already, perhaps edited by hand: it is never overwritten
+    unless asked (`force`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"{path} existe déjà (peut-être modifié à la main)")
+
+
+class IssueAlreadyArchived(UserError):
+    """The issue's number is archived already (it may have been sent): it is replaced only
+    when asked (`replace`)."""
+
+    def __init__(self, edition_name: str, number: int, rendered_on: str) -> None:
+        self.edition_name = edition_name
+        self.number = number
+        self.rendered_on = rendered_on  # « 1er décembre 2026 »
+        super().__init__(
+            f"le n°{number} de « {edition_name} » est déjà archivé (rendu le {rendered_on})"
+        )
+
+
 @contextmanager
 def writing(path: Path) -> Iterator[None]:
     """A file or folder that cannot be written is the user's to fix, not a traceback."""
@@ -55,10 +77,7 @@ async def draft_next_issue(
     issue = await compose_issue(db, config, edition, now=now, since=since)
     path = out or draft_path(config, issue)
     if path.exists() and not force:
-        raise UserError(
-            f"{path} existe déjà (peut-être modifié à la main) : choisissez un autre fichier "
-            "avec --out, ou ajoutez --force pour le remplacer"
-        )
+        raise DraftExists(path)
     with writing(path):
         private_dir(path.parent)
         path.write_text(write_draft(issue), encoding="utf-8")
@@ -100,10 +119,7 @@ async def publish_draft(
     existing = await archive.get_issue(db, issue.edition, issue.number)
     if existing and not replace:
         when = french_date(existing.rendered_at.astimezone(config.tz).date())
-        raise UserError(
-            f"le n°{issue.number} de « {edition.name} » est déjà archivé (rendu le {when}) : "
-            "ajoutez --force pour le remplacer, ou changez « number » dans le brouillon"
-        )
+        raise IssueAlreadyArchived(edition.name, issue.number, when)
     access_key = None
     if edition.members_only:
         access_key = (existing and existing.access_key) or secrets.token_urlsafe(18)

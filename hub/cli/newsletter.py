@@ -3,14 +3,43 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import click
 
 from hub.cli import HubContext, HubGroup, pass_hub, print_json, run_async
+from hub.errors import UserError
 from hub.timeutil import parse_date, start_of_day
-from newsletters.pipeline import draft_next_issue, publish_draft, render_draft
+from newsletters.compose import NoArticles
+from newsletters.pipeline import (
+    DraftExists,
+    IssueAlreadyArchived,
+    draft_next_issue,
+    publish_draft,
+    render_draft,
+)
+
+
+@contextmanager
+def _hints() -> Iterator[None]:
+    """The workflow's errors with what to type about them on this command line (the
+    newsletters package names no command nor option)."""
+    try:
+        yield
+    except NoArticles as exc:
+        raise UserError(
+            f"{exc}. Lancez « hub feed pull » ou élargissez la période avec --since AAAA-MM-JJ."
+        ) from None
+    except DraftExists as exc:
+        raise UserError(
+            f"{exc} : choisissez un autre fichier avec --out, ou ajoutez --force pour le remplacer"
+        ) from None
+    except IssueAlreadyArchived as exc:
+        raise UserError(
+            f"{exc} : ajoutez --force pour le remplacer, ou changez « number » dans le brouillon"
+        ) from None
 
 
 @click.group("newsletter", cls=HubGroup)
@@ -41,7 +70,10 @@ async def draft_command(
     if since:
         start = start_of_day(parse_date(since, "--since"), config.tz)
     async with hub.database() as db:
-        issue, path = await draft_next_issue(db, config, edition, since=start, out=out, force=force)
+        with _hints():
+            issue, path = await draft_next_issue(
+                db, config, edition, since=start, out=out, force=force
+            )
     if as_json:
         print_json(
             {
@@ -78,7 +110,8 @@ async def render_command(
     """Produit issue.html, issue.txt et issue.json à partir d'un brouillon (DRAFT)."""
     config = hub.config
     async with hub.database() as db:
-        published = await publish_draft(db, config, draft, out, replace=force)
+        with _hints():
+            published = await publish_draft(db, config, draft, out, replace=force)
     issue = published.issue
     if as_json:
         print_json(published.to_json())

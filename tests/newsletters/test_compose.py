@@ -14,7 +14,7 @@ from hub.db import Database
 from hub.events.service import Events, NewEvent
 from hub.timeutil import add_months
 from newsletters import archive
-from newsletters.compose import ComposeError, compose_issue, html_to_summary
+from newsletters.compose import NoArticles, compose_issue, html_to_summary
 from newsletters.fetch import pull_configured
 from newsletters.markup import markdown_to_html, markdown_to_text
 from newsletters.model import Issue
@@ -247,8 +247,12 @@ async def test_numbering_and_window_continue_from_the_last_issue(
     assert second.period_start == NOW
     assert [a.title for a in second.articles] == ["Après"]
 
-    with pytest.raises(ComposeError, match="--since"):
+    with pytest.raises(NoArticles) as nothing:
         await compose_issue(db, config, "essentiel", now=later)
+    assert f"« {nothing.value.edition_name} » publié depuis le {nothing.value.since}" in str(
+        nothing.value
+    )
+    assert "--" not in str(nothing.value) and "hub " not in str(nothing.value)  # the CLI's hint
     widened = await compose_issue(db, config, "condense", now=later, since=NOW - 30 * day)
     assert [a.title for a in widened.articles] == ["Après", "Avant"]
 

@@ -9,12 +9,11 @@ import pytest
 
 from hub.config import Config
 from hub.db import Database
-from hub.errors import UserError
 from hub.events.service import Events, NewEvent
 from newsletters import archive
 from newsletters.draft import load_draft, write_draft
 from newsletters.fetch import pull_configured
-from newsletters.pipeline import draft_next_issue, publish_draft
+from newsletters.pipeline import IssueAlreadyArchived, draft_next_issue, publish_draft
 from tests.newsletters.factories import full_issue
 
 
@@ -49,7 +48,7 @@ async def test_an_archived_issue_is_replaced_only_when_asked(
     db: Database, config: Config, tmp_path: Path
 ) -> None:
     await _publish(db, config, tmp_path, "flash")
-    with pytest.raises(UserError, match=r"déjà archivé .* --force"):
+    with pytest.raises(IssueAlreadyArchived, match=r"déjà archivé \(rendu le .*\)$"):
         await _publish(db, config, tmp_path, "flash")
     await _publish(db, config, tmp_path, "flash", replace=True)
 
