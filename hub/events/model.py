@@ -22,6 +22,12 @@ SOURCES = ("web", "cli", "discord")
 # Who holds a seat: the confirmed, and those a seat is being held for.
 SEATED: tuple[RegistrationStatus, ...] = ("confirmed", "offered")
 
+
+def seats_held(counts: Mapping[str, int]) -> int:
+    """The seats held, given the registrations by status (`Events.counts`)."""
+    return sum(counts.get(status, 0) for status in SEATED)
+
+
 # The e-mails a registration causes (event_messages.kind), besides scheduled reminders.
 MESSAGE_KINDS = (
     "confirmed",  # registered with a seat (or accepted an offer): invitation METHOD:REQUEST
@@ -125,7 +131,7 @@ class Event:
         the event has no limit. Never below 0."""
         if self.capacity is None:
             return None
-        return max(0, self.capacity - sum(counts.get(status, 0) for status in SEATED))
+        return max(0, self.capacity - seats_held(counts))
 
     def can_cancel(self, now: datetime) -> bool:
         """Whether registrations to it may still be cancelled (or offers taken): it is

@@ -13,7 +13,7 @@ from typing import Any
 
 from hub.config import Config
 from hub.events.audience import LABELS as AUDIENCE_LABELS
-from hub.events.model import SEATED, Event, Registration
+from hub.events.model import Event, Registration, seats_held
 from hub.timeutil import french_date, french_datetime, french_time
 from hub.wording import french_number as number
 
@@ -89,7 +89,7 @@ def soon(start: datetime, now: datetime, tz: Any) -> str:
 
 def seats_taken(event: Event, counts: Mapping[str, int]) -> str:
     """The seats held against the capacity, for staff: "1/1", or "3 (sans limite)"."""
-    taken = sum(counts.get(status, 0) for status in SEATED)
+    taken = seats_held(counts)
     if event.capacity is None:
         return f"{number(taken)} (sans limite)"
     return f"{number(taken)}/{number(event.capacity)}"
