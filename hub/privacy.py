@@ -18,22 +18,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from hub.config import Config
 from hub.db import Database
 from hub.events.service import Events
+from hub.records import from_row
 from hub.subscribers.model import Subscriber, subscriber_from_row
 from hub.subscribers.service import Subscribers, normalise_email
 from hub.subscribers.suppression import Suppression
-from hub.timeutil import from_utc_text, to_utc_text
+from hub.timeutil import to_utc_text
 
-
-def _at(text: str) -> datetime:
-    """A timestamp of a NOT NULL column."""
-    value = from_utc_text(text)
-    assert value is not None
-    return value
+# A record of one domain, read from its rows by field name (`hub.records.from_row`).
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -235,106 +232,33 @@ class Privacy:
             return PersonData(email=email, person=None, suppression=suppression)
         params = {"id": row["id"]}
 
-        async def rows(query: str) -> list[Any]:
-            return list(await self.db.fetch_all(query, params))
+        async def records(cls: type[R], query: str) -> tuple[R, ...]:
+            return tuple(from_row(cls, r) for r in await self.db.fetch_all(query, params))
 
         return PersonData(
             email=email,
             person=subscriber_from_row(row),
-            subscriptions=tuple(
-                SubscriptionRecord(
-                    list=r["list"],
-                    status=r["status"],
-                    created_at=_at(r["created_at"]),
-                    confirmed_at=from_utc_text(r["confirmed_at"]),
-                    updated_at=_at(r["updated_at"]),
-                )
-                for r in await rows("subscription_of")
-            ),
-            consents=tuple(
-                ConsentRecord(
-                    list=r["list"],
-                    action=r["action"],
-                    source=r["source"],
-                    consent_text=r["consent_text"],
-                    consent_version=r["consent_version"],
-                    ip=r["ip"],
-                    recorded_at=_at(r["recorded_at"]),
-                )
-                for r in await rows("subscriber_consents")
-            ),
-            membership_changes=tuple(
-                MembershipRecord(
-                    member=bool(r["member"]),
-                    source=r["source"],
-                    note=r["note"],
-                    recorded_at=_at(r["recorded_at"]),
-                )
-                for r in await rows("subscriber_membership_changes")
-            ),
-            sends=tuple(
-                SendRecord(
-                    campaign_id=r["campaign_id"],
-                    subject=r["subject"],
-                    edition=r["edition"],
-                    issue_number=r["issue_number"],
-                    list=r["list"],
-                    status=r["status"],
-                    message_id=r["message_id"],
-                    error=r["error"],
-                    updated_at=_at(r["updated_at"]),
-                )
-                for r in await rows("subscriber_sends")
-            ),
-            delivery_events=tuple(
-                DeliveryRecord(
-                    event=r["event"],
-                    campaign_id=r["campaign_id"],
-                    detail=r["detail"],
-                    occurred_at=_at(r["occurred_at"]),
-                    received_at=_at(r["received_at"]),
-                )
-                for r in await rows("subscriber_delivery_events")
-            ),
+            subscriptions=await records(SubscriptionRecord, "subscription_of"),
+            consents=await records(ConsentRecord, "subscriber_consents"),
+            membership_changes=await records(MembershipRecord, "subscriber_membership_changes"),
+            sends=await records(SendRecord, "subscriber_sends"),
+            delivery_events=await records(DeliveryRecord, "subscriber_delivery_events"),
             registrations=tuple(
-                RegistrationRecord(
-                    event=r["event"],
-                    slug=r["slug"],
-                    starts_at=_at(r["starts_at"]),
-                    status=r["status"],
-                    source=r["source"],
-                    answers=json.loads(r["answers"]),
-                    consent_text=r["consent_text"],
-                    consent_version=r["consent_version"],
-                    ip=r["ip"],
-                    created_at=_at(r["created_at"]),
-                    confirmed_at=from_utc_text(r["confirmed_at"]),
-                    cancelled_at=from_utc_text(r["cancelled_at"]),
-                )
-                for r in await rows("subscriber_registrations")
+                from_row(RegistrationRecord, r, answers=json.loads(r["answers"]))
+                for r in await self.db.fetch_all("subscriber_registrations", params)
             ),
             suppression=suppression,
             discord_links=tuple(
-                DiscordLinkRecord(
-                    server=r["server"],
+                from_row(
+                    DiscordLinkRecord,
+                    r,
                     discord_user_id=int(r["discord_user_id"]),
                     roles=tuple(json.loads(r["roles"] or "[]")),
-                    linked_at=_at(r["linked_at"]),
                     linked_by=r["linked_by"] or "",
                 )
-                for r in await rows("subscriber_discord_links")
+                for r in await self.db.fetch_all("subscriber_discord_links", params)
             ),
-            discord_questions=tuple(
-                DiscordQuestionRecord(
-                    server=r["server"],
-                    category=r["category"],
-                    status=r["status"],
-                    created_at=_at(r["created_at"]),
-                    taken_at=from_utc_text(r["taken_at"]),
-                    resolved_at=from_utc_text(r["resolved_at"]),
-                )
-                for r in await rows("discord_questions_of_person")
-            ),
+            discord_questions=await records(DiscordQuestionRecord, "discord_questions_of_person"),
         )
 
     async def forget(self, email: str, *, block: bool) -> Forgotten:

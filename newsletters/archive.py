@@ -9,7 +9,8 @@ from datetime import date, datetime
 from aiosqlite import Row
 
 from hub.db import Database
-from hub.timeutil import from_utc_text, optional_utc_text, to_utc_text, utcnow
+from hub.records import from_row
+from hub.timeutil import optional_utc_text, to_utc_text, utcnow
 from newsletters.model import Issue, IssueMeta
 
 
@@ -29,17 +30,12 @@ class ArchivedIssue:
 
 
 def _from_row(row: Row, full: bool = False) -> ArchivedIssue:
-    period_end = from_utc_text(row["period_end"])
-    rendered_at = from_utc_text(row["rendered_at"])
-    assert period_end is not None and rendered_at is not None
-    return ArchivedIssue(
-        edition=row["edition"],
-        number=row["number"],
-        subject=row["subject"],
-        preheader=row["preheader"],
+    """An archived issue; its documents, meta and key only when `full` (the lists' queries
+    leave those columns out)."""
+    return from_row(
+        ArchivedIssue,
+        row,
         issue_date=date.fromisoformat(row["issue_date"]),
-        period_end=period_end,
-        rendered_at=rendered_at,
         html=row["html"] if full else "",
         text=row["text"] if full else "",
         meta=json.loads(row["meta"]) if full else None,

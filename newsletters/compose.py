@@ -25,15 +25,17 @@ class ComposeError(UserError):
 
 
 class NoArticles(ComposeError):
-    """No feed item of the period fits the edition's sections; the channel says how to get
-    some (pull the feeds, widen the period)."""
+    """No article of the period fits the edition's sections. What to do (fetch the feeds,
+    widen the period) is each channel's to say: the CLI names its command and option."""
 
-    def __init__(self, edition: str, since: str, items: int) -> None:
+    def __init__(self, edition_name: str, since: str, items: int) -> None:
+        self.edition_name = edition_name
+        self.since = since  # the period's first day, AAAA-MM-JJ in the hub's time zone
+        self.items = items
         super().__init__(
-            f"aucun article pour « {edition} » publié depuis le {since} ({items} élément(s) du "
-            "flux sur la période, aucun dans ses rubriques)"
+            f"aucun article pour « {edition_name} » publié depuis le {since} "
+            f"({items} élément(s) du flux sur la période, aucun dans ses rubriques)"
         )
-        self.edition, self.since, self.items = edition, since, items
 
 
 # Where a new paragraph starts in feed HTML: the summary keeps those breaks.

@@ -24,6 +24,28 @@ from newsletters.model import Issue
 from newsletters.render import RenderedIssue, render_issue, write_rendered
 
 
+class DraftExists(UserError):
+    """The draft's file is there already, perhaps edited by hand: it is never overwritten
+    unless asked (`force`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"{path} existe déjà (peut-être modifié à la main)")
+
+
+class IssueAlreadyArchived(UserError):
+    """The issue's number is archived already (it may have been sent): it is replaced only
+    when asked (`replace`)."""
+
+    def __init__(self, edition_name: str, number: int, rendered_on: str) -> None:
+        self.edition_name = edition_name
+        self.number = number
+        self.rendered_on = rendered_on  # « 1er décembre 2026 »
+        super().__init__(
+            f"le n°{number} de « {edition_name} » est déjà archivé (rendu le {rendered_on})"
+        )
+
+
 @contextmanager
 def writing(path: Path) -> Iterator[None]:
     """A file or folder that cannot be written is the user's to fix, not a traceback."""
@@ -39,24 +61,6 @@ def draft_path(config: Config, issue: Issue) -> Path:
 
 def issue_dir(config: Config, issue: Issue) -> Path:
     return config.issues_dir / issue.edition / str(issue.number)
-
-
-class DraftExists(UserError):
-    """A draft is already there (perhaps edited by hand): it is never overwritten unasked."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"{path} existe déjà (peut-être modifié à la main) : il reste tel quel")
-        self.path = path
-
-
-class IssueAlreadyArchived(UserError):
-    """The issue's number is already archived (perhaps sent): replacing it is a choice."""
-
-    def __init__(self, edition: str, number: int, rendered_on: str) -> None:
-        super().__init__(
-            f"le n°{number} de « {edition} » est déjà archivé (rendu le {rendered_on})"
-        )
-        self.edition, self.number = edition, number
 
 
 async def draft_next_issue(

@@ -14,7 +14,8 @@ from datetime import datetime
 from aiosqlite import Row
 
 from hub.db import Database
-from hub.timeutil import from_utc_text, optional_utc_text, to_utc_text, utcnow
+from hub.records import from_row
+from hub.timeutil import optional_utc_text, to_utc_text, utcnow
 from newsletters.model import FeedItem, FeedStatus
 
 _KEY_MARK = "\x1f"
@@ -155,28 +156,7 @@ def _rows(items: list[FeedItem]) -> list[ItemColumns]:
 
 
 def _stored(row: Row) -> StoredItem:
-    first_seen_at = from_utc_text(row["first_seen_at"])
-    updated_at = from_utc_text(row["updated_at"])
-    assert first_seen_at is not None and updated_at is not None  # NOT NULL columns
-    return StoredItem(
-        id=row["id"],
-        feed_name=row["feed_name"],
-        identity=row["identity"],
-        title=row["title"],
-        link=row["link"],
-        summary_html=row["summary_html"],
-        content_html=row["content_html"],
-        image_url=row["image_url"],
-        image_alt=row["image_alt"],
-        author=row["author"],
-        categories=json.loads(row["categories"]),
-        published_at=from_utc_text(row["published_at"]),
-        event_start=from_utc_text(row["event_start"]),
-        event_end=from_utc_text(row["event_end"]),
-        event_location=row["event_location"],
-        first_seen_at=first_seen_at,
-        updated_at=updated_at,
-    )
+    return from_row(StoredItem, row, categories=json.loads(row["categories"]))
 
 
 async def items_published_between(

@@ -13,7 +13,7 @@ from typing import Literal
 
 from hub.campaigns.model import STATUS_LABELS, CampaignStatus
 from hub.errors import UserError
-from hub.timeutil import example_datetime, french_date, french_time
+from hub.timeutil import french_date, french_time
 
 Action = Literal["start", "schedule", "pause", "cancel", "resume", "retry"]
 
@@ -54,8 +54,8 @@ class CampaignWrongStatus(CampaignError):
                 "déjà programmée peut être (re)programmée"
             )
         elif action in ("pause", "cancel"):
-            verb = "mettre en pause" if action == "pause" else "annuler"
-            message = f"impossible de {verb} la campagne {campaign_id} : elle est {label}"
+            what = "de mettre en pause" if action == "pause" else "d'annuler"
+            message = f"impossible {what} la campagne {campaign_id} : elle est {label}"
         else:
             message = (
                 f"la campagne {campaign_id} est {label} : action possible seulement si elle est "
@@ -118,13 +118,14 @@ class CampaignAlreadySent(CampaignError):
 
 
 class ScheduledInThePast(CampaignError):
-    """A send time already passed (`local`: as the person typed it, in the hub's time zone)."""
+    """A send time already passed (`local`: as the person typed it, in the hub's time zone).
+    How to type a date is each channel's own (the CLI adds an example of its format)."""
 
     def __init__(self, local: datetime) -> None:
         self.local = local
         super().__init__(
             f"{french_date(local.date())} à {french_time(local)} est déjà passé ; indiquez une "
-            f'date à venir, heure de Paris, par exemple "{example_datetime(local.tzinfo)}"'
+            "date à venir"
         )
 
 

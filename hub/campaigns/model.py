@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from hub.timeutil import from_utc_text
+from hub.records import from_row
 
 CampaignStatus = Literal["draft", "scheduled", "sending", "paused", "sent", "cancelled"]
 
@@ -39,22 +39,7 @@ class Campaign:
 
     @classmethod
     def from_row(cls, row: Any) -> Campaign:
-        return cls(
-            id=row["id"],
-            edition=row["edition"],
-            issue_number=row["issue_number"],
-            list=row["list"],
-            subject=row["subject"],
-            preheader=row["preheader"],
-            status=row["status"],
-            scheduled_at=from_utc_text(row["scheduled_at"]),
-            provider_batch_id=row["provider_batch_id"],
-            owner=row["owner"],
-            lease_until=from_utc_text(row["lease_until"]),
-            created_at=from_utc_text(row["created_at"]),  # type: ignore[arg-type]
-            started_at=from_utc_text(row["started_at"]),
-            finished_at=from_utc_text(row["finished_at"]),
-        )
+        return from_row(cls, row)
 
     @property
     def status_label(self) -> str:

@@ -96,11 +96,6 @@ def confirm(question: str, *, refused: str = "Annulé.") -> None:
         raise click.exceptions.Exit(1)
 
 
-def french_number(n: int) -> str:
-    """2100 -> "2 100": thousands apart by a narrow no-break space, as French writes them."""
-    return f"{n:,}".replace(",", "\u202f")
-
-
 class HubCommand(click.Command):
     """Every `hub` command speaks French: its help (headings, `--help` option, types), and its
     usage mistakes, each one `Erreur : …` line with the `--help` to read, exit code 2."""

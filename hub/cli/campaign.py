@@ -15,7 +15,6 @@ from hub.cli import (
     HubContext,
     HubGroup,
     confirm,
-    french_number,
     pass_hub,
     print_json,
     run_async,
@@ -32,6 +31,7 @@ from hub.cli.campaign_display import (
 from hub.errors import UserError
 from hub.subscribers.service import normalise_email
 from hub.timeutil import parse_local_datetime
+from hub.wording import french_number
 
 if TYPE_CHECKING:
     from hub.services import HubServices

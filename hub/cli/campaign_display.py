@@ -21,7 +21,7 @@ from hub.campaigns.sender import owner_alive, read_progress
 from hub.cli import print_json
 from hub.config import Config
 from hub.db import Database
-from hub.timeutil import french_datetime
+from hub.timeutil import example_datetime, french_datetime
 
 
 def echo_campaign(campaign: Campaign, config: Config) -> None:
@@ -126,5 +126,6 @@ def cli_message(exc: CampaignError) -> str:
                 f"{exc.sent_by} » (échecs) ; « hub campaign cancel {refused} » retire celle-ci"
             )
         case ScheduledInThePast():
-            return f"--at : {exc}"
+            example = example_datetime(exc.local.tzinfo)
+            return f'--at : {exc}, heure de Paris, par exemple "{example}"'
     return str(exc)

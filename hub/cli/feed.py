@@ -174,12 +174,9 @@ async def list_command(
 
 
 def _since(text: str, tz: ZoneInfo) -> datetime:
-    """Midnight of the typed day, checked against the range of stored (UTC) dates."""
-    start = start_of_day(parse_date(text, "--since"), tz)
-    try:
-        return start.astimezone(UTC)
-    except OverflowError:  # 0001-01-01 in Paris is still year 0 in UTC
-        raise UserError(f"--since : {text!r} : date hors limites") from None
+    """Midnight of the typed day, in UTC like the stored dates (`parse_date` keeps the year
+    within YEAR_MIN–YEAR_MAX, so the conversion cannot leave datetime's range)."""
+    return start_of_day(parse_date(text, "--since"), tz).astimezone(UTC)
 
 
 def _limit(text: str) -> int:

@@ -17,13 +17,9 @@ import click
 from click.exceptions import NoArgsIsHelpError, NoSuchCommand
 
 from hub.db import SQLITE_MAX_INT, SQLITE_MIN_INT
+from hub.wording import french_number as _number
 
 _ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
-
-
-def _number(n: int) -> str:
-    """French thousands separator (narrow no-break space)."""
-    return f"{n:,}".replace(",", "\u202f")
 
 
 def integer_problem(text: str, low: int | None = None, high: int | None = None) -> str | None:

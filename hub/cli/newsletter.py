@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import click
@@ -19,6 +20,26 @@ from newsletters.pipeline import (
     publish_draft,
     render_draft,
 )
+
+
+@contextmanager
+def _hints() -> Iterator[None]:
+    """The workflow's errors with what to type about them on this command line (the
+    newsletters package names no command nor option)."""
+    try:
+        yield
+    except NoArticles as exc:
+        raise UserError(
+            f"{exc}. Lancez « hub feed pull » ou élargissez la période avec --since AAAA-MM-JJ."
+        ) from None
+    except DraftExists as exc:
+        raise UserError(
+            f"{exc} : choisissez un autre fichier avec --out, ou ajoutez --force pour le remplacer"
+        ) from None
+    except IssueAlreadyArchived as exc:
+        raise UserError(
+            f"{exc} : ajoutez --force pour le remplacer, ou changez « number » dans le brouillon"
+        ) from None
 
 
 @click.group("newsletter", cls=HubGroup)
@@ -48,19 +69,11 @@ async def draft_command(
     start = None
     if since:
         start = start_of_day(parse_date(since, "--since"), config.tz)
-    try:
-        async with hub.database() as db:
+    async with hub.database() as db:
+        with _hints():
             issue, path = await draft_next_issue(
                 db, config, edition, since=start, out=out, force=force
             )
-    except NoArticles as exc:
-        raise UserError(
-            f"{exc}. Lancez « hub feed pull » ou élargissez la période avec --since AAAA-MM-JJ."
-        ) from None
-    except DraftExists as exc:
-        raise UserError(
-            f"{exc} ; choisissez un autre fichier avec --out, ou ajoutez --force pour le remplacer"
-        ) from None
     if as_json:
         print_json(
             {
@@ -96,13 +109,9 @@ async def render_command(
 ) -> None:
     """Produit issue.html, issue.txt et issue.json à partir d'un brouillon (DRAFT)."""
     config = hub.config
-    try:
-        async with hub.database() as db:
+    async with hub.database() as db:
+        with _hints():
             published = await publish_draft(db, config, draft, out, replace=force)
-    except IssueAlreadyArchived as exc:
-        raise UserError(
-            f"{exc} : ajoutez --force pour le remplacer, ou changez « number » dans le brouillon"
-        ) from None
     issue = published.issue
     if as_json:
         print_json(published.to_json())

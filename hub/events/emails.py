@@ -18,13 +18,12 @@ from markupsafe import Markup
 
 from hub.config import Config
 from hub.events.model import REMINDER_PREFIX, Event, Registration
+from hub.events.wording import offer_deadline, when
 from hub.events.wording import soon as soon_text
-from hub.events.wording import when
 from hub.mail import CalendarPart, Content
 from hub.mail.message import html_safe
 from hub.notices import ACCENT, signed_link
 from hub.subscribers.service import Subscriber
-from hub.timeutil import french_datetime
 
 CATEGORY = "evenements"
 REMINDER = "reminder"  # staff's "send now"; scheduled ones are "reminder:<minutes>"
@@ -116,7 +115,7 @@ def compose(config: Config, message: Pending, now: datetime) -> Content:
         personal["position"] = str(registration.position or "")
     if kind == "offered":
         assert registration.offer_expires_at is not None
-        personal["deadline"] = french_datetime(registration.offer_expires_at, tz, weekday=True)
+        personal["deadline"] = offer_deadline(registration, tz)
         personal["accept_url"] = signed_link(config, "offer", person, str(registration.id))
     template = TEMPLATES[kind]
     calendar = None

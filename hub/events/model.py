@@ -12,7 +12,7 @@ import aiosqlite
 
 from hub.config import Config, Question
 from hub.errors import UserError
-from hub.timeutil import from_utc_text
+from hub.records import from_row
 
 EventStatus = Literal["draft", "published", "cancelled"]
 RegistrationStatus = Literal["confirmed", "offered", "waitlisted", "cancelled"]
@@ -21,6 +21,12 @@ REGISTRATION_STATUSES: tuple[RegistrationStatus, ...] = get_args(RegistrationSta
 SOURCES = ("web", "cli", "discord")
 # Who holds a seat: the confirmed, and those a seat is being held for.
 SEATED: tuple[RegistrationStatus, ...] = ("confirmed", "offered")
+
+
+def seats_held(counts: Mapping[str, int]) -> int:
+    """The seats held, given the registrations by status (`Events.counts`)."""
+    return sum(counts.get(status, 0) for status in SEATED)
+
 
 # The e-mails a registration causes (event_messages.kind), besides scheduled reminders.
 MESSAGE_KINDS = (
@@ -125,7 +131,7 @@ class Event:
         the event has no limit. Never below 0."""
         if self.capacity is None:
             return None
-        return max(0, self.capacity - sum(counts.get(status, 0) for status in SEATED))
+        return max(0, self.capacity - seats_held(counts))
 
     def can_cancel(self, now: datetime) -> bool:
         """Whether registrations to it may still be cancelled (or offers taken): it is
@@ -134,32 +140,11 @@ class Event:
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Event:
-        return cls(
-            id=row["id"],
-            slug=row["slug"],
-            title=row["title"],
-            kind=row["kind"],
-            description=row["description"],
-            starts_at=_time(row["starts_at"]),
-            ends_at=_time(row["ends_at"]),
-            mode=row["mode"],
-            video_url=row["video_url"],
-            venue=row["venue"],
-            address=row["address"],
-            audience=row["audience"],
-            capacity=row["capacity"],
-            waitlist=row["waitlist"],
-            offer_hours=row["offer_hours"],
-            opens_at=from_utc_text(row["opens_at"]),
-            closes_at=from_utc_text(row["closes_at"]),
+        return from_row(
+            cls,
+            row,
             questions=[Question(**q) for q in json.loads(row["questions"])],
             reminders_minutes=list(json.loads(row["reminders"])),
-            status=row["status"],
-            ics_uid=row["ics_uid"],
-            ics_sequence=row["ics_sequence"],
-            created_at=_time(row["created_at"]),
-            updated_at=_time(row["updated_at"]),
-            purged_at=from_utc_text(row["purged_at"]),
             final_counts=json.loads(row["final_counts"]) if row["final_counts"] else None,
         )
 
@@ -191,20 +176,7 @@ class Registration:
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row, position: int | None = None) -> Registration:
-        return cls(
-            id=row["id"],
-            event_id=row["event_id"],
-            subscriber_id=row["subscriber_id"],
-            status=row["status"],
-            source=row["source"],
-            answers=json.loads(row["answers"]),
-            waitlisted_at=from_utc_text(row["waitlisted_at"]),
-            offer_expires_at=from_utc_text(row["offer_expires_at"]),
-            confirmed_at=from_utc_text(row["confirmed_at"]),
-            cancelled_at=from_utc_text(row["cancelled_at"]),
-            created_at=_time(row["created_at"]),
-            position=position,
-        )
+        return from_row(cls, row, answers=json.loads(row["answers"]), position=position)
 
 
 @dataclass(frozen=True)
@@ -257,12 +229,6 @@ class EventChanges:
     closes_at: datetime | None = None
     questions: list[Question] | None = None
     reminders_minutes: list[int] | None = None
-
-
-def _time(text: str) -> datetime:
-    value = from_utc_text(text)
-    assert value is not None
-    return value
 
 
 def page_url(config: Config, event: Event) -> str:

@@ -13,8 +13,9 @@ from typing import Any
 
 from hub.config import Config
 from hub.events.audience import LABELS as AUDIENCE_LABELS
-from hub.events.model import SEATED, Event
+from hub.events.model import Event, Registration, seats_held
 from hub.timeutil import french_date, french_datetime, french_time
+from hub.wording import french_number as number
 
 __all__ = [
     "AUDIENCE_LABELS",
@@ -25,6 +26,7 @@ __all__ = [
     "capitalised",
     "kind_name",
     "number",
+    "offer_deadline",
     "registration_state",
     "seats_left",
     "seats_taken",
@@ -53,11 +55,6 @@ MODE_LABELS = {"online": "en ligne", "in-person": "en présentiel"}
 def capitalised(text: str) -> str:
     """The first letter up, the rest as it is ("réservé aux adhérents" → "Réservé aux…")."""
     return text[:1].upper() + text[1:]
-
-
-def number(n: int) -> str:
-    """2100 → "2 100": thousands apart by a narrow no-break space, as French writes them."""
-    return f"{n:,}".replace(",", "\u202f")
 
 
 def kind_name(config: Config, kind: str) -> str | None:
@@ -92,7 +89,7 @@ def soon(start: datetime, now: datetime, tz: Any) -> str:
 
 def seats_taken(event: Event, counts: Mapping[str, int]) -> str:
     """The seats held against the capacity, for staff: "1/1", or "3 (sans limite)"."""
-    taken = sum(counts.get(status, 0) for status in SEATED)
+    taken = seats_held(counts)
     if event.capacity is None:
         return f"{number(taken)} (sans limite)"
     return f"{number(taken)}/{number(event.capacity)}"
@@ -116,6 +113,13 @@ def waitlist_rule(event: Event) -> str:
     if event.waitlist == "offer":
         return f"une place libérée est proposée au suivant pendant {event.offer_hours} h"
     return "une place libérée est donnée au suivant, automatiquement"
+
+
+def offer_deadline(registration: Registration, tz: Any) -> str:
+    """Until when an offered seat may be taken, as the person reads it in a page or an
+    e-mail: « mardi 3 mars 2026 à 12h30 »; "" for a registration with no offer."""
+    expiry = registration.offer_expires_at
+    return french_datetime(expiry, tz, weekday=True) if expiry else ""
 
 
 def registration_state(status: str, position: int | None, expires: datetime | None, tz: Any) -> str:

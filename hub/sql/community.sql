@@ -106,7 +106,8 @@ SELECT subscriber_id FROM discord_role_checks WHERE server = :server LIMIT 100;
 DELETE FROM discord_role_checks WHERE server = :server AND subscriber_id = :subscriber_id;
 
 -- name: subscriber_discord_links
--- What `hub subscribers show` lists about a person's Discord accounts (GDPR art. 15).
+-- What `Privacy.show` reads about a person's Discord accounts (GDPR art. 15), which
+-- `hub subscribers show` lists.
 SELECT server, discord_user_id, roles, linked_at, linked_by
 FROM discord_links WHERE subscriber_id = :id ORDER BY server, discord_user_id;
 

@@ -140,6 +140,7 @@ WHERE (:open_only = 0 OR status != 'resolved') AND created_at >= :since
 ORDER BY created_at;
 
 -- name: discord_questions_of_person
--- What `hub subscribers show` lists: ids, category, status and dates (no text is kept).
+-- What `Privacy.show` reads (and `hub subscribers show` lists): ids, category, status and
+-- dates (no text is kept).
 SELECT server, category, status, created_at, taken_at, resolved_at
 FROM discord_questions WHERE subscriber_id = :id ORDER BY created_at;

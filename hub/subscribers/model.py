@@ -17,8 +17,8 @@ import aiosqlite
 
 from hub.config import Config
 from hub.errors import UserError
+from hub.records import from_row
 from hub.subscribers.addresses import normalise_email
-from hub.timeutil import from_utc_text
 
 
 class SubscriptionStatus(StrEnum):
@@ -168,18 +168,7 @@ class Subscribed:
 
 
 def subscriber_from_row(row: aiosqlite.Row) -> Subscriber:
-    return Subscriber(
-        id=row["id"],
-        email=row["email"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        organisation=row["organisation"],
-        role=row["role"],
-        member=bool(row["member"]),
-        created_at=from_utc_text(row["created_at"]),  # type: ignore[arg-type]
-        updated_at=from_utc_text(row["updated_at"]),  # type: ignore[arg-type]
-        token_nonce=row["token_nonce"],
-    )
+    return from_row(Subscriber, row)
 
 
 def cleaned(person: Person) -> Person:

@@ -90,7 +90,8 @@ async def test_refusals_are_typed_keep_their_data_and_name_no_command(
     with pytest.raises(ScheduledInThePast) as past:
         await campaigns.schedule(campaign.id, datetime(2020, 1, 1, 8, tzinfo=UTC))
     assert past.value.local == datetime(2020, 1, 1, 9, tzinfo=config.tz)
-    assert str(past.value).startswith("1er janvier 2020 à 9h est déjà passé ; ")
+    # How to type a date is the channel's (the CLI adds its own example): none in the domain.
+    assert str(past.value) == "1er janvier 2020 à 9h est déjà passé ; indiquez une date à venir"
 
     with pytest.raises(CampaignWrongStatus) as not_sending:
         await campaigns.pause(campaign.id)

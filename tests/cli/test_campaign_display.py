@@ -59,6 +59,10 @@ PARIS = ZoneInfo("Europe/Paris")
             CampaignWrongStatus(3, "draft", ("sending",), "pause"),
             "impossible de mettre en pause la campagne 3 : elle est brouillon",
         ),
+        (  # "annuler" takes the elision: « d'annuler », never « de annuler »
+            CampaignWrongStatus(3, "sent", ("draft", "scheduled", "paused"), "cancel"),
+            "impossible d'annuler la campagne 3 : elle est envoyée",
+        ),
         (
             ProviderRefused(3, "401 Unauthorized"),
             "la campagne 3 n'est pas partie (personne ne l'a reçue) : 401 Unauthorized",

@@ -14,7 +14,13 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+from hub.cli import newsletter
 from hub.config import Config
+from hub.errors import UserError
+from newsletters.compose import NoArticles
+from newsletters.pipeline import DraftExists, IssueAlreadyArchived
 from tests.cli.conftest import HubRunner
 
 
@@ -198,3 +204,31 @@ def test_a_busy_port_is_a_user_error(hub: HubRunner) -> None:
     assert result.returncode == 2
     assert f"impossible d'écouter sur 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("error", "line"),
+    [
+        (
+            NoArticles("La lettre", "2026-10-01", 3),
+            "aucun article pour « La lettre » publié depuis le 2026-10-01 (3 élément(s) du flux "
+            "sur la période, aucun dans ses rubriques). Lancez « hub feed pull » ou élargissez "
+            "la période avec --since AAAA-MM-JJ.",
+        ),
+        (
+            DraftExists(Path("var/drafts/flash-1.md")),
+            "var/drafts/flash-1.md existe déjà (peut-être modifié à la main) : choisissez un "
+            "autre fichier avec --out, ou ajoutez --force pour le remplacer",
+        ),
+        (
+            IssueAlreadyArchived("Flash", 4, "1er décembre 2026"),
+            "le n°4 de « Flash » est déjà archivé (rendu le 1er décembre 2026) : ajoutez --force "
+            "pour le remplacer, ou changez « number » dans le brouillon",
+        ),
+    ],
+)
+def test_the_workflows_errors_get_this_command_lines_hint(error: Exception, line: str) -> None:
+    assert "--" not in str(error) and "hub " not in str(error)  # the newsletters' own words
+    with pytest.raises(UserError) as told, newsletter._hints():
+        raise error
+    assert str(told.value) == line

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hub.events import labels, wording
+from hub.events.model import Registration
 from tests.events.test_model import event
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -43,3 +45,22 @@ def test_a_registrations_state_in_a_few_words() -> None:
         "place proposée jusqu'au 4 novembre 2026 à 9h"
     )
     assert labels.REGISTRATION_LABELS is wording.REGISTRATION_LABELS  # one table
+
+
+def test_an_offers_deadline_is_said_with_its_weekday_in_paris() -> None:
+    deadline = datetime(2026, 11, 4, 8, 0, tzinfo=UTC)
+    offered = Registration(
+        id=1,
+        event_id=1,
+        subscriber_id=1,
+        status="offered",
+        source="web",
+        answers={},
+        waitlisted_at=None,
+        offer_expires_at=deadline,
+        confirmed_at=None,
+        cancelled_at=None,
+        created_at=deadline - timedelta(days=2),
+    )
+    assert wording.offer_deadline(offered, PARIS) == "mercredi 4 novembre 2026 à 9h"
+    assert wording.offer_deadline(replace(offered, offer_expires_at=None), PARIS) == ""

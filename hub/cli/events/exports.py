@@ -11,10 +11,8 @@ from typing import Any
 
 import click
 
-from hub.cli import HubContext, french_number, pass_hub, run_async
+from hub.cli import HubContext, pass_hub, run_async
 from hub.cli.events.shared import (
-    EXPORT_FORMATS,
-    SPREADSHEET_TIME,
     event_service,
     events_group,
     paris_time,
@@ -31,6 +29,10 @@ from hub.events.wording import (
 )
 from hub.exports import append_xlsx_row, safe_cell
 from hub.subscribers.labels import ROLE_LABELS
+from hub.wording import french_number
+
+EXPORT_FORMATS = ("csv", "xlsx")
+SPREADSHEET_TIME = "%Y-%m-%d %H:%M"  # naive Paris time, which spreadsheets read as a date
 
 
 def _spreadsheet(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hub.cli import HubContext, french_number, pass_hub, print_json, run_async
+from hub.cli import HubContext, pass_hub, print_json, run_async
 from hub.cli.events.shared import (
     echo_event,
     event_json,
@@ -21,6 +21,7 @@ from hub.events.wording import (
     REGISTRATION_LABELS,
     seats_taken,
 )
+from hub.wording import french_number
 
 
 @events_group.command("list")

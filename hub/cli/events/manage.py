@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import click
 
-from hub.cli import HubContext, confirm, french_number, pass_hub, print_json, run_async
+from hub.cli import HubContext, confirm, pass_hub, print_json, run_async
 from hub.cli.events.shared import (
     DATE_HELP,
     F,
@@ -23,8 +23,8 @@ from hub.cli.events.shared import (
 from hub.config import AUDIENCES, EVENT_MODES, WAITLIST_POLICIES
 from hub.errors import UserError
 from hub.events.model import (
-    SEATED,
     EventChanges,
+    seats_held,
 )
 from hub.events.service import NewEvent
 from hub.events.wording import (
@@ -33,6 +33,7 @@ from hub.events.wording import (
 from hub.timeutil import (
     parse_local_datetime,
 )
+from hub.wording import french_number
 
 
 def _event_options(func: F) -> F:
@@ -226,7 +227,7 @@ async def edit_command(
             return
         echo_event(config, event, counts)
         if told:
-            seated = sum(counts.get(s, 0) for s in SEATED)
+            seated = seats_held(counts)
             click.echo(
                 f"Changement d'horaire ou de lieu : {french_number(seated)} personne(s) avec une "
                 "place reçoivent une invitation mise à jour (même événement dans leur agenda)."

@@ -17,6 +17,7 @@ from hub.cli.events.shared import (
     refuse,
     seat_moves,
 )
+from hub.cli.people import person_of_options
 from hub.errors import UserError
 from hub.events.audience import Profile, refusal
 from hub.events.model import (
@@ -31,9 +32,7 @@ from hub.events.wording import (
     REGISTRATION_LABELS,
     registration_state,
 )
-from hub.subscribers.importer import parse_role
 from hub.subscribers.labels import ROLE_LABELS
-from hub.subscribers.service import Person
 
 
 def _answers(pairs: Sequence[str], event: Event) -> dict[str, str]:
@@ -144,13 +143,7 @@ async def register_command(
     Codes de sortie : 0 inscrit(e), 3 refusé (public, complet, annulé…), 2 erreur de saisie.
     """
     config = hub.config
-    role_key = parse_role(role)
-    if role_key is None:
-        raise UserError(
-            f"--role : rôle inconnu « {role} » ; rôles possibles : salarié, élu, coordinateur, "
-            "partenaire, autre"
-        )
-    person = Person(email, first_name, last_name, organisation, role_key, member)
+    person = person_of_options(email, first_name, last_name, organisation, role, member)
     async with mailing(hub) as (events, messenger):
         event = await events.get(event_ref)
         given = _answers(answers, event)
@@ -160,7 +153,8 @@ async def register_command(
                 event.id, person, source="cli", answers=given, staff=True
             )
         except NotEligible:
-            profile = Profile(known.role, known.member) if known else Profile(role_key, member)
+            who = known or person  # a stored person's own record decides, not the options
+            profile = Profile(who.role, who.member)
             refuse(_not_eligible(event, email.strip(), profile, known is not None), as_json)
         except Refused as exc:
             hint = (

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from hub.cli import HubContext, HubGroup, french_number, print_json
+from hub.cli import HubContext, HubGroup, print_json
 from hub.config import Config
 from hub.errors import UserError
 from hub.events.model import (
@@ -34,6 +34,7 @@ from hub.timeutil import (
     french_datetime,
     parse_local_datetime,
 )
+from hub.wording import french_number
 
 if TYPE_CHECKING:
     from hub.services import HubServices
@@ -45,8 +46,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_REFUSED = 3
 
 DATE_HELP = f'heure de Paris, « AAAA-MM-JJ HH:MM », ex. "{DATETIME_EXAMPLE}"'
-EXPORT_FORMATS = ("csv", "xlsx")
-SPREADSHEET_TIME = "%Y-%m-%d %H:%M"
 
 
 @click.group("events", cls=HubGroup)

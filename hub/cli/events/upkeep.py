@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
-from hub.cli import HubContext, confirm, french_number, pass_hub, run_async
+from hub.cli import HubContext, confirm, pass_hub, run_async
 from hub.cli.events.shared import (
     deliver,
     event_service,
@@ -16,6 +16,7 @@ from hub.cli.events.shared import (
     paris_time,
 )
 from hub.events.reminders import queue_reminder_now
+from hub.wording import french_number
 
 
 @events_group.command("remind")

@@ -8,10 +8,10 @@ import dataclasses
 import click
 
 from hub.cli import HubContext, pass_hub, print_json, run_async
+from hub.cli.people import person_of_options
 from hub.cli.subscribers.shared import list_name, subscribers_group
 from hub.errors import UserError
-from hub.subscribers.importer import parse_role
-from hub.subscribers.service import Person, staff_consent
+from hub.subscribers.service import staff_consent
 from hub.tokens import ALL_LISTS
 
 OUTCOME_LABELS = {
@@ -90,13 +90,7 @@ async def add_command(
     La dernière ligne affichée est l'identifiant de la personne.
     """
     config = hub.config
-    role_key = parse_role(role)
-    if role_key is None:
-        raise UserError(
-            f"--role : rôle inconnu « {role} » ; rôles possibles : salarié, élu, coordinateur, "
-            "partenaire, autre"
-        )
-    person = Person(email, first_name, last_name, organisation, role_key, member)
+    person = person_of_options(email, first_name, last_name, organisation, role, member)
     proof = staff_consent(
         config,
         "cli",

@@ -14,10 +14,9 @@ from hub import notices
 from hub.errors import UserError
 from hub.events.model import Event, Refused, Registration
 from hub.events.service import Events
-from hub.events.wording import REGISTRATION_HEADLINES
+from hub.events.wording import REGISTRATION_HEADLINES, offer_deadline
 from hub.ids import parse_id
 from hub.subscribers.service import Subscriber
-from hub.timeutil import french_datetime
 from hub.web import SERVICES_KEY
 from hub.web.events.shared import (
     EventView,
@@ -55,11 +54,7 @@ async def _registrations_page(
             if registration.status == "offered" and current
             else None
         )
-        deadline = (
-            french_datetime(registration.offer_expires_at, config.tz, weekday=True)
-            if registration.offer_expires_at
-            else ""
-        )
+        deadline = offer_deadline(registration, config.tz)
         items.append(
             {
                 "view": await event_view(events, event, visitor),
@@ -161,7 +156,6 @@ def _offer_page(
     config = request.app[SERVICES_KEY].config
     now = datetime.now(UTC)
     event = view.event
-    expiry = registration.offer_expires_at
     open_offer = registration.offer_open(event, now)
     return render_page(
         request,
@@ -170,7 +164,7 @@ def _offer_page(
         view=replace(view, seats=None),  # the seat is theirs: "complet" would only confuse
         registration=registration,
         open_offer=open_offer and not problem,
-        deadline=french_datetime(expiry, config.tz, weekday=True) if expiry else "",
+        deadline=offer_deadline(registration, config.tz),
         cancelled=event.status == "cancelled",
         problem=problem,
         action=request.path,

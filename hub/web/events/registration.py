@@ -17,8 +17,8 @@ from hub.config import Question
 from hub.errors import UserError
 from hub.events.model import Event, NotEligible, Refused, Registration
 from hub.events.service import Events, check_answers
+from hub.events.wording import offer_deadline
 from hub.subscribers.service import InvalidEmail, Person, normalise_email
-from hub.timeutil import french_datetime
 from hub.web import SERVICES_KEY
 from hub.web.events.shared import (
     EventView,
@@ -31,8 +31,8 @@ from hub.web.events.shared import (
     unknown_event,
     visitor_of,
 )
+from hub.web.forms import HONEYPOT, MAX_LENGTH, MISSING_EMAIL, identity_errors, too_many_requests
 from hub.web.pages import render_page
-from hub.web.subscriptions.signup import HONEYPOT, MAX_LENGTH
 
 log = logging.getLogger("hub.web.events")
 
@@ -150,21 +150,13 @@ def _read_form(
     errors: dict[str, str] = {}
     if visitor.person is None:
         if not values["email"]:
-            errors["email"] = (
-                "indiquez votre adresse e-mail, par exemple prenom.nom@cpts-exemple.fr"
-            )
+            errors["email"] = MISSING_EMAIL
         else:
             try:
                 values["email"] = normalise_email(values["email"])
             except InvalidEmail as exc:
                 errors["email"] = str(exc)
-        if not values["prenom"]:
-            errors["prenom"] = "indiquez votre prénom"
-        for field, label in (("prenom", "le prénom"), ("nom", "le nom")):
-            if len(values[field]) > MAX_LENGTH:
-                errors[field] = f"{label} est trop long : {MAX_LENGTH} caractères au plus"
-        if len(values["organisation"]) > MAX_LENGTH:
-            errors["organisation"] = f"ce champ est trop long : {MAX_LENGTH} caractères au plus"
+        errors |= identity_errors(values)
     for question in event.questions:
         try:
             check_answers(replace(event, questions=[question]), answers)
@@ -220,7 +212,7 @@ def _outcome(
             links=links,
         )
     if registration.status == "offered" and registration.offer_expires_at is not None:
-        deadline = french_datetime(registration.offer_expires_at, config.tz, weekday=True)
+        deadline = offer_deadline(registration, config.tz)
         if visitor.person is not None:
             links.insert(
                 0,
@@ -295,13 +287,8 @@ async def register(request: web.Request) -> web.Response:
     limit = services.config.events.registrations_per_ip_per_hour
     if not await services.rate_limiter.allow(f"{RATE_SCOPE} {ip}", limit):
         log.warning("registration refused: rate limit", extra={"remote": ip})
-        return notice(
-            request,
-            status=429,
-            title="Trop de demandes",
-            lead="Trop de demandes d'inscription sont venues de votre connexion depuis une heure.",
-            paragraphs=["Réessayez dans une heure. Rien n'a été enregistré pour cette demande."],
-            links=[(f"/evenements/{event.slug}{visitor.query}", "Revenir à l'événement")],
+        return too_many_requests(
+            notice, request, (f"/evenements/{event.slug}{visitor.query}", "Revenir à l'événement")
         )
     form = await request.post()
     values, answers, errors = _read_form(form, event, visitor)

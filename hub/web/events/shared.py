@@ -107,7 +107,7 @@ def notice(
 ) -> web.Response:
     return notice_page(
         request,
-        "event_notice.html",
+        "event_layout.html",
         title=title,
         lead=lead,
         status=status,
@@ -139,10 +139,9 @@ def unknown_event(request: web.Request, visitor: Visitor) -> web.Response:
 def invalid_link(request: web.Request) -> web.Response:
     return invalid_link_page(
         request,
-        "event_notice.html",
+        "event_layout.html",
         advice="Ouvrez-le de nouveau, en entier, depuis l'e-mail de la fédération reçu.",
         way_back=("/evenements/", "Voir les événements ouverts à tous"),
-        view=None,
     )
 
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.subscribers.signup import NOTICE_COOLDOWN
+from hub.web.forms import HONEYPOT, MAX_LENGTH
 from hub.web.subscriptions import confirm, preferences, signup, unsubscribe
-from hub.web.subscriptions.signup import HONEYPOT, MAX_LENGTH, ROLE_CHOICES
+from hub.web.subscriptions.signup import ROLE_CHOICES
 
 __all__ = ["HONEYPOT", "MAX_LENGTH", "NOTICE_COOLDOWN", "ROLE_CHOICES", "routes"]
 

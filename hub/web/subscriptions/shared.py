@@ -51,7 +51,7 @@ def notice(
 ) -> web.Response:
     return notice_page(
         request,
-        "subscription_notice.html",
+        "subscription_layout.html",
         title=title,
         lead=lead,
         status=status,
@@ -64,10 +64,9 @@ def notice(
 def invalid_link(request: web.Request) -> web.Response:
     return invalid_link_page(
         request,
-        "subscription_notice.html",
+        "subscription_layout.html",
         advice="Ouvrez-le de nouveau depuis l'e-mail reçu, en entier, ou refaites votre demande.",
         way_back=("/abonnement", "S'abonner aux newsletters"),
-        lists=(),
     )
 
 

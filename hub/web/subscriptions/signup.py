@@ -15,6 +15,14 @@ from multidict import MultiDictProxy
 from hub.config import Config
 from hub.subscribers.service import InvalidEmail, Person, normalise_email
 from hub.subscribers.signup import NOTICE_COOLDOWN, SignupResult
+from hub.web.forms import (
+    EMAIL_EXAMPLE,
+    HONEYPOT,
+    MAX_LENGTH,
+    MISSING_EMAIL,
+    identity_errors,
+    too_many_requests,
+)
 from hub.web.pages import render_page
 from hub.web.subscriptions.shared import notice, services_of, web_consent
 from hub.web.tasks import BACKGROUND_TASKS
@@ -23,8 +31,6 @@ log = logging.getLogger("hub.web.subscriptions")
 
 routes = web.RouteTableDef()
 
-HONEYPOT = "site_web"  # hidden by CSS: a person leaves it empty, a robot fills it in
-MAX_LENGTH = 100
 # The form's wording of each role, a choice to make (the short names: hub.subscribers.labels).
 ROLE_CHOICES = {
     "coordinateur": "Coordinateur ou coordinatrice de CPTS",
@@ -79,17 +85,13 @@ def _read_form(
     errors: dict[str, str] = {}
     email = ""
     if not values["email"]:
-        errors["email"] = "indiquez votre adresse e-mail, par exemple prenom.nom@cpts-exemple.fr"
+        errors["email"] = MISSING_EMAIL
     else:
         try:
             email = normalise_email(values["email"])
         except InvalidEmail as exc:
-            errors["email"] = f"{exc}. Vérifiez-la, par exemple prenom.nom@cpts-exemple.fr"
-    if not values["prenom"]:
-        errors["prenom"] = "indiquez votre prénom"
-    for field, what in (("prenom", "le prénom"), ("nom", "le nom"), ("organisation", "ce champ")):
-        if len(values[field]) > MAX_LENGTH:
-            errors[field] = f"{what} est trop long : {MAX_LENGTH} caractères au plus"
+            errors["email"] = f"{exc}. Vérifiez-la, par exemple {EMAIL_EXAMPLE}"
+    errors |= identity_errors(values)
     if values["role"] and values["role"] not in ROLE_CHOICES:
         errors["role"] = "choisissez votre fonction dans la liste proposée"
     if not values["listes"]:
@@ -127,14 +129,7 @@ async def signup(request: web.Request) -> web.Response:
     ip = request.remote or "inconnue"
     if not await service.allow(ip):
         log.warning("sign-up refused: rate limit", extra={"remote": ip})
-        return notice(
-            request,
-            status=429,
-            title="Trop de demandes",
-            lead="Trop de demandes d'inscription sont venues de votre connexion depuis une heure.",
-            paragraphs=["Réessayez dans une heure. Rien n'a été enregistré pour cette demande."],
-            links=[("/", "Retour aux newsletters")],
-        )
+        return too_many_requests(notice, request, ("/", "Retour aux newsletters"))
     form = await request.post()
     values, errors, email = _read_form(form, config)
     if form.get(HONEYPOT):
