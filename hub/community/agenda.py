@@ -41,7 +41,7 @@ from hub.config import Config
 from hub.db import Database
 from hub.errors import UserError
 from hub.events.audience import LABELS as AUDIENCE_LABELS
-from hub.events.audience import Profile, refusal
+from hub.events.audience import Viewer
 from hub.events.model import (
     Event,
     EventNotFound,
@@ -109,16 +109,10 @@ class Agenda:
     async def upcoming(self, server: str, person: Subscriber | None = None) -> list[Event]:
         """The published events to come this server shows, by date; with a person, only those
         they may join too."""
-        events = [
-            e
-            for e in await self.events.list_events(status="published", upcoming=True)
-            if self.shows(server, e)
-        ]
-        if person is None:
-            return events
-        return [
-            e for e in events if refusal(e.audience, Profile(person.role, person.member)) is None
-        ]
+        found = self.config.discord.get(server)
+        if found is None:
+            return []
+        return await self.events.visible_to(Viewer.in_place(frozenset(found.audiences), person))
 
     async def find(self, server: str, ref: str | int) -> Event | None:
         """An event this server shows, or None (an event of another server is never named)."""

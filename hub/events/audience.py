@@ -74,9 +74,22 @@ class Viewer:
 
     person: Record | None = None
     audiences: Set[str] = field(default_factory=lambda: frozenset({"public"}))
+    # A place that never shows other audiences, whoever looks (a Discord server: the élus'
+    # events never appear in the salariés' server, even to someone who may join them).
+    within: Set[str] | None = None
+
+    @classmethod
+    def in_place(cls, audiences: Set[str], person: Record | None = None) -> Viewer:
+        """Who looks from a place showing `audiences`: without a person, what the place shows;
+        with one, only what they may also join."""
+        if person is None:
+            return cls(audiences=audiences, within=audiences)
+        return cls(person, audiences=frozenset(), within=audiences)
 
     def may_see(self, audience: str) -> bool:
         """Whether events of this audience are for this viewer (to see and to join)."""
+        if self.within is not None and audience not in self.within:
+            return False
         if audience in self.audiences:
             return True
         if self.person is None:

@@ -191,3 +191,12 @@ async def test_a_viewer_sees_the_events_of_their_record_or_of_their_channel(
     both = Viewer(salariee, audiences=frozenset({"public", "elus"}))
     assert titles(await events.visible_to(both)) == [public.title, members.title, elus.title]
     assert titles(await events.visible_to(Viewer(audiences=frozenset()))) == []
+    # A place (a Discord server) never shows other audiences, even to someone who may join.
+    salaries = frozenset({"public", "members", "salaries"})
+    assert titles(await events.visible_to(Viewer.in_place(salaries))) == [
+        public.title,
+        members.title,
+    ]
+    assert titles(await events.visible_to(Viewer.in_place(salaries, outsider))) == [public.title]
+    elus_server = frozenset({"public", "elus"})
+    assert titles(await events.visible_to(Viewer.in_place(elus_server, salariee))) == [public.title]
