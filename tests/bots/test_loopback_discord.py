@@ -17,9 +17,9 @@ import discord
 import pytest
 from discord import app_commands
 
-from tests.support.discord import DiscordServer, payloads
-from tests.support.discord.contract import discord_contract
-from tests.support.discord.state import Guild
+from loopback.discord import DiscordServer, payloads
+from loopback.discord.contract import discord_contract
+from loopback.discord.state import Guild
 
 WAIT = 10.0  # seconds: every wait is bounded
 

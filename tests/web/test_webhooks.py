@@ -24,7 +24,7 @@ from hub.db import Database
 from hub.subscribers.service import Consent, Person, Subscribers
 from hub.web.app import create_app
 from hub.web.webhooks import PUBLIC_KEY_ENV, load_public_key, verify_signature
-from tests.support.webhook_signing import (
+from loopback.webhook_signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     new_key,

@@ -1,6 +1,6 @@
 """A local SendGrid (Mail Send v3) for the tests and the benchmark: real HTTP on 127.0.0.1.
 
-Every request is checked against SendGrid's own OpenAPI contract (tests/contracts/sendgrid, a
+Every request is checked against SendGrid's own OpenAPI contract (loopback/contracts/sendgrid, a
 copy so the suite runs on any clone) and against the documented limits the schema cannot
 express; a request that breaks them gets SendGrid's 400 and is kept in `violations`, which a
 test asserts is empty. Accepted messages are kept in `accepted` (and, with `record`, appended to
@@ -17,7 +17,7 @@ In-process::
 
 As its own process (benchmark, crash tests); the URL is the first line on stdout::
 
-    python -m tests.support.sendgrid_server --port 0 --record FILE [--latency-ms N]
+    python -m loopback.sendgrid --port 0 --record FILE [--latency-ms N]
         [--validate full|sample] [--api-key KEY]
 
 The process takes faults as JSON posted to /__fake__/faults, e.g. {"kind": "rate_limit",
@@ -50,9 +50,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from tests.support.webhook_signing import signed_headers
+from loopback.webhook_signing import signed_headers
 
-CONTRACT_PATH = Path(__file__).resolve().parents[1] / "contracts/sendgrid/mail-send-v3.openapi.json"
+CONTRACT_PATH = Path(__file__).resolve().parent / "contracts/sendgrid/mail-send-v3.openapi.json"
 _CONTRACT_URI = "urn:fcpts-tests:sendgrid-mail-send-v3"
 _MAIL_SEND_SCHEMA = "#/components/requestBodies/PostMailSend/content/application~1json/schema"
 CONTROL_PREFIX = "/__fake__/"
@@ -515,10 +515,10 @@ def server_process(*options: str) -> Iterator[str]:
     """The local SendGrid in its own process (for a `hub` run as its own process too), with the
     command-line `options`; yields its URL, stops it on exit."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.sendgrid_server", "--port", "0", *options],
+        [sys.executable, "-m", "loopback.sendgrid", "--port", "0", *options],
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=Path(__file__).resolve().parents[1],
     )
     try:
         assert server.stdout is not None
