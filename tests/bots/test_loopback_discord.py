@@ -2,7 +2,7 @@
 members' interactions, gateway resume, rate limits, server errors, refused tokens, closed DMs.
 
 These prove the stand-in speaks Discord well enough for discord.py, and pin down the discord.py
-behaviours the hub's bots rely on (see tests/support/discord/)."""
+behaviours the hub's bots rely on (see loopback/discord/)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """SendGrid's signed Event Webhook over real HTTP on loopback, on a real SQLite database.
 
-Requests are signed as SendGrid signs them (tests/support/webhook_signing.py, checked here
+Requests are signed as SendGrid signs them (loopback/webhook_signing.py, checked here
 against SendGrid's own verifier and test vector); campaigns and send log rows are inserted
 with plain SQL to give the events' custom args something to point at.
 """
