@@ -13,9 +13,8 @@ coalesced post edits.
 
 The stand-in runs in a child process (`--serve`), as Discord runs elsewhere: its own work
 (checking every body against Discord's OpenAPI contract) does not share the bots' event loop.
-The two talk by one JSON line each way on the child's stdin/stdout. NOTE: the stand-in lives in
-tests/support/discord (see the report to the lead): the child imports it from there until its
-reusable core moves to a non-test package; this process imports nothing from tests/.
+The two talk by one JSON line each way on the child's stdin/stdout. The stand-in and the two
+servers' layout (channels, roles, bot tokens) come from `loopback/discord`, as in the tests.
 
 Then the feed (issue 12): bench/discord_feed.py, run as a child process, posts 50 new feed
 items to both servers' #actualites through the bots with 429s injected by the stand-in, and
@@ -53,13 +52,17 @@ from bots.runtime import running_bots  # noqa: E402
 from hub.config import DEFAULT_CONFIG, load_config  # noqa: E402
 from hub.db import Database  # noqa: E402
 from hub.events.rules import NewEvent  # noqa: E402
-from hub.services import HubServices, Secrets  # noqa: E402
+from hub.services import HubServices  # noqa: E402
 from hub.subscribers.model import Person  # noqa: E402
+from loopback.discord import DiscordServer, payloads  # noqa: E402
+from loopback.discord.community import (  # noqa: E402
+    add_community,
+    hub_services,
+    token_env,
+    with_guild_ids,
+)
+from loopback.discord.state import Guild  # noqa: E402
 
-CHANNELS = ("accueil", "agenda", "annonces", "actualites", "questions", "staff")
-ROLES = ("adhérent", "salarié", "coordinateur", "élu", "staff")
-TOKENS = {"salaries": "bench-token-salaries", "elus": "bench-token-elus"}
-ENVS = {"salaries": "DISCORD_TOKEN_SALARIES", "elus": "DISCORD_TOKEN_ELUS"}
 EDITS = "PATCH /channels/{channel_id}/messages/{message_id}"
 WAIT = 60.0
 SETTLE_SECONDS = 12.0  # after the clicks: the coalesced seat edits land
@@ -76,17 +79,8 @@ def percentile(values: list[float], share: float) -> float:
 async def serve(salaries: int, elus: int, spread: float) -> None:
     """Discord's side: the servers and members; at « go », every member clicks « S'inscrire »
     on their server's post within `spread` seconds; then the figures Discord alone knows."""
-    from tests.support.discord import DiscordServer, payloads
-
     async with DiscordServer() as discord:
-        apps = {k: discord.add_app(TOKENS[k], f"Hub {k}") for k in TOKENS}
-        guilds = {
-            "salaries": discord.add_guild("Collectif des salariés", CHANNELS, apps["salaries"]),
-            "elus": discord.add_guild("Collectif des élus", CHANNELS, apps["elus"]),
-        }
-        for guild in guilds.values():
-            for name in ROLES:
-                discord.state.add_role(guild, name)
+        _, guilds = add_community(discord)
         members = [
             (server, discord.add_member(guilds[server], f"{server}{i}"))
             for server, count in (("salaries", salaries), ("elus", elus))
@@ -134,7 +128,7 @@ def _say(data: dict[str, Any]) -> None:
     print(json.dumps(data), flush=True)
 
 
-async def _post(discord: Any, guild: Any) -> dict[str, Any]:
+async def _post(discord: DiscordServer, guild: Guild) -> dict[str, Any]:
     channel = next(c for c in guild.channels.values() if c["name"] == "agenda")
 
     def found() -> dict[str, Any] | None:
@@ -153,14 +147,7 @@ async def _post(discord: Any, guild: Any) -> dict[str, Any]:
 def write_config(folder: Path, guild_ids: dict[str, str]) -> Path:
     text = DEFAULT_CONFIG.read_text(encoding="utf-8")
     text = text.replace('data_dir = "../var"', f'data_dir = "{folder / "var"}"')
-    text = text.replace(
-        "guild_id = 0                       # the server",
-        f"guild_id = {guild_ids['salaries']}  # the server",
-    )
-    text = text.replace(
-        'guild_id = 0\ntoken_env = "DISCORD_TOKEN_ELUS"',
-        f'guild_id = {guild_ids["elus"]}\ntoken_env = "DISCORD_TOKEN_ELUS"',
-    )
+    text = with_guild_ids(text, guild_ids)
     path = folder / "hub.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -190,8 +177,7 @@ async def run(salaries: int, elus: int, seats: int, spread: float) -> dict[str, 
             apply_endpoints(setup["env"])
             db = await Database.open(config.database_path)
             try:
-                tokens = {ENVS[k]: t for k, t in TOKENS.items()}
-                services = HubServices.build(config, db, Secrets(discord_tokens=tokens))
+                services = hub_services(config, db, token_env())
                 await _identify(services, setup["members"])
                 event_id = await _event(services, seats)
                 async with running_bots(services, env=setup["env"], ready_timeout=0.2) as bots:

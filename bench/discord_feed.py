@@ -1,5 +1,5 @@
 """Feed benchmark: 50 new feed items reach both Discord servers' #actualites, with Discord's
-429s injected by the loopback stand-in Discord (the tests' `tests/support/discord`).
+429s injected by the loopback stand-in Discord (`loopback/discord`, the tests' one too).
 
 The hub's real bots (one per server, in this process's loop, as `hub run` starts them) are
 pointed at the stand-in; the servers took their silent baseline; then one pull stores 50 new
@@ -37,14 +37,19 @@ from bots.endpoints import apply_endpoints  # noqa: E402
 from bots.runtime import running_bots  # noqa: E402
 from hub.config import DEFAULT_CONFIG  # noqa: E402
 from hub.db import Database  # noqa: E402
+from loopback.discord import DiscordServer  # noqa: E402
+from loopback.discord.community import (  # noqa: E402
+    SERVERS,
+    add_community,
+    configured,
+    hub_services,
+    token_env,
+)
+from loopback.discord.state import Guild  # noqa: E402
 from newsletters import store  # noqa: E402
 from newsletters.model import FeedItem  # noqa: E402
-from tests.bots.conftest import CHANNELS, ENVS, ROLES, TOKENS, configured, hub_services  # noqa: E402
-from tests.support.discord import DiscordServer  # noqa: E402
-from tests.support.discord.state import Guild  # noqa: E402
 
 POST = "POST /channels/{channel_id}/messages"
-SERVERS = ("salaries", "elus")
 WAIT_SECONDS = 120.0
 
 
@@ -100,14 +105,10 @@ async def one_run(items: int, rate_limits: int) -> dict[str, float]:
         config_path.write_text(text, encoding="utf-8")
         async with DiscordServer() as discord:
             apply_endpoints(discord.env)
-            apps = {k: discord.add_app(TOKENS[k], f"Hub {k}") for k in SERVERS}
-            guilds = {k: discord.add_guild(f"Serveur {k}", CHANNELS, apps[k]) for k in SERVERS}
-            for guild in guilds.values():
-                for name in ROLES:
-                    discord.state.add_role(guild, name)
+            _, guilds = add_community(discord)
             config = configured(config_path, guilds)
             async with await Database.open(config.database_path) as db:
-                services = hub_services(config, db, {ENVS[k]: TOKENS[k] for k in SERVERS})
+                services = hub_services(config, db, token_env())
                 await pull(db, [item(0)])
                 async with running_bots(services, env=discord.env, ready_timeout=0.2) as bots:
                     for bot in bots:

@@ -163,7 +163,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="hub-bench-send-"))
     server = subprocess.Popen(
         [
-            *(sys.executable, "-m", "tests.support.sendgrid_server", "--port", "0"),
+            *(sys.executable, "-m", "loopback.sendgrid", "--port", "0"),
             *("--validate", "sample", "--api-key", API_KEY),
         ],
         stdout=subprocess.PIPE,

@@ -55,6 +55,11 @@ RULES = (
         re.compile(r"newsletters(\.|$)"),
         "mail sends what others rendered: it imports nothing of newsletters",
     ),
+    Rule(
+        ("bench", "loopback"),
+        re.compile(r"tests(\.|$)"),
+        "benchmarks and stand-ins import nothing from the tests (the stand-ins are in loopback/)",
+    ),
 )
 
 # Violations that were there when this test was written, each fixed by the branch that owns its
@@ -141,6 +146,24 @@ def new_violations(root: Path, known: frozenset[tuple[str, str]] = KNOWN_VIOLATI
 
 def test_the_package_graph_is_respected() -> None:
     assert new_violations(ROOT) == []
+
+
+def modules_run(source: str) -> Iterator[tuple[int, str]]:
+    """(line, name) of every string that names a module of the tests, as in `python -m
+    tests.support.x`: a command line that reaches into the tests without importing them."""
+    for node in ast.walk(ast.parse(source)):
+        value = node.value if isinstance(node, ast.Constant) else None
+        if isinstance(value, str) and re.fullmatch(r"tests(\.\w+)+", value):
+            yield node.lineno, value
+
+
+def test_no_benchmark_runs_a_module_of_the_tests() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line} runs {name}"
+        for path in sorted((ROOT / "bench").rglob("*.py"))
+        for line, name in modules_run(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
 
 
 def test_every_known_violation_is_still_there() -> None:
@@ -241,3 +264,21 @@ def test_a_rule_may_name_a_single_module(tree: Path) -> None:
         "the domain imports no channel and no HTTP library",
         "hub/privacy.py:1 imports discord: the domain imports no channel and no HTTP library",
     ]
+
+
+def test_a_benchmark_reaching_into_the_tests_is_caught(tree: Path) -> None:
+    source = (
+        "from loopback.discord import DiscordServer\n"
+        "def child():\n"
+        "    from tests.bots.conftest import TOKENS\n"
+        "    run('python', '-m', 'tests.support.sendgrid_server')\n"
+    )
+    _write(tree, "bench/discord.py", source)
+    _write(tree, "loopback/sendgrid.py", "import tests.support.webhook_signing\n")
+    assert new_violations(tree) == [
+        "bench/discord.py:3 imports tests.bots.conftest.TOKENS: benchmarks and stand-ins import "
+        "nothing from the tests (the stand-ins are in loopback/)",
+        "loopback/sendgrid.py:1 imports tests.support.webhook_signing: benchmarks and stand-ins "
+        "import nothing from the tests (the stand-ins are in loopback/)",
+    ]
+    assert list(modules_run(source)) == [(4, "tests.support.sendgrid_server")]

@@ -10,10 +10,10 @@ from hub.config import Question
 from hub.events.model import Event
 from hub.events.rules import NewEvent
 from hub.subscribers.service import Person
+from loopback.discord import payloads
+from loopback.discord.state import Interaction
 from tests.bots.conftest import Community
 from tests.bots.members import click
-from tests.support.discord import payloads
-from tests.support.discord.state import Interaction
 
 WAIT = 10.0
 POST_ROUTE = "POST /channels/{channel_id}/messages"

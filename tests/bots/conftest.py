@@ -14,18 +14,15 @@ import pytest
 
 from bots.endpoints import apply_endpoints
 from bots.runtime import HubBot, running_bots
-from hub.config import Config, load_config
+from hub.config import Config
 from hub.db import Database
-from hub.services import HubServices, Secrets
-from tests.support.discord import DiscordServer
-from tests.support.discord.mentions import mention_problems
-from tests.support.discord.state import App, Guild
+from hub.services import HubServices
+from loopback.discord import DiscordServer
+from loopback.discord.community import add_community, configured, hub_services, token_env
+from loopback.discord.mentions import mention_problems
+from loopback.discord.state import App, Guild
 
 WAIT = 10.0
-CHANNELS = ("accueil", "agenda", "annonces", "actualites", "questions", "staff")
-ROLES = ("adhérent", "salarié", "coordinateur", "élu", "staff")
-TOKENS = {"salaries": "token-salaries", "elus": "token-elus"}
-ENVS = {"salaries": "DISCORD_TOKEN_SALARIES", "elus": "DISCORD_TOKEN_ELUS"}
 
 
 @pytest.fixture
@@ -84,46 +81,15 @@ class Community:
             yield bots
 
 
-def hub_services(config: Config, db: Database, tokens: dict[str, str]) -> HubServices:
-    services = HubServices.build(config, db, Secrets(discord_tokens=tokens))
-    return services
-
-
-def configured(config_path: Path, guilds: dict[str, Guild]) -> Config:
-    text = config_path.read_text(encoding="utf-8")
-    text = text.replace(
-        "guild_id = 0                       # the server",
-        f"guild_id = {guilds['salaries'].id}  # the server",
-    )
-    text = text.replace(
-        'guild_id = 0\ntoken_env = "DISCORD_TOKEN_ELUS"',
-        f'guild_id = {guilds["elus"].id}\ntoken_env = "DISCORD_TOKEN_ELUS"',
-    )
-    config_path.write_text(text, encoding="utf-8")
-    config = load_config(config_path, env={})
-    assert config.discord["elus"].guild_id == int(guilds["elus"].id)
-    return config
-
-
 @pytest.fixture
 async def community(
     discord_server: DiscordServer, config_path: Path, db: Database
 ) -> AsyncIterator[Community]:
     state = discord_server.state
-    apps = {
-        "salaries": discord_server.add_app(TOKENS["salaries"], "Hub salariés"),
-        "elus": discord_server.add_app(TOKENS["elus"], "Hub élus"),
-    }
-    guilds = {
-        "salaries": discord_server.add_guild("Collectif des salariés", CHANNELS, apps["salaries"]),
-        "elus": discord_server.add_guild("Collectif des élus", CHANNELS, apps["elus"]),
-    }
-    for guild in guilds.values():
-        for name in ROLES:
-            state.add_role(guild, name)
+    apps, guilds = add_community(discord_server)
     config = configured(config_path, guilds)
-    tokens = {ENVS[key]: token for key, token in TOKENS.items()}
-    yield Community(discord_server, apps, guilds, config, hub_services(config, db, tokens))
+    assert config.discord["salaries"].guild_id == int(guilds["salaries"].id)
+    yield Community(discord_server, apps, guilds, config, hub_services(config, db, token_env()))
     # Issue 12 §3, in every test of the hub's bots: no message they wrote could ping anyone
     # they did not name (`allowed_mentions` present, `parse` empty, on the wire).
     assert mention_problems(state.requests) == []

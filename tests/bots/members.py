@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.discord import DiscordServer, payloads
-from tests.support.discord.state import Guild, Interaction
+from loopback.discord import DiscordServer, payloads
+from loopback.discord.state import Guild, Interaction
 
 WAIT = 10.0
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from hub.subscribers.service import Person
+from loopback.discord import payloads
 from tests.bots.conftest import Community
 from tests.bots.members import answer, click, submit
 from tests.bots.test_identification import identify, posts
-from tests.support.discord import payloads
 
 WAIT = 10.0
 

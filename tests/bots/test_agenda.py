@@ -16,6 +16,7 @@ from hub.community import agenda as agenda_domain
 from hub.config import Question
 from hub.events.model import EventChanges
 from hub.events.reminders import queue_reminder_now
+from loopback.discord import payloads
 from tests.bots.agenda_helpers import (
     POST_ROUTE,
     WAIT,
@@ -30,7 +31,6 @@ from tests.bots.agenda_helpers import (
 )
 from tests.bots.conftest import Community
 from tests.bots.members import answer, button_ids, click, slash, submit
-from tests.support.discord import payloads
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,8 @@ import aiohttp
 import pytest
 
 from hub.process import serve
-from tests.bots.conftest import ENVS, TOKENS, Community
+from loopback.discord.community import ENVS, TOKENS
+from tests.bots.conftest import Community
 from tests.bots.test_identification import posts
 
 WAIT = 15.0

@@ -10,7 +10,8 @@ import pytest
 
 from hub.config import load_config
 from hub.subscribers.service import Person
-from tests.bots.conftest import ENVS, TOKENS, Community, hub_services
+from loopback.discord.community import ENVS, TOKENS, hub_services
+from tests.bots.conftest import Community
 from tests.bots.members import answer, button_ids, click, slash, submit
 from tests.community.helpers import last_code, outbox_count
 

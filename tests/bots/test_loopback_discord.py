@@ -2,7 +2,7 @@
 members' interactions, gateway resume, rate limits, server errors, refused tokens, closed DMs.
 
 These prove the stand-in speaks Discord well enough for discord.py, and pin down the discord.py
-behaviours the hub's bots rely on (see tests/support/discord/)."""
+behaviours the hub's bots rely on (see loopback/discord/)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ import discord
 import pytest
 from discord import app_commands
 
-from tests.support.discord import DiscordServer, payloads
-from tests.support.discord.contract import discord_contract
-from tests.support.discord.state import Guild
+from loopback.discord import DiscordServer, payloads
+from loopback.discord.contract import discord_contract
+from loopback.discord.state import Guild
 
 WAIT = 10.0  # seconds: every wait is bounded
 

@@ -4,12 +4,12 @@ nothing else answers: each gets its answer in time."""
 from __future__ import annotations
 
 from hub.config import Question
+from loopback.discord import payloads
 from tests.bots.agenda_helpers import event, identified, wait_for_post
 from tests.bots.conftest import Community
 from tests.bots.members import answer, button_ids, click, submit
 from tests.bots.test_identification import welcome
 from tests.community.helpers import code_mails
-from tests.support.discord import payloads
 
 WAIT = 10.0
 

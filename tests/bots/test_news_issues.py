@@ -13,9 +13,10 @@ from hub.community import announce
 from hub.config import Config, load_config
 from hub.errors import UserError
 from hub.subscribers.service import Consent, Person
+from loopback.discord.community import hub_services
 from newsletters.draft import write_draft
 from newsletters.pipeline import publish_draft
-from tests.bots.conftest import Community, hub_services
+from tests.bots.conftest import Community
 from tests.bots.test_identification import posts
 from tests.newsletters.factories import full_issue
 

@@ -17,11 +17,11 @@ import time_machine
 
 from bots.cogs import questions as questions_cog
 from hub.community.questions import CATEGORIES
+from loopback.discord import payloads
+from loopback.discord.state import Interaction
 from tests.bots.conftest import Community
 from tests.bots.members import button_ids, click
 from tests.bots.test_identification import posts
-from tests.support.discord import payloads
-from tests.support.discord.state import Interaction
 
 WAIT = 10.0
 POST = "POST /channels/{channel_id}/messages"

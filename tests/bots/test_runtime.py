@@ -8,7 +8,8 @@ import logging
 
 import pytest
 
-from tests.bots.conftest import ENVS, TOKENS, Community
+from loopback.discord.community import ENVS, TOKENS
+from tests.bots.conftest import Community
 from tests.bots.members import answer, button_ids, click, slash, submit
 from tests.bots.test_identification import posts, welcome
 

@@ -8,9 +8,9 @@ import pytest
 
 from bots.cogs import agenda as agenda_cog
 from hub.subscribers.service import Person
+from loopback.discord import payloads
 from tests.bots.agenda_helpers import WAIT, agenda_posts, event, wait_for_post
 from tests.bots.conftest import Community
-from tests.support.discord import payloads
 
 ONLY = {"salaries": "salaries", "elus": "elus"}  # an audience only this server has
 

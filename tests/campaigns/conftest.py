@@ -16,9 +16,9 @@ from hub.db import Database
 from hub.mail.factory import outbox_folder
 from hub.mail.sendgrid import SendgridMessenger
 from hub.subscribers.service import Consent, Person, Subscribers
+from loopback.sendgrid import SendgridServer
 from newsletters.draft import write_draft
 from tests.newsletters.factories import full_issue
-from tests.support.sendgrid_server import SendgridServer
 
 BATCH_SIZE = 3
 CONSENT = Consent(source="cli", text="Inscrit par l'équipe pour les tests", version="test")

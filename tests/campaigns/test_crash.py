@@ -23,8 +23,8 @@ from hub.campaigns.service import create_campaign
 from hub.config import Config
 from hub.db import Database
 from hub.subscribers.service import Consent, Person, Subscribers
+from loopback.sendgrid import server_process
 from tests.campaigns.conftest import BATCH_SIZE
-from tests.support.sendgrid_server import server_process
 
 AUDIENCE = 3000
 KILLS = 22

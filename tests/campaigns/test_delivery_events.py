@@ -17,9 +17,9 @@ from hub.mail.sendgrid import SendgridMessenger
 from hub.subscribers.service import Subscribers
 from hub.web.app import create_app
 from hub.web.webhooks import PUBLIC_KEY_ENV
+from loopback.sendgrid import SendgridServer
+from loopback.webhook_signing import new_key, public_key_b64
 from tests.campaigns.conftest import AddPeople
-from tests.support.sendgrid_server import SendgridServer
-from tests.support.webhook_signing import new_key, public_key_b64
 
 
 async def test_events_flow_back_into_the_figures_and_the_suppression_list(

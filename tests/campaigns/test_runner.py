@@ -21,8 +21,8 @@ from hub.db import Database
 from hub.mail.factory import make_messenger
 from hub.mail.sendgrid import SendgridMessenger
 from hub.timeutil import DateInputError, parse_local_datetime, to_utc_text
+from loopback.sendgrid import SendgridServer
 from tests.campaigns.conftest import AddPeople, dead_pid, received
-from tests.support.sendgrid_server import SendgridServer
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -26,8 +26,8 @@ from hub.mail.factory import make_messenger, outbox_folder
 from hub.mail.sendgrid import SendgridMessenger
 from hub.subscribers.service import Person, Subscribers
 from hub.tokens import TokenSigner
+from loopback.sendgrid import SendgridServer
 from tests.campaigns.conftest import BATCH_SIZE, CONSENT, AddPeople, dead_pid, received
-from tests.support.sendgrid_server import SendgridServer
 
 Hook = Callable[[Sequence[Recipient]], Awaitable[None]]
 

@@ -19,8 +19,8 @@ import pytest
 from hub.config import load_config
 from hub.mail.factory import outbox_folder
 from hub.timeutil import to_utc_text
+from loopback.sendgrid import server_process
 from tests.cli.conftest import HubRunner, subscribe
-from tests.support.sendgrid_server import server_process
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -9,10 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 import discord
 
 from hub.subscribers.service import Person
+from loopback.discord import payloads
+from loopback.discord.community import ENVS, TOKENS
 from tests.bots import conftest as bots_fixtures
-from tests.bots.conftest import ENVS, TOKENS, Community
+from tests.bots.conftest import Community
 from tests.cli.conftest import invoke_hub
-from tests.support.discord import payloads
 
 # The stand-in Discord and the hub's bots configured for it, as tests/bots/ has them.
 discord_server = bots_fixtures.discord_server

@@ -20,6 +20,7 @@ from hub.mail.factory import make_messenger
 from hub.mail.message import personalise
 from hub.mail.sendgrid import SendgridMessenger
 from hub.secrets import Secrets
+from loopback.sendgrid import SendgridServer
 from tests.mail.conftest import (
     ICS,
     SIGNED_UNSUBSCRIBE_URL,
@@ -28,7 +29,6 @@ from tests.mail.conftest import (
     signed_recipient,
     with_an_accented_address,
 )
-from tests.support.sendgrid_server import SendgridServer
 
 API_KEY = "SG.cle-de-test-locale.0123456789"
 SHORT = Content(subject="Test", html="<p>Bonjour[[first_name]]</p>", text="Bonjour", category="t")

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.support.sendgrid_server import CONTRACT_PATH, Contract, SendgridServer
+from loopback.sendgrid import CONTRACT_PATH, Contract, SendgridServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 AUTH = {"Authorization": "Bearer SG.test"}
@@ -194,7 +194,7 @@ async def test_as_a_process_it_records_to_a_file(tmp_path: Path) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.support.sendgrid_server",
+        "loopback.sendgrid",
         "--port",
         "0",
         "--record",

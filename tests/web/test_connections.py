@@ -18,8 +18,8 @@ from hub.db import Database
 from hub.web.app import create_app
 from hub.web.connections import address_key
 from hub.web.webhooks import PUBLIC_KEY_ENV
+from loopback.webhook_signing import new_key, public_key_b64, signed_headers
 from tests.support.raw_http import RawResponse, exchange, hub_server, request
-from tests.support.webhook_signing import new_key, public_key_b64, signed_headers
 
 SHORT = 0.5  # seconds: the header and body timeouts of these tests
 PATIENCE = 10.0  # seconds a test waits for the server before it fails

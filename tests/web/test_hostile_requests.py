@@ -29,8 +29,8 @@ from hub.tokens import TokenSigner
 from hub.web import SERVICES_KEY
 from hub.web.app import create_app
 from hub.web.webhooks import PUBLIC_KEY_ENV
+from loopback.webhook_signing import new_key, public_key_b64
 from tests.support.raw_http import exchange, hub_server, request
-from tests.support.webhook_signing import new_key, public_key_b64
 from tests.web.conftest import seed_archive
 
 PARAM = re.compile(r"\{(\w+)\}")

@@ -1,6 +1,6 @@
 """SendGrid's signed Event Webhook over real HTTP on loopback, on a real SQLite database.
 
-Requests are signed as SendGrid signs them (tests/support/webhook_signing.py, checked here
+Requests are signed as SendGrid signs them (loopback/webhook_signing.py, checked here
 against SendGrid's own verifier and test vector); campaigns and send log rows are inserted
 with plain SQL to give the events' custom args something to point at.
 """
@@ -24,7 +24,7 @@ from hub.db import Database
 from hub.subscribers.service import Consent, Person, Subscribers
 from hub.web.app import create_app
 from hub.web.webhooks import PUBLIC_KEY_ENV, load_public_key, verify_signature
-from tests.support.webhook_signing import (
+from loopback.webhook_signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     new_key,

@@ -2,6 +2,6 @@
 client talks to, so that no test ever reaches Discord. See server.py for its use, payloads.py
 for the interactions a test plays, contract.py for the OpenAPI checks."""
 
-from tests.support.discord.server import DEFAULT_TOKEN, DiscordServer
+from loopback.discord.server import DEFAULT_TOKEN, DiscordServer
 
 __all__ = ["DEFAULT_TOKEN", "DiscordServer"]

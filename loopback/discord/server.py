@@ -22,11 +22,11 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from tests.support.discord import interactions, routes
-from tests.support.discord.contract import discord_contract
-from tests.support.discord.gateway import Gateway
-from tests.support.discord.rest import Rest
-from tests.support.discord.state import App, Fault, Guild, Interaction, Request, State
+from loopback.discord import interactions, routes
+from loopback.discord.contract import discord_contract
+from loopback.discord.gateway import Gateway
+from loopback.discord.rest import Rest
+from loopback.discord.state import App, Fault, Guild, Interaction, Request, State
 
 DEFAULT_TOKEN = "stand-in.bot.token"  # not a secret: only this stand-in accepts it
 _ = (routes, interactions)  # their routes register on import

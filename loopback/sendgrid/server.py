@@ -1,6 +1,6 @@
 """A local SendGrid (Mail Send v3) for the tests and the benchmark: real HTTP on 127.0.0.1.
 
-Every request is checked against SendGrid's own OpenAPI contract (tests/contracts/sendgrid, a
+Every request is checked against SendGrid's own OpenAPI contract (loopback/contracts/sendgrid, a
 copy so the suite runs on any clone) and against the documented limits the schema cannot
 express; a request that breaks them gets SendGrid's 400 and is kept in `violations`, which a
 test asserts is empty. Accepted messages are kept in `accepted` (and, with `record`, appended to
@@ -17,7 +17,7 @@ In-process::
 
 As its own process (benchmark, crash tests); the URL is the first line on stdout::
 
-    python -m tests.support.sendgrid_server --port 0 --record FILE [--latency-ms N]
+    python -m loopback.sendgrid --port 0 --record FILE [--latency-ms N]
         [--validate full|sample] [--api-key KEY]
 
 The process takes faults as JSON posted to /__fake__/faults, e.g. {"kind": "rate_limit",
@@ -26,70 +26,32 @@ The process takes faults as JSON posted to /__fake__/faults, e.g. {"kind": "rate
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
 import json
 import math
-import re
 import secrets
-import signal
-import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Self
 
 import aiohttp
-import jsonschema
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import ec
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
-from tests.support.webhook_signing import signed_headers
-
-CONTRACT_PATH = Path(__file__).resolve().parents[1] / "contracts/sendgrid/mail-send-v3.openapi.json"
-_CONTRACT_URI = "urn:fcpts-tests:sendgrid-mail-send-v3"
-_MAIL_SEND_SCHEMA = "#/components/requestBodies/PostMailSend/content/application~1json/schema"
-CONTROL_PREFIX = "/__fake__/"
-_REQUIRED = re.compile(r"'(.+)' is a required property$")
-
-# Documented at https://www.twilio.com/docs/sendgrid/api-reference/mail-send/mail-send (limits
-# section), not expressible in the schema.
-MAX_BODY_BYTES = 30 * 1024 * 1024
-MAX_PERSONALIZATIONS = 1000  # also in the schema, which sample mode checks on a slice
-MAX_RECIPIENTS = 1000  # to + cc + bcc, over all personalizations of one request
-MAX_SUBSTITUTIONS_BYTES = 10_000  # per personalization
-MAX_CUSTOM_ARGS_BYTES = 10_000  # per personalization
-RESERVED_HEADERS = frozenset(
-    {
-        "x-sg-id",
-        "x-sg-eid",
-        "received",
-        "dkim-signature",
-        "content-type",
-        "content-transfer-encoding",
-        "to",
-        "from",
-        "subject",
-        "reply-to",
-        "cc",
-        "bcc",
-    }
+from loopback.sendgrid.contract import (
+    MAX_BODY_BYTES,
+    MAX_PERSONALIZATIONS,
+    Contract,
+    Problem,
+    limit_problems,
 )
+from loopback.webhook_signing import signed_headers
 
-
-@dataclass(frozen=True)
-class Problem:
-    message: str
-    field: str | None = None
-
-    def as_json(self) -> dict[str, str]:
-        return {"message": self.message} | ({"field": self.field} if self.field else {})
+CONTROL_PREFIX = "/__fake__/"
 
 
 @dataclass(frozen=True)
@@ -119,128 +81,6 @@ class Fault:
     problems: list[Problem] = field(default_factory=list)  # reject: the 400's errors
 
     KINDS = ("rate_limit", "error", "slow", "drop", "reject")
-
-
-def _field(path: Iterable[Any]) -> str | None:
-    return ".".join(str(p) for p in path) or None
-
-
-class Contract:
-    """The routes and the Mail Send body schema of SendGrid's OpenAPI 3.1 document (its
-    schemas are JSON Schema 2020-12; `#/components/…` references resolve in the document)."""
-
-    def __init__(self, path: Path = CONTRACT_PATH) -> None:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        registry = Registry().with_resource(
-            _CONTRACT_URI, Resource(contents=document, specification=DRAFT202012)
-        )
-        self.mail_send = jsonschema.Draft202012Validator(
-            {"$ref": _CONTRACT_URI + _MAIL_SEND_SCHEMA},
-            registry=registry,
-            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-        )
-        self.routes = [
-            (re.compile(re.sub(r"\{[^/}]+\}", "[^/]+", route) + "$"), operations)
-            for route, operations in document["paths"].items()
-        ]
-
-    def operation(self, method: str, path: str) -> tuple[str | None, int]:
-        """The contract's operationId for this request, or (None, 404/405)."""
-        for pattern, operations in self.routes:
-            if pattern.match(path):
-                operation = operations.get(method.lower())
-                return (operation["operationId"], 0) if operation else (None, 405)
-        return None, 404
-
-    def schema_problems(self, body: Any) -> list[Problem]:
-        problems = []
-        for error in self.mail_send.iter_errors(body):
-            path = list(error.absolute_path)
-            missing = _REQUIRED.match(error.message)
-            if error.validator == "required" and missing:  # name the missing field itself
-                path.append(missing[1])
-            problems.append(Problem(error.message, _field(path)))
-        return problems
-
-
-_NEED_TO = (
-    "The to array is required for all personalization objects, and must have at least one "
-    "email object with a valid email address."
-)
-_UNIQUE = (
-    "Each email address in the personalization block should be unique between to, cc, and bcc."
-)
-_NEED_SUBJECT = (
-    "The subject is required. You can get around this requirement if you use a template with a "
-    "subject defined or if every personalization has a subject defined."
-)
-_CONTENT_ORDER = (
-    "If present, text/plain and text/html may only be provided in the order text/plain then "
-    "text/html, and must be the first content types."
-)
-_NEED_CONTENT = "Unless a valid template_id is provided, the content parameter is required."
-
-
-def _personalization_problems(body: dict[str, Any], p: dict[str, Any], where: str) -> list[Problem]:
-    problems = []
-    addresses = [
-        a.get("email", "").lower()
-        for kind in ("to", "cc", "bcc")
-        for a in p.get(kind, [])
-        if isinstance(a, dict)
-    ]
-    if not p.get("to"):
-        problems.append(Problem(_NEED_TO, f"{where}.to"))
-    if len(set(addresses)) != len(addresses):
-        problems.append(Problem(_UNIQUE, where))
-    for name, limit in (
-        ("substitutions", MAX_SUBSTITUTIONS_BYTES),
-        ("custom_args", MAX_CUSTOM_ARGS_BYTES),
-    ):
-        values = p.get(name, {})
-        if not isinstance(values, dict):
-            continue
-        if any(not isinstance(v, str) for v in values.values()):
-            problems.append(Problem(f"{name} values must be strings", f"{where}.{name}"))
-        elif sum(len(k.encode()) + len(v.encode()) for k, v in values.items()) > limit:
-            problems.append(Problem(f"{name} may not exceed {limit} bytes", f"{where}.{name}"))
-    headers = p.get("headers", {})
-    if isinstance(headers, dict):
-        for key, value in headers.items():
-            if key.lower() in RESERVED_HEADERS:
-                problems.append(Problem(f"The header {key} is reserved", f"{where}.headers"))
-            if not isinstance(value, str):
-                problems.append(Problem("Header values must be strings", f"{where}.headers"))
-    if "subject" not in body and "subject" not in p and "template_id" not in body:
-        problems.append(Problem(_NEED_SUBJECT, "subject"))
-    return problems
-
-
-def limit_problems(body: dict[str, Any], *, every_personalization: bool = True) -> list[Problem]:
-    """SendGrid's documented rules that the schema does not say; the per-personalization ones
-    for the first personalization only unless `every_personalization`."""
-    problems = []
-    personalizations = body.get("personalizations")
-    if isinstance(personalizations, list):
-        recipients = 0
-        for i, p in enumerate(personalizations):
-            if isinstance(p, dict):
-                if every_personalization or i == 0:
-                    problems += _personalization_problems(body, p, f"personalizations.{i}")
-                recipients += len(p.get("to", ())) + len(p.get("cc", ())) + len(p.get("bcc", ()))
-        if recipients > MAX_RECIPIENTS:
-            problems.append(
-                Problem(f"The total number of recipients must be no more than {MAX_RECIPIENTS}.")
-            )
-    content = body.get("content")
-    if isinstance(content, list):
-        types = [c.get("type") for c in content if isinstance(c, dict)]
-        expected = [t for t in ("text/plain", "text/html") if t in types]
-        if types[: len(expected)] != expected:
-            problems.append(Problem(_CONTENT_ORDER, "content"))
-    elif "template_id" not in body:
-        problems.append(Problem(_NEED_CONTENT, "content"))
-    return problems
 
 
 def _errors(*problems: Problem) -> dict[str, Any]:
@@ -508,61 +348,3 @@ class SendgridServer:
                 }
             )
         raise web.HTTPNotFound()
-
-
-@contextlib.contextmanager
-def server_process(*options: str) -> Iterator[str]:
-    """The local SendGrid in its own process (for a `hub` run as its own process too), with the
-    command-line `options`; yields its URL, stops it on exit."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.sendgrid_server", "--port", "0", *options],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[2],
-    )
-    try:
-        assert server.stdout is not None
-        url = server.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:"), url
-        yield url
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
-
-
-async def _serve(args: argparse.Namespace) -> None:
-    server = SendgridServer(
-        api_key=args.api_key,
-        validate=args.validate,
-        sample_every=args.sample_every,
-        latency=args.latency_ms / 1000,
-        record=args.record,
-        host=args.host,
-        port=args.port,
-        keep_bodies=False,
-    )
-    async with server:
-        print(server.url, flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--record", type=Path, help="append accepted recipients to this file")
-    parser.add_argument("--latency-ms", type=float, default=0.0)
-    parser.add_argument("--validate", choices=("full", "sample"), default="full")
-    parser.add_argument("--sample-every", type=int, default=50)
-    parser.add_argument("--api-key", default=None, help="the only key accepted (default: any)")
-    args = parser.parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args))
-
-
-if __name__ == "__main__":
-    main()

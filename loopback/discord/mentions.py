@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.discord.state import Request
+from loopback.discord.state import Request
 
 MESSAGE_ROUTES = {
     ("POST", "/channels/{channel_id}/messages"),

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.discord import payloads
-from tests.support.discord.rest import SEND_FORBIDDEN, Answer, Rest, not_found, route
-from tests.support.discord.state import Guild, Request
+from loopback.discord import payloads
+from loopback.discord.rest import SEND_FORBIDDEN, Answer, Rest, not_found, route
+from loopback.discord.state import Guild, Request
 
 P = dict[str, str]
 

@@ -20,8 +20,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from tests.support.discord.contract import Contract, Operation
-from tests.support.discord.state import Fault, Request, State
+from loopback.discord.contract import Contract, Operation
+from loopback.discord.state import Fault, Request, State
 
 Answer = tuple[int, Any]
 Handler = Callable[["Rest", dict[str, str], Any, Request], Awaitable[Answer]]
@@ -153,7 +153,7 @@ class Rest:
         if handler is None:
             state.problems.append(
                 f"{operation.method} {operation.template}: a Discord route the stand-in does not "
-                "serve yet (add it to tests/support/discord/)"
+                "serve yet (add it to loopback/discord/)"
             )
             return json_response(404, {"message": "404: Not Found", "code": 0})
         status, data = await handler(self, operation.params, record.body, record)

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from tests.support.discord.state import App, State
+from loopback.discord.state import App, State
 
 DISPATCH, HEARTBEAT, IDENTIFY, REQUEST_MEMBERS, RESUME = 0, 1, 2, 8, 6
 RECONNECT, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 7, 9, 10, 11

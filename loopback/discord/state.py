@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.discord import payloads
+from loopback.discord import payloads
 
 POLL_SECONDS = 0.02
 LARGE_THRESHOLD = 250  # what discord.py's IDENTIFY asks for

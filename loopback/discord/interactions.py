@@ -8,9 +8,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.support.discord import payloads
-from tests.support.discord.rest import Answer, Rest, route
-from tests.support.discord.state import Interaction, Request
+from loopback.discord import payloads
+from loopback.discord.rest import Answer, Rest, route
+from loopback.discord.state import Interaction, Request
 
 P = dict[str, str]
 EPHEMERAL, LOADING = 64, 128
