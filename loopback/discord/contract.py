@@ -1,4 +1,4 @@
-"""Discord's OpenAPI v10 contract (loopback/contracts/discord, a copy so the suite runs on any
+"""Discord's OpenAPI v10 contract (tests/contracts/discord, a copy so the suite runs on any
 clone): which routes exist, and whether a request body is one Discord would accept.
 
 The 1.2 MB document is parsed once per test session (`discord_contract()`), and a body
@@ -25,7 +25,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-CONTRACT_PATH = Path(__file__).resolve().parents[1] / "contracts/discord/openapi.json"
+CONTRACT_PATH = Path(__file__).resolve().parents[2] / "tests/contracts/discord/openapi.json"
 _URI = "urn:fcpts-tests:discord-v10"
 VERDICTS_KEPT = 4096
 

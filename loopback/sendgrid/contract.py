@@ -1,5 +1,5 @@
 """SendGrid's Mail Send v3 contract, as the local SendGrid checks a request against it: the
-OpenAPI document's routes and body schema (loopback/contracts/sendgrid, a copy so the suite runs
+OpenAPI document's routes and body schema (tests/contracts/sendgrid, a copy so the suite runs
 on any clone), and the documented limits that the schema cannot express."""
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-CONTRACT_PATH = Path(__file__).resolve().parents[1] / "contracts/sendgrid/mail-send-v3.openapi.json"
+CONTRACT_PATH = (
+    Path(__file__).resolve().parents[2] / "tests/contracts/sendgrid/mail-send-v3.openapi.json"
+)
 _CONTRACT_URI = "urn:fcpts-tests:sendgrid-mail-send-v3"
 _MAIL_SEND_SCHEMA = "#/components/requestBodies/PostMailSend/content/application~1json/schema"
 _REQUIRED = re.compile(r"'(.+)' is a required property$")

@@ -1,6 +1,6 @@
 """A local SendGrid (Mail Send v3) for the tests and the benchmark: real HTTP on 127.0.0.1.
 
-Every request is checked against SendGrid's own OpenAPI contract (loopback/contracts/sendgrid, a
+Every request is checked against SendGrid's own OpenAPI contract (tests/contracts/sendgrid, a
 copy so the suite runs on any clone) and against the documented limits the schema cannot
 express; a request that breaks them gets SendGrid's 400 and is kept in `violations`, which a
 test asserts is empty. Accepted messages are kept in `accepted` (and, with `record`, appended to
