@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from bots.modals import submitted_choices, submitted_values
 from hub.config import Question
 from loopback.discord import payloads
 from tests.bots.agenda_helpers import event, identified, wait_for_post
@@ -170,3 +173,71 @@ async def test_staff_writing_announcements_at_the_same_time_each_get_their_own_p
         ("AG", "Juin"),
         ("Webinaire", "Ce soir"),
     ]
+
+
+async def test_an_announcement_submitted_by_a_member_not_staff_is_refused(
+    community: Community,
+) -> None:
+    discord, guild = community.discord, community.guilds["salaries"]
+    member = discord.add_member(guild, "dominique")
+    async with community.bots():
+        context = discord.context(guild, member)
+        values = {"titre": "AG", "texte": "Juin"}
+        sent = await discord.send(payloads.modal_submit("hub:annonce:tous:1", values, **context))
+        await discord.wait_until(lambda: sent.callback, WAIT)
+    assert sent.callback is not None and sent.callback["type"] == 4, "no preview"
+    data = sent.callback["data"]
+    assert data["content"] == "Cette action est réservée à l'équipe de la fédération."
+    assert data["flags"] == 64
+
+
+def test_a_select_s_values_are_read_from_its_label_as_discord_sends_them() -> None:
+    shown = {
+        "custom_id": "hub:exemple",
+        "components": [
+            {"type": 10, "content": "Choisissez."},
+            {"type": 18, "label": "Un", "component": {"type": 3, "custom_id": "un", "options": []}},
+            {
+                "type": 18,
+                "label": "Plusieurs",
+                "component": {
+                    "type": 3,
+                    "custom_id": "plusieurs",
+                    "options": [{"label": x, "value": x} for x in ("a", "b", "c")],
+                },
+            },
+            {"type": 18, "label": "Texte", "component": {"type": 4, "custom_id": "texte"}},
+        ],
+    }
+    values: dict[str, str | list[str]] = {"plusieurs": ["c", "a"], "texte": "Bonjour"}
+    context = {"application_id": "1", "guild_id": "2", "channel": {"id": "3"}, "member": {}}
+    data = payloads.modal_answer(shown, values, **context)["data"]
+    assert data["components"][2] == {
+        "type": 18,
+        "id": 4,
+        "component": {"type": 3, "id": 5, "custom_id": "plusieurs", "values": ["c", "a"]},
+    }
+    assert submitted_values(data) == {"un": "", "plusieurs": "c", "texte": "Bonjour"}
+    assert submitted_choices(data) == {"un": [], "plusieurs": ["c", "a"]}
+
+
+def test_the_stand_in_refuses_an_input_or_an_option_the_modal_does_not_have() -> None:
+    shown = {
+        "custom_id": "hub:exemple",
+        "components": [
+            {
+                "type": 18,
+                "label": "Catégorie",
+                "component": {
+                    "type": 3,
+                    "custom_id": "categorie",
+                    "options": [{"label": "A", "value": "a"}],
+                },
+            }
+        ],
+    }
+    context = {"application_id": "1", "guild_id": "2", "channel": {"id": "3"}, "member": {}}
+    with pytest.raises(ValueError, match="is not a list of"):
+        payloads.modal_answer(shown, {"categorie": ["z"]}, **context)
+    with pytest.raises(ValueError, match="no input"):
+        payloads.modal_answer(shown, {"sujet": "x"}, **context)
