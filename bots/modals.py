@@ -2,11 +2,12 @@
 
 discord.py keeps one modal instance per custom_id, in memory: after a restart a modal opened
 before it is submitted to nobody (the member waits, then Discord says it failed), and two
-members with the same modal open (« Identification », an event's questions) share one
-instance — the second submission finds it gone, or reads the first one's values. So the hub's
-modals are routed like `DynamicItem` buttons: each class has a `template` for its custom_id,
-`open_modal` sends it without leaving an instance in discord.py's store, and `route_modal`
-builds a fresh instance from the custom_id at each submission, with the values typed.
+members with the same modal open (« Identification », an event's questions, /question,
+/annonce) share one instance — the second submission finds it gone, or reads the first one's
+values. So the hub's modals are routed like `DynamicItem` buttons: each class has a
+`template` for its custom_id, `open_modal` sends it without leaving an instance in
+discord.py's store, and `route_modal` builds a fresh instance from the custom_id at each
+submission, with the values typed.
 
 And every interaction gets an answer: one that nothing acknowledged within `WATCH_SECONDS`
 (a modal or a button of a former version, a handler that failed before answering) is told, in

@@ -186,8 +186,9 @@ def modal_submit(
     message: dict[str, Any] | None = None,
     **context: Any,
 ) -> dict[str, Any]:
-    """The member submits the modal `custom_id`, text inputs' custom_id → typed value; a modal
-    opened by a message's button comes with that `message`, as Discord sends it."""
+    """The member submits the modal `custom_id`, text inputs' custom_id → typed value, in
+    action rows; a modal opened by a message's button comes with that `message`, as Discord
+    sends it. For a modal the bot showed (labels, selects), `modal_answer` mirrors it."""
     rows = [
         {"type": 1, "components": [{"type": 4, "custom_id": input_id, "value": value}]}
         for input_id, value in values.items()
