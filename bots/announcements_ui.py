@@ -7,11 +7,13 @@ preview, staff type `/annonce` again; nothing is queued before « Publier ».
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
 from bots import names
+from bots.modals import RoutedModal
 from bots.runtime import apologise
 from hub.community import staff_posts
 from hub.community.staff_posts import Announcement
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("bots.announcements")
 
 PREVIEW_SECONDS = 900.0
+STAFF_ONLY = "Cette action est réservée à l'équipe de la fédération."
 
 
 def _bot(interaction: discord.Interaction[Any]) -> HubBot:
@@ -42,25 +45,40 @@ def _where(bot: HubBot, servers: list[str]) -> str:
     return ", ".join(f"« {config.discord[key].name} »" for key in servers)
 
 
-class AnnounceModal(discord.ui.Modal, title="Annonce de l'équipe"):
-    titre: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="Titre", custom_id="titre", max_length=staff_posts.TITLE_MAX
-    )
-    texte: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="Texte",
-        custom_id="texte",
-        style=discord.TextStyle.paragraph,
-        max_length=staff_posts.TEXT_MAX,
-    )
+class AnnounceModal(RoutedModal, title="Annonce de l'équipe"):
+    """Titre and texte; where and whether to notify ride in the custom_id
+    (`hub:annonce:<servers>:<0|1>`): routed (bots/modals.py), a fresh instance answers each
+    submission, after a restart too, and two staff members writing at once each get theirs."""
+
+    template = re.compile(r"hub:annonce:(?P<choice>[^:]+):(?P<notify>[01])")
 
     def __init__(self, choice: str, notify: bool) -> None:
-        super().__init__(custom_id="hub:annonce:modal", timeout=PREVIEW_SECONDS)
+        super().__init__(custom_id=f"hub:annonce:{choice}:{int(notify)}", timeout=None)
         self.choice, self.notify = choice, notify
+        self.add_item(
+            discord.ui.TextInput(label="Titre", custom_id="titre", max_length=staff_posts.TITLE_MAX)
+        )
+        self.add_item(
+            discord.ui.TextInput(
+                label="Texte",
+                custom_id="texte",
+                style=discord.TextStyle.paragraph,
+                max_length=staff_posts.TEXT_MAX,
+            )
+        )
+
+    @classmethod
+    def rebuild(cls, match: re.Match[str]) -> AnnounceModal:
+        return cls(match["choice"], match["notify"] == "1")
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         bot = _bot(interaction)
+        if not is_staff(bot, interaction.user):  # the custom_id alone is no proof
+            await interaction.response.send_message(STAFF_ONLY, ephemeral=True)
+            return
         try:
-            announcement = staff_posts.checked(self.titre.value, self.texte.value, self.notify)
+            titre, texte = self.value("titre"), self.value("texte")
+            announcement = staff_posts.checked(titre, texte, self.notify)
             servers = staff_posts.servers_for(bot.services.config, self.choice)
         except UserError as exc:
             await interaction.response.send_message(f"Annonce non publiée : {exc}.", ephemeral=True)
@@ -96,9 +114,7 @@ class PreviewView(discord.ui.View):
     ) -> None:
         bot = _bot(interaction)
         if not is_staff(bot, interaction.user):
-            await interaction.response.send_message(
-                "Cette action est réservée à l'équipe de la fédération.", ephemeral=True
-            )
+            await interaction.response.send_message(STAFF_ONLY, ephemeral=True)
             return
         await interaction.response.defer()
         author = f"discord:{interaction.user.id}"

@@ -2,11 +2,12 @@
 
 discord.py keeps one modal instance per custom_id, in memory: after a restart a modal opened
 before it is submitted to nobody (the member waits, then Discord says it failed), and two
-members with the same modal open (« Identification », an event's questions) share one
-instance — the second submission finds it gone, or reads the first one's values. So the hub's
-modals are routed like `DynamicItem` buttons: each class has a `template` for its custom_id,
-`open_modal` sends it without leaving an instance in discord.py's store, and `route_modal`
-builds a fresh instance from the custom_id at each submission, with the values typed.
+members with the same modal open (« Identification », an event's questions, /question,
+/annonce) share one instance — the second submission finds it gone, or reads the first one's
+values. So the hub's modals are routed like `DynamicItem` buttons: each class has a
+`template` for its custom_id, `open_modal` sends it without leaving an instance in
+discord.py's store, and `route_modal` builds a fresh instance from the custom_id at each
+submission, with the values typed.
 
 And every interaction gets an answer: one that nothing acknowledged within `WATCH_SECONDS`
 (a modal or a button of a former version, a handler that failed before answering) is told, in
@@ -35,7 +36,10 @@ class RoutedModal(discord.ui.Modal):
     """A modal rebuilt from its custom_id (`template`) at each submission."""
 
     template: ClassVar[re.Pattern[str]]
-    typed: Mapping[str, str] = {}  # the submitted values by input custom_id, set by the router
+    # Set by the router from the submission, by input custom_id: the text typed (or a select's
+    # first value), and each select's chosen values.
+    typed: Mapping[str, str] = {}
+    chosen: Mapping[str, list[str]] = {}
 
     @classmethod
     def rebuild(cls, match: re.Match[str]) -> Self:
@@ -43,18 +47,45 @@ class RoutedModal(discord.ui.Modal):
         raise NotImplementedError
 
     def value(self, key: str) -> str:
+        """The text typed in input `key`, or the first value chosen in select `key`."""
         return self.typed.get(key, "")
+
+    def choices(self, key: str) -> list[str]:
+        """The values chosen in select `key` (none if it is not a select)."""
+        return list(self.chosen.get(key, []))
+
+
+def _inputs(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The inputs of a MODAL_SUBMIT: in action rows (`components`) or labels (one
+    `component`); a text display holds none."""
+    found: list[Mapping[str, Any]] = []
+    for top in data.get("components", []):
+        inner = top.get("components") or [top.get("component") or {}]
+        found.extend(component for component in inner if "custom_id" in component)
+    return found
 
 
 def submitted_values(data: Mapping[str, Any]) -> dict[str, str]:
-    """The text typed in each input of a MODAL_SUBMIT (rows, or labels holding one input)."""
+    """The text typed in each text input of a MODAL_SUBMIT (`value`), and the first value chosen
+    in each select (`values`, "" when none was chosen)."""
     values: dict[str, str] = {}
-    for top in data.get("components", []):
-        inner = top.get("components") or [top.get("component") or {}]
-        for component in inner:
-            if "custom_id" in component and isinstance(component.get("value"), str):
-                values[component["custom_id"]] = component["value"]
+    for component in _inputs(data):
+        if isinstance(component.get("value"), str):
+            values[component["custom_id"]] = component["value"]
+        elif isinstance(component.get("values"), list):
+            chosen = component["values"]
+            values[component["custom_id"]] = str(chosen[0]) if chosen else ""
     return values
+
+
+def submitted_choices(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The values chosen in each select of a MODAL_SUBMIT (a select inside a label sends
+    `{"type": 3, "custom_id": …, "values": [...]}`)."""
+    return {
+        component["custom_id"]: [str(value) for value in component["values"]]
+        for component in _inputs(data)
+        if isinstance(component.get("values"), list)
+    }
 
 
 async def open_modal(interaction: discord.Interaction[Any], modal: RoutedModal) -> None:
@@ -75,7 +106,7 @@ async def route_modal(
         if match is None:
             continue
         modal = cls.rebuild(match)
-        modal.typed = submitted_values(data)
+        modal.typed, modal.chosen = submitted_values(data), submitted_choices(data)
         try:
             await modal.on_submit(interaction)
         except Exception as error:  # the member gets an apology, the log the details

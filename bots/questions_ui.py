@@ -16,6 +16,7 @@ import discord
 
 from bots import names
 from bots.announcements_ui import is_staff
+from bots.modals import RoutedModal
 from bots.runtime import apologise
 from hub.community.questions import CATEGORIES, Questions
 from hub.errors import UserError
@@ -57,8 +58,13 @@ async def _thread(bot: HubBot, thread_id: int) -> discord.Thread | None:
     return channel if isinstance(channel, discord.Thread) else None
 
 
-class QuestionModal(discord.ui.Modal, title="Question à l'équipe"):
-    """Sujet, question and the category (a select inside the modal: Discord's labels)."""
+class QuestionModal(RoutedModal, title="Question à l'équipe"):
+    """Sujet, question and the category (a select inside the modal: Discord's labels).
+
+    Routed (bots/modals.py): a fresh instance answers each submission, with what that member
+    chose and typed, after a restart too."""
+
+    template = re.compile(r"hub:question:modal")
 
     def __init__(self) -> None:
         super().__init__(custom_id="hub:question:modal", timeout=None)
@@ -80,9 +86,13 @@ class QuestionModal(discord.ui.Modal, title="Question à l'équipe"):
         self.add_item(discord.ui.Label(text="Sujet", component=self.sujet))
         self.add_item(discord.ui.Label(text="Votre question", component=self.question))
 
+    @classmethod
+    def rebuild(cls, match: re.Match[str]) -> QuestionModal:
+        return cls()
+
     @property
     def category(self) -> str:
-        return self.categorie.values[0] if self.categorie.values else "autre"
+        return self.value("categorie") or "autre"
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -91,7 +101,7 @@ class QuestionModal(discord.ui.Modal, title="Question à l'équipe"):
 
         try:
             thread = await open_thread(
-                bot, interaction.user, self.category, self.sujet.value, self.question.value
+                bot, interaction.user, self.category, self.value("sujet"), self.value("question")
             )
         except UserError as exc:
             await interaction.followup.send(f"Question non envoyée : {exc}.", ephemeral=True)

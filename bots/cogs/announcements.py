@@ -20,6 +20,7 @@ from discord import app_commands
 from bots import names
 from bots.announcements_ui import AnnounceModal, is_staff
 from bots.cogs.news import EDITION_COLOUR, NO_MENTIONS, channel_of, find_mine, start_polling
+from bots.modals import open_modal
 from bots.services import BotServices
 from hub.community import staff_posts
 from hub.community.staff_posts import Announcement, PendingStaffPost
@@ -34,6 +35,7 @@ NOT_STAFF = "Cette commande est réservée à l'équipe de la fédération."
 
 
 async def setup(bot: HubBot, services: BotServices) -> None:
+    bot.modal_routes.append(AnnounceModal)
     lock = asyncio.Lock()
     drain = functools.partial(drain_staff_posts, bot, lock)
     bot.staff_posts_drain = drain  # type: ignore[attr-defined]  # publishing drains at once
@@ -61,7 +63,7 @@ async def setup(bot: HubBot, services: BotServices) -> None:
             await interaction.response.send_message(NOT_STAFF, ephemeral=True)
             return
         choice = bot.server.key if serveurs == HERE else serveurs
-        await interaction.response.send_modal(AnnounceModal(choice, notifier))
+        await open_modal(interaction, AnnounceModal(choice, notifier))
 
     bot.tree.add_command(annonce, guild=bot.guild_ref)
 

@@ -23,6 +23,7 @@ import discord
 from discord import app_commands
 
 from bots.cogs.news import EDITION_COLOUR, NO_MENTIONS, channel_of, cut
+from bots.modals import open_modal
 from bots.questions_ui import (
     THREAD_NAME_MAX,
     QuestionModal,
@@ -52,11 +53,12 @@ class ChannelMissing(UserError):
 
 async def setup(bot: HubBot, services: BotServices) -> None:
     bot.add_dynamic_items(TakeButton, ResolveButton)
+    bot.modal_routes.append(QuestionModal)
 
     @app_commands.command(name="question", description="Poser une question à l'équipe")
     @app_commands.guild_only()
     async def question(interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(QuestionModal())
+        await open_modal(interaction, QuestionModal())
 
     bot.tree.add_command(question, guild=bot.guild_ref)
     bot.on_ready_hooks.append(functools.partial(_start_recalls, bot))

@@ -186,12 +186,61 @@ def modal_submit(
     message: dict[str, Any] | None = None,
     **context: Any,
 ) -> dict[str, Any]:
-    """The member submits the modal `custom_id`, text inputs' custom_id → typed value; a modal
-    opened by a message's button comes with that `message`, as Discord sends it."""
+    """The member submits the modal `custom_id`, text inputs' custom_id → typed value, in
+    action rows; a modal opened by a message's button comes with that `message`, as Discord
+    sends it. For a modal the bot showed (labels, selects), `modal_answer` mirrors it."""
     rows = [
         {"type": 1, "components": [{"type": 4, "custom_id": input_id, "value": value}]}
         for input_id, value in values.items()
     ]
     extra = {"message": message} if message is not None else {}
     data = {"custom_id": custom_id, "components": rows}
+    return _interaction(MODAL_SUBMIT, data, **extra, **context)
+
+
+# Components a member fills in inside a modal: a text input (its `value`), the selects (their
+# `values`: option values, or ids for the user, role, mentionable and channel selects).
+TEXT_INPUT, SELECTS, ACTION_ROW, LABEL = 4, (3, 5, 6, 7, 8), 1, 18
+
+
+def modal_answer(
+    modal: dict[str, Any],
+    values: dict[str, str | list[str]],
+    *,
+    message: dict[str, Any] | None = None,
+    **context: Any,
+) -> dict[str, Any]:
+    """The member fills in the modal the bot showed (`modal`, the callback's data) and submits
+    it, as Discord sends it: the modal's layout (action rows, labels holding one component),
+    each component with its numeric `id` (Discord numbers those the bot left out), a text
+    input with its `value`, a select with the list of its chosen `values`. A key the modal does
+    not have, or an option a string select does not offer, is a mistake of the test."""
+    ids = itertools.count(1)
+    left = dict(values)
+
+    def answered(component: dict[str, Any]) -> dict[str, Any]:
+        kind, key = component["type"], component.get("custom_id")
+        done: dict[str, Any] = {"type": kind, "id": component.get("id") or next(ids)}
+        if kind == ACTION_ROW:
+            return done | {"components": [answered(c) for c in component["components"]]}
+        if kind == LABEL:
+            return done | {"component": answered(component["component"])}
+        if kind == TEXT_INPUT:
+            value = left.pop(key, "")
+            if not isinstance(value, str):
+                raise ValueError(f"{key}: a text input takes a string")
+            return done | {"custom_id": key, "value": value}
+        if kind in SELECTS:
+            chosen = left.pop(key, [])
+            offered = [o["value"] for o in component.get("options", [])]
+            if not isinstance(chosen, list) or (kind == 3 and not set(chosen) <= set(offered)):
+                raise ValueError(f"{key}: {chosen!r} is not a list of {offered}")
+            return done | {"custom_id": key, "values": chosen}
+        return done  # a text display: nothing to fill in
+
+    rows = [answered(component) for component in modal["components"]]
+    if left:
+        raise ValueError(f"the modal has no input {sorted(left)}")
+    extra = {"message": message} if message is not None else {}
+    data = {"custom_id": modal["custom_id"], "components": rows}
     return _interaction(MODAL_SUBMIT, data, **extra, **context)

@@ -127,10 +127,8 @@ async def submit_modal(
     """Submit the modal `opened` showed; returns once the bot answered (the preview)."""
     discord, guild = community.discord, community.guilds["salaries"]
     assert opened.callback is not None and opened.callback["type"] == 9, opened.callback
-    sent = await discord.send(
-        payloads.modal_submit(
-            opened.callback["data"]["custom_id"], values, **discord.context(guild, member)
-        )
-    )
+    typed: dict[str, str | list[str]] = dict(values)
+    context = discord.context(guild, member)
+    sent = await discord.send(payloads.modal_answer(opened.callback["data"], typed, **context))
     await discord.wait_until(lambda: sent.callback, WAIT)
     return sent

@@ -32,6 +32,42 @@ def fast_recalls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(questions_cog, "RECALL_POLL_SECONDS", 0.05)
 
 
+async def open_question(community: Community, member: dict[str, Any]) -> Interaction:
+    """`/question` → the modal (a category select, sujet, question), shown."""
+    discord, guild = community.discord, community.guilds["salaries"]
+    command = next(c for c in guild.commands if c["name"] == "question")
+    opened = await discord.send(payloads.slash_command(command, **discord.context(guild, member)))
+    await discord.wait_until(lambda: opened.callback, WAIT)
+    assert opened.callback is not None and opened.callback["type"] == 9, opened.callback
+    labels = {row["component"]["custom_id"]: row for row in opened.callback["data"]["components"]}
+    assert [o["value"] for o in labels["categorie"]["component"]["options"]] == list(CATEGORIES)
+    return opened
+
+
+async def submit_question(
+    community: Community,
+    member: dict[str, Any],
+    opened: Interaction,
+    category: str = "juridique",
+    subject: str = "Statuts de l'association",
+    text: str = "Peut-on modifier nos statuts en cours d'année ?",
+) -> Interaction:
+    """The member chooses `category` and types the rest in the modal `opened` showed, then
+    submits it; returns the submission, answered."""
+    discord, guild = community.discord, community.guilds["salaries"]
+    assert opened.callback is not None
+    values: dict[str, str | list[str]] = {
+        "categorie": [category],
+        "sujet": subject,
+        "question": text,
+    }
+    sent = await discord.send(
+        payloads.modal_answer(opened.callback["data"], values, **discord.context(guild, member))
+    )
+    await discord.wait_until(lambda: sent.followups, WAIT)
+    return sent
+
+
 async def ask(
     community: Community,
     member: dict[str, Any],
@@ -39,31 +75,9 @@ async def ask(
     subject: str = "Statuts de l'association",
     text: str = "Peut-on modifier nos statuts en cours d'année ?",
 ) -> Interaction:
-    """`/question` → the modal (a category select, sujet, question) → submitted; returns the
-    submission, answered."""
-    discord, guild = community.discord, community.guilds["salaries"]
-    command = next(c for c in guild.commands if c["name"] == "question")
-    context = discord.context(guild, member)
-    opened = await discord.send(payloads.slash_command(command, **context))
-    await discord.wait_until(lambda: opened.callback, WAIT)
-    assert opened.callback is not None and opened.callback["type"] == 9, opened.callback
-    modal = opened.callback["data"]
-    labels = {row["component"]["custom_id"]: row for row in modal["components"]}
-    assert [o["value"] for o in labels["categorie"]["component"]["options"]] == list(CATEGORIES)
-    values = {"categorie": [category], "sujet": subject, "question": text}
-    components = [
-        {
-            "type": 18,
-            "id": row.get("id", index),
-            "component": {"type": row["component"]["type"], "custom_id": key}
-            | ({"values": values[key]} if key == "categorie" else {"value": values[key]}),
-        }
-        for index, (key, row) in enumerate(labels.items(), start=1)
-    ]
-    data = {"custom_id": modal["custom_id"], "components": components}
-    sent = await discord.send(payloads._interaction(payloads.MODAL_SUBMIT, data, **context))
-    await discord.wait_until(lambda: sent.followups, WAIT)
-    return sent
+    """`/question` → the modal → submitted; returns the submission, answered."""
+    opened = await open_question(community, member)
+    return await submit_question(community, member, opened, category, subject, text)
 
 
 def threads(community: Community) -> list[dict[str, Any]]:
