@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sqlite3
+import stat
 import subprocess
 from datetime import datetime, time, timedelta
 from email import message_from_bytes
@@ -790,3 +792,20 @@ def test_the_service_errors_get_the_hint_of_the_command_line(run: HubRunner) -> 
     )  # fmt: skip
     assert placeless.returncode == 2
     assert "un événement en présentiel demande un lieu (--venue)" in placeless.stderr
+
+
+def test_an_export_of_registrations_is_readable_by_its_owner_only(
+    run: HubRunner, tmp_path: Path
+) -> None:
+    """People's answers leave the database 0600, whatever the umask (as the data files do)."""
+    slug = create(run, "--capacity", "5", "--audience", "public")
+    assert register(run, slug, "eve@exemple.fr").returncode == 0
+    previous = os.umask(0o022)
+    try:
+        for fmt in ("csv", "xlsx"):
+            out = tmp_path / f"inscrits.{fmt}"
+            written = run("events", "registrations", slug, "--format", fmt, "--out", str(out))
+            assert written.returncode == 0, written.stderr
+            assert stat.S_IMODE(out.stat().st_mode) == 0o600, fmt
+    finally:
+        os.umask(previous)

@@ -7,7 +7,9 @@ import asyncio
 import csv
 import io
 import json
+import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -335,8 +337,26 @@ def test_a_withdrawn_membership_says_which_registrations_it_cancelled(hub: HubRu
     assert "zoe@exemple.fr est désormais non adhérent(e)." in withdrawn.stdout
     assert "Inscription(s) annulée(s), l'événement étant réservé" in withdrawn.stdout
     assert "« Réunion flash : le numérique »" in withdrawn.stdout
+    # The person is told at once, not when `hub run` next delivers.
+    assert "E-mails envoyés : 1" in withdrawn.stdout
+    told = hub("outbox", "show", "--to", "zoe@exemple.fr")
+    assert "Inscription annul" in told.stdout, told.stdout[-400:]
     seated = hub("events", "registrations", slug)  # the current ones
     assert seated.returncode == 0, seated.stderr
     assert "zoe@exemple.fr" not in seated.stdout
     everyone = hub("events", "registrations", slug, "--status", "cancelled")
     assert "zoe@exemple.fr" in everyone.stdout
+
+
+def test_an_export_of_subscribers_is_readable_by_its_owner_only(
+    hub: HubRunner, tmp_path: Path
+) -> None:
+    add(hub, "eve@exemple.fr", "--list", "bimestrielle")
+    output = tmp_path / "export.csv"
+    previous = os.umask(0o022)
+    try:
+        exported = hub("subscribers", "export", "--list", "bimestrielle", "--output", str(output))
+        assert exported.returncode == 0, exported.stderr
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600

@@ -28,6 +28,7 @@ from hub.events.wording import (
     REGISTRATION_LABELS,
 )
 from hub.exports import append_xlsx_row, safe_cell
+from hub.files import create_private_file
 from hub.subscribers.labels import ROLE_LABELS
 from hub.wording import french_number
 
@@ -168,6 +169,7 @@ async def registrations_command(
         _write_csv(sys.stdout, headers, table)
         return
     try:
+        create_private_file(out)  # people's answers: readable by staff's own user only
         if fmt == "xlsx":
             _write_xlsx(out, event.title, headers, table)
         else:

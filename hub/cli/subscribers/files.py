@@ -16,6 +16,7 @@ from hub.cli.subscribers.shared import list_name, local_time, subscribers_group
 from hub.config import Config
 from hub.errors import UserError
 from hub.exports import safe_cell
+from hub.files import create_private_file
 from hub.subscribers.importer import ImportReport, ReportNotWritten, import_csv
 from hub.subscribers.service import STATUSES
 
@@ -179,6 +180,7 @@ async def export_command(
         writer.writerows(records)
         return
     try:
+        create_private_file(output)  # people's addresses: readable by staff's own user only
         with output.open("w", encoding="utf-8-sig", newline="") as file:  # BOM: Excel
             writer = csv.DictWriter(file, EXPORT_FIELDS)
             writer.writeheader()

@@ -146,6 +146,12 @@ async def set_command(
     config = hub.config
     async with hub.services() as services:
         change = await services.subscribers.set_member(email, member, "cli", note.strip())
+        if change is not None and change.cancelled:
+            # The cancellations' e-mails leave now, as after any events command (not only
+            # when `hub run` next looks).
+            from hub.cli.events.shared import deliver
+
+            await deliver(services.events, services.messenger, err=as_json)
     if change is None:
         raise UserError(f"aucun abonné avec l'adresse {email.strip()}")
     if as_json:
