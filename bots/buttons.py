@@ -27,9 +27,10 @@ class HubButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=NEVER):
     style: ClassVar[discord.ButtonStyle]
 
     def __init__(self, custom_id: str, *, label: str | None = None, disabled: bool = False) -> None:
+        # Discord refuses a label over 80 characters; a longer one names an event's title.
         super().__init__(
             discord.ui.Button(
-                label=(label or self.label)[:80],  # Discord's limit for a button's label
+                label=(self.label if label is None else label)[:80],
                 style=self.style,
                 custom_id=custom_id,
                 disabled=disabled,
