@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
+from bots.buttons import FixedButton, IdButton
 from bots.identity_ui import identify_view
 from bots.modals import RoutedModal, open_modal
 from bots.runtime import apologise
@@ -226,94 +227,42 @@ async def start_sign_up(interaction: discord.Interaction[Any], event_id: int, as
     await tell(interaction, await agenda.sign_up(server, interaction.user.id, event_id))
 
 
-class UnregisterButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hub:desinscrire:(?P<id>[0-9]+)"
-):
-    def __init__(
-        self, event_id: int, *, label: str = "Se désinscrire", disabled: bool = False
-    ) -> None:
-        self.event_id = event_id
-        super().__init__(
-            discord.ui.Button(
-                label=label[:80],
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"hub:desinscrire:{event_id}",
-                disabled=disabled,
-            )
-        )
+class UnregisterButton(IdButton):
+    """`target_id`: the event."""
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> UnregisterButton:
-        return cls(int(match["id"]))
+    prefix = "hub:desinscrire"
+    label = "Se désinscrire"
+    style = discord.ButtonStyle.secondary
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         bot = _bot(interaction)
         outcome = await bot.services.agenda.sign_off(
-            bot.server.key, interaction.user.id, self.event_id
+            bot.server.key, interaction.user.id, self.target_id
         )
         await tell(interaction, outcome)
 
 
-class AcceptOfferButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hub:accepter:(?P<id>[0-9]+)"
-):
-    def __init__(self, registration_id: int) -> None:
-        self.registration_id = registration_id
-        super().__init__(
-            discord.ui.Button(
-                label="Accepter la place",
-                style=discord.ButtonStyle.success,
-                custom_id=f"hub:accepter:{registration_id}",
-            )
-        )
+class AcceptOfferButton(IdButton):
+    """`target_id`: the waitlisted registration offered a seat."""
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> AcceptOfferButton:
-        return cls(int(match["id"]))
+    prefix = "hub:accepter"
+    label = "Accepter la place"
+    style = discord.ButtonStyle.success
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(thinking=True)
         bot = _bot(interaction)
         outcome = await bot.services.agenda.accept_offer(
-            bot.server.key, interaction.user.id, self.registration_id
+            bot.server.key, interaction.user.id, self.target_id
         )
         await tell(interaction, outcome)
 
 
-class StopRemindersButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hub:rappels-off"
-):
-    def __init__(self) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Ne plus recevoir les rappels sur Discord",
-                style=discord.ButtonStyle.secondary,
-                custom_id="hub:rappels-off",
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> StopRemindersButton:
-        return cls()
+class StopRemindersButton(FixedButton):
+    prefix = "hub:rappels-off"
+    label = "Ne plus recevoir les rappels sur Discord"
+    style = discord.ButtonStyle.secondary
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await interaction.response.defer(thinking=True)

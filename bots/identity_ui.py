@@ -18,6 +18,7 @@ import discord
 
 from bots import names
 from bots.accounts import ROLE_LABELS, give_roles, role_list, spread_to_siblings
+from bots.buttons import FixedButton, IdButton
 from bots.modals import RoutedModal, open_modal
 from bots.runtime import apologise
 from hub.community.identity import (
@@ -60,25 +61,10 @@ def code_view() -> discord.ui.View:
 # --- « Je m'identifie » -----------------------------------------------------------------------
 
 
-class IdentifyButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hub:identifier"):
-    def __init__(self) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Je m'identifie",
-                style=discord.ButtonStyle.primary,
-                custom_id="hub:identifier",
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> IdentifyButton:
-        return cls()
+class IdentifyButton(FixedButton):
+    prefix = "hub:identifier"
+    label = "Je m'identifie"
+    style = discord.ButtonStyle.primary
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await open_modal(interaction, EmailModal())
@@ -133,23 +119,10 @@ class EmailModal(RoutedModal, title="Identification"):
 # --- « Saisir le code » ------------------------------------------------------------------------
 
 
-class EnterCodeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hub:code"):
-    def __init__(self) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Saisir le code", style=discord.ButtonStyle.success, custom_id="hub:code"
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> EnterCodeButton:
-        return cls()
+class EnterCodeButton(FixedButton):
+    prefix = "hub:code"
+    label = "Saisir le code"
+    style = discord.ButtonStyle.success
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await open_modal(interaction, CodeModal())
@@ -248,28 +221,12 @@ async def notify_staff(bot: HubBot, user: discord.abc.User) -> None:
     )
 
 
-class ValidateButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hub:valider:(?P<user>[0-9]+)"
-):
-    def __init__(self, user_id: int) -> None:
-        self.user_id = user_id
-        super().__init__(
-            discord.ui.Button(
-                label="Valider comme adhérent",
-                style=discord.ButtonStyle.success,
-                custom_id=f"hub:valider:{user_id}",
-            )
-        )
+class ValidateButton(IdButton):
+    """`target_id`: the Discord user to validate."""
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ValidateButton:
-        return cls(int(match["user"]))
+    prefix = "hub:valider"
+    label = "Valider comme adhérent"
+    style = discord.ButtonStyle.success
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = _bot(interaction)
@@ -278,7 +235,7 @@ class ValidateButton(
                 "Seule l'équipe de la fédération peut valider une adhésion.", ephemeral=True
             )
             return
-        await open_modal(interaction, ValidateModal(self.user_id))
+        await open_modal(interaction, ValidateModal(self.target_id))
 
 
 async def close_notice(interaction: discord.Interaction[Any], user_id: int, what: str) -> None:

@@ -16,6 +16,7 @@ import discord
 
 from bots import names
 from bots.announcements_ui import is_staff
+from bots.buttons import IdButton
 from bots.modals import RoutedModal
 from bots.runtime import apologise
 from hub.community.questions import CATEGORIES, Questions
@@ -119,28 +120,12 @@ class QuestionModal(RoutedModal, title="Question à l'équipe"):
         await apologise(interaction)
 
 
-class TakeButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hub:question:prise:(?P<id>\d+)"
-):
-    def __init__(self, question_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Pris en charge",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"hub:question:prise:{question_id}",
-            )
-        )
-        self.question_id = question_id
+class TakeButton(IdButton):
+    """`target_id`: the question."""
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> TakeButton:
-        return cls(int(match["id"]))
+    prefix = "hub:question:prise"
+    label = "Pris en charge"
+    style = discord.ButtonStyle.primary
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = _bot(interaction)
@@ -148,7 +133,7 @@ class TakeButton(
             await interaction.response.send_message(STAFF_ONLY, ephemeral=True)
             return
         await interaction.response.defer()
-        question = await questions_of(bot).take(self.question_id, interaction.user.id)
+        question = await questions_of(bot).take(self.target_id, interaction.user.id)
         if question.status == "resolved":
             await interaction.followup.send("Cette question est déjà résolue.", ephemeral=True)
             return
@@ -158,28 +143,12 @@ class TakeButton(
         )
 
 
-class ResolveButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"hub:question:resolue:(?P<id>\d+)"
-):
-    def __init__(self, question_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Résolu",
-                style=discord.ButtonStyle.success,
-                custom_id=f"hub:question:resolue:{question_id}",
-            )
-        )
-        self.question_id = question_id
+class ResolveButton(IdButton):
+    """`target_id`: the question."""
 
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ResolveButton:
-        return cls(int(match["id"]))
+    prefix = "hub:question:resolue"
+    label = "Résolu"
+    style = discord.ButtonStyle.success
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = _bot(interaction)
@@ -187,7 +156,7 @@ class ResolveButton(
             await interaction.response.send_message(STAFF_ONLY, ephemeral=True)
             return
         await interaction.response.defer()
-        question = await questions_of(bot).resolve(self.question_id, interaction.user.id)
+        question = await questions_of(bot).resolve(self.target_id, interaction.user.id)
         member = discord.Object(question.discord_user_id)
         await interaction.followup.send(
             f"Merci <@{question.discord_user_id}> pour votre question : l'équipe la considère "
