@@ -19,7 +19,6 @@ import discord
 from bots.buttons import FixedButton, IdButton
 from bots.identity_ui import identify_view
 from bots.modals import RoutedModal, open_modal
-from bots.runtime import apologise
 from hub.community.agenda import (
     AnswerOnWeb,
     AskAnswers,
@@ -284,6 +283,7 @@ class AnswersModal(RoutedModal):
     event id alone at submission, the answers keyed by the questions' keys."""
 
     template = re.compile(r"hub:reponses:(?P<id>[0-9]+)")
+    failure = "discord registration failed"
 
     def __init__(self, event_id: int, event: Event | None = None) -> None:
         super().__init__(
@@ -313,9 +313,3 @@ class AnswersModal(RoutedModal):
             bot.server.key, interaction.user.id, self.event_id, answers
         )
         await tell(interaction, outcome)
-
-    async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        log.error("discord registration failed", exc_info=error)
-        await apologise(interaction)

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bots import names
-from bots.modals import RoutedModal
-from bots.runtime import apologise
+from bots.modals import RoutedModal, apologise
 from hub.community import staff_posts
 from hub.community.staff_posts import Announcement
 from hub.errors import UserError
@@ -51,6 +50,7 @@ class AnnounceModal(RoutedModal, title="Annonce de l'équipe"):
     submission, after a restart too, and two staff members writing at once each get theirs."""
 
     template = re.compile(r"hub:annonce:(?P<choice>[^:]+):(?P<notify>[01])")
+    failure = "discord announcement failed"
 
     def __init__(self, choice: str, notify: bool) -> None:
         super().__init__(custom_id=f"hub:annonce:{choice}:{int(notify)}", timeout=None)
@@ -93,12 +93,6 @@ class AnnounceModal(RoutedModal, title="Annonce de l'équipe"):
             view=PreviewView(announcement, servers),
             ephemeral=True,
         )
-
-    async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        log.error("discord announcement failed", exc_info=error)
-        await apologise(interaction)
 
 
 class PreviewView(discord.ui.View):

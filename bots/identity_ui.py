@@ -20,7 +20,6 @@ from bots import names
 from bots.accounts import ROLE_LABELS, give_roles, role_list, spread_to_siblings
 from bots.buttons import FixedButton, IdButton
 from bots.modals import RoutedModal, open_modal
-from bots.runtime import apologise
 from hub.community.identity import (
     CODE_MINUTES,
     CodeExpired,
@@ -72,6 +71,7 @@ class IdentifyButton(FixedButton):
 
 class EmailModal(RoutedModal, title="Identification"):
     template = re.compile(r"hub:identifier:email")
+    failure = "discord identification failed"
     email: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="Votre adresse e-mail",
         placeholder="prenom.nom@cpts-exemple.fr",
@@ -109,12 +109,6 @@ class EmailModal(RoutedModal, title="Identification"):
             return
         await interaction.followup.send(SENT, ephemeral=True, view=code_view())
 
-    async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        log.error("discord identification failed", exc_info=error)
-        await apologise(interaction)
-
 
 # --- « Saisir le code » ------------------------------------------------------------------------
 
@@ -130,6 +124,7 @@ class EnterCodeButton(FixedButton):
 
 class CodeModal(RoutedModal, title="Code reçu par e-mail"):
     template = re.compile(r"hub:code:saisie")
+    failure = "discord code check failed"
     code: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="Le code à 6 chiffres", custom_id="code", min_length=6, max_length=12
     )
@@ -164,12 +159,6 @@ class CodeModal(RoutedModal, title="Code reçu par e-mail"):
             )
             return
         await _linked(bot, interaction, outcome)
-
-    async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        log.error("discord code check failed", exc_info=error)
-        await apologise(interaction)
 
 
 async def _linked(bot: HubBot, interaction: discord.Interaction[Any], linked: Linked) -> None:
@@ -267,6 +256,7 @@ def is_staff(bot: HubBot, user: discord.abc.User) -> bool:
 
 class ValidateModal(RoutedModal, title="Valider comme adhérent"):
     template = re.compile(r"hub:valider:(?P<user>[0-9]+):saisie")
+    failure = "discord member validation failed"
     role: discord.ui.TextInput[Any] = discord.ui.TextInput(
         label="Rôle : salarie, coordinateur ou elu", custom_id="role", max_length=20
     )
@@ -311,12 +301,6 @@ class ValidateModal(RoutedModal, title="Valider comme adhérent"):
             allowed_mentions=discord.AllowedMentions.none(),
         )
         await spread_to_siblings(bot, self.user_id)
-
-    async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        log.error("discord member validation failed", exc_info=error)
-        await apologise(interaction)
 
 
 def _plain(text: str) -> str:

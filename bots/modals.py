@@ -32,8 +32,26 @@ EXPIRED = "Cette fenêtre a expiré : recommencez, s'il vous plaît."
 SORRY = "Désolé, une erreur est survenue de notre côté. Réessayez dans un instant."
 
 
+async def apologise(interaction: discord.Interaction[Any]) -> None:
+    """Tell the member something went wrong on our side, whether or not we acknowledged."""
+    with contextlib.suppress(discord.HTTPException):
+        if interaction.response.is_done():
+            await interaction.followup.send(SORRY, ephemeral=True)
+        else:
+            await interaction.response.send_message(SORRY, ephemeral=True)
+
+
 class RoutedModal(discord.ui.Modal):
     """A modal rebuilt from its custom_id (`template`) at each submission."""
+
+    failure: ClassVar[str] = "discord form failed"  # the log event when `on_submit` raises
+
+    async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        """The details to the log, an apology to the member (never silence)."""
+        log.error(self.failure, exc_info=error)
+        await apologise(interaction)
 
     template: ClassVar[re.Pattern[str]]
     # Set by the router from the submission, by input custom_id: the text typed (or a select's

@@ -18,7 +18,6 @@ from bots import names
 from bots.announcements_ui import is_staff
 from bots.buttons import IdButton
 from bots.modals import RoutedModal
-from bots.runtime import apologise
 from hub.community.questions import CATEGORIES, Questions
 from hub.errors import UserError
 
@@ -66,6 +65,7 @@ class QuestionModal(RoutedModal, title="Question à l'équipe"):
     chose and typed, after a restart too."""
 
     template = re.compile(r"hub:question:modal")
+    failure = "discord question failed"
 
     def __init__(self) -> None:
         super().__init__(custom_id="hub:question:modal", timeout=None)
@@ -113,11 +113,14 @@ class QuestionModal(RoutedModal, title="Question à l'équipe"):
             ephemeral=True,
         )
 
-    async def on_error(  # type: ignore[override]  # discord.py: Modal narrows BaseView
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        log.error("discord question failed", exc_info=error)
-        await apologise(interaction)
+
+async def _staff_bot(interaction: discord.Interaction[Any]) -> HubBot | None:
+    """The bot, when a member of the staff clicked; otherwise the member is told, and None."""
+    bot = _bot(interaction)
+    if is_staff(bot, interaction.user):
+        return bot
+    await interaction.response.send_message(STAFF_ONLY, ephemeral=True)
+    return None
 
 
 class TakeButton(IdButton):
@@ -128,9 +131,8 @@ class TakeButton(IdButton):
     style = discord.ButtonStyle.primary
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = _bot(interaction)
-        if not is_staff(bot, interaction.user):
-            await interaction.response.send_message(STAFF_ONLY, ephemeral=True)
+        bot = await _staff_bot(interaction)
+        if bot is None:
             return
         await interaction.response.defer()
         question = await questions_of(bot).take(self.target_id, interaction.user.id)
@@ -151,9 +153,8 @@ class ResolveButton(IdButton):
     style = discord.ButtonStyle.success
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        bot = _bot(interaction)
-        if not is_staff(bot, interaction.user):
-            await interaction.response.send_message(STAFF_ONLY, ephemeral=True)
+        bot = await _staff_bot(interaction)
+        if bot is None:
             return
         await interaction.response.defer()
         question = await questions_of(bot).resolve(self.target_id, interaction.user.id)

@@ -28,7 +28,7 @@ import discord
 from discord import app_commands
 
 from bots.endpoints import EndpointError, apply_endpoints
-from bots.modals import RoutedModal, answer_if_forgotten, route_modal
+from bots.modals import RoutedModal, answer_if_forgotten, apologise, route_modal
 from bots.services import BotServices
 from bots.unavailable import retry_unavailable
 from hub.community.servers import ServerConfig
@@ -227,16 +227,6 @@ class HubBot(discord.Client):
             if not self.is_closed():
                 await self.close()
             self.stopped.set()
-
-
-async def apologise(interaction: discord.Interaction[Any]) -> None:
-    """Tell the member something went wrong on our side, whether or not we acknowledged."""
-    text = "Désolé, une erreur est survenue de notre côté. Réessayez dans un instant."
-    with contextlib.suppress(discord.HTTPException):
-        if interaction.response.is_done():
-            await interaction.followup.send(text, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
 
 
 def configured_bots(
